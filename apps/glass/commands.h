@@ -1,0 +1,10 @@
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace glass::cli {
+
+void add_sample_command(CLI::App& app);
+void add_transition_command(CLI::App& app);
+void add_presets_command(CLI::App& app);
+
+}  // namespace glass::cli

@@ -1,0 +1,55 @@
+#include "kernel_options.h"
+
+#include "glass/transitions/ddpm_transition.h"
+#include "glass/transitions/exact_mixture_transition.h"
+#include "glass/transitions/glass_transition.h"
+#include "glass/transitions/ode_transition.h"
+#include "glass/transitions/sde_transition.h"
+
+namespace glass::cli {
+
+void KernelOptions::add_to(CLI::App& app) {
+  app.add_option("-k,--kernel", kernel, "transition kernel: glass, ode, ddpm, sde, exact (mixtures only)")
+      ->check(CLI::IsMember({"glass", "ode", "ddpm", "sde", "exact"}))
+      ->capture_default_str();
+  app.add_option("--rho", rho, "GLASS/exact: noise correlation in (-1, 1), or 'ddpm'")->capture_default_str();
+  app.add_option("-M,--inner-steps", inner_steps, "GLASS: inner Euler steps (network calls per transition)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--sbar-init", sbar_init, "GLASS: scale of the inner start noise")->capture_default_str();
+  app.add_option("--ode-method", ode_method, "ODE: euler, heun or midpoint")
+      ->check(CLI::IsMember({"euler", "heun", "midpoint"}))
+      ->capture_default_str();
+  app.add_option("--diffusion", diffusion, "SDE: diffusion g_t: sigma (eta*sigma_t), constant (eta), ddpm")
+      ->check(CLI::IsMember({"sigma", "constant", "ddpm"}))
+      ->capture_default_str();
+  app.add_option("--eta", eta, "SDE: noise scale")->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--substeps", substeps, "SDE: Euler-Maruyama sub-steps per transition")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+}
+
+nlohmann::json KernelOptions::to_json() const {
+  nlohmann::json j{{"kernel", kernel}};
+  if (kernel == "glass") j.update({{"rho", rho}, {"inner_steps", inner_steps}, {"sbar_init", sbar_init}});
+  if (kernel == "exact") j["rho"] = rho;
+  if (kernel == "ode") j["ode_method"] = ode_method;
+  if (kernel == "sde") j.update({{"diffusion", diffusion}, {"eta", eta}, {"substeps", substeps}});
+  return j;
+}
+
+std::unique_ptr<TransitionKernel> make_kernel(const KernelOptions& o, LoadedModel& m) {
+  if (o.kernel == "glass")
+    return std::make_unique<GlassTransition>(*m.model, GlassOptions{RhoSchedule::parse(o.rho), o.inner_steps, o.sbar_init});
+  if (o.kernel == "ode") return std::make_unique<OdeTransition>(*m.model, parse_ode_method(o.ode_method));
+  if (o.kernel == "ddpm") return std::make_unique<DdpmTransition>(*m.model);
+  if (o.kernel == "sde")
+    return std::make_unique<SdeTransition>(*m.model, SdeOptions{parse_diffusion(o.diffusion), o.eta, o.substeps});
+  if (o.kernel == "exact") {
+    if (!m.mixture) throw std::invalid_argument("the exact kernel needs a Gaussian-mixture model");
+    return std::make_unique<ExactMixtureTransition>(*m.mixture, m.model->schedule_ptr(), RhoSchedule::parse(o.rho));
+  }
+  throw std::invalid_argument("unknown kernel '" + o.kernel + "'");
+}
+
+}  // namespace glass::cli

@@ -1,0 +1,42 @@
+#include "run_options.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "glass/io/atomic_file.h"
+
+namespace glass::cli {
+
+void RunOptions::add_to(CLI::App& app) {
+  app.add_option("-s,--seed", seed, "random seed (same seed and threads: same output)")->capture_default_str();
+  app.add_option("-t,--threads", threads, "CPU threads for LibTorch and BLAS (0: all cores)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("-o,--out", out_dir, "output directory")->capture_default_str();
+  app.add_flag("-q,--quiet", quiet, "no progress bar");
+}
+
+at::Generator RunOptions::start() const {
+  if (threads > 0) torch::set_num_threads(threads);
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) throw std::runtime_error("cannot create output directory '" + out_dir + "': " + ec.message());
+  return make_generator(seed);
+}
+
+bool RunOptions::show_progress() const { return !quiet && ::isatty(STDERR_FILENO); }
+
+std::string RunOptions::path(const std::string& file) const { return (std::filesystem::path(out_dir) / file).string(); }
+
+void finish_summary(const RunOptions& run, nlohmann::json summary, std::chrono::steady_clock::time_point start) {
+  summary["seed"] = run.seed;
+  summary["threads"] = torch::get_num_threads();
+  summary["wall_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::string text = summary.dump(2);
+  write_text_atomically(run.path("summary.json"), text + "\n");
+  std::cout << text << std::endl;
+}
+
+}  // namespace glass::cli

@@ -1,0 +1,28 @@
+#pragma once
+// Flags every running subcommand shares (seed, threads, output, progress) and the run summary.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+
+#include "glass/util/random.h"
+
+namespace glass::cli {
+
+struct RunOptions {
+  uint64_t seed = 0;
+  int threads = 0;  // 0: LibTorch's default
+  std::string out_dir = "glass-out";
+  bool quiet = false;
+
+  void add_to(CLI::App& app);
+  // Applies the thread setting, creates the output directory; returns the seeded generator.
+  at::Generator start() const;
+  bool show_progress() const;
+  std::string path(const std::string& file) const;
+};
+
+// Writes summary.json into the output directory and prints it on stdout.
+void finish_summary(const RunOptions& run, nlohmann::json summary, std::chrono::steady_clock::time_point start);
+
+}  // namespace glass::cli

@@ -1,0 +1,11 @@
+# Writes a header that maps each presets/<name>.json to its text, as raw string literals.
+file(GLOB files ${IN_DIR}/*.json)
+list(SORT files)
+set(body "// Generated from presets/*.json by cmake/embed_presets.cmake. Do not edit.\n#pragma once\n#include <utility>\nnamespace glass::presets_data {\ninline constexpr std::pair<const char*, const char*> kPresets[] = {\n")
+foreach(f ${files})
+  get_filename_component(name ${f} NAME_WE)
+  file(READ ${f} text)
+  string(APPEND body "  {\"${name}\", R\"glass_json(${text})glass_json\"},\n")
+endforeach()
+string(APPEND body "};\n}  // namespace glass::presets_data\n")
+file(WRITE ${OUT} "${body}")

@@ -1,0 +1,30 @@
+#pragma once
+// RGB images written as PNG, and a 2-D scatter plot of samples over a reference set.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace glass {
+
+struct RgbImage {
+  int width = 0, height = 0;
+  std::vector<uint8_t> pixels;  // row-major RGB
+  RgbImage(int w, int h, uint8_t fill = 255) : width(w), height(h), pixels(static_cast<size_t>(w) * h * 3, fill) {}
+  // Blends colour into pixel (x, y) with opacity a in [0, 1]; ignores points outside.
+  void blend(int x, int y, const uint8_t rgb[3], double a);
+};
+
+void write_png(const std::string& path, const RgbImage& image);
+
+struct ScatterLayer {
+  torch::Tensor points;  // [N, 2]
+  uint8_t rgb[3];
+  double opacity;
+};
+
+// Layers are drawn in order on one square canvas whose axis range covers all of them.
+RgbImage scatter_plot(const std::vector<ScatterLayer>& layers, int size = 640);
+
+}  // namespace glass

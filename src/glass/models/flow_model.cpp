@@ -1,0 +1,116 @@
+#include "glass/models/flow_model.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "glass/schedules/ddpm_table.h"
+#include "glass/util/particle_scalars.h"
+
+namespace glass {
+
+FlowModel::FlowModel(NetworkPtr network, SchedulePtr schedule, ModelSpec spec)
+    : network_(std::move(network)), schedule_(std::move(schedule)), spec_(spec) {
+  if (!network_) throw std::invalid_argument("FlowModel: no network");
+  if (!schedule_) throw std::invalid_argument("FlowModel: no schedule");
+  if (!(spec_.time_scale > 0.0) || !std::isfinite(spec_.time_scale))
+    throw std::invalid_argument("FlowModel: the time scale must be a positive number");
+  if (spec_.time == TimeConvention::DDPMStep) {
+    ddpm_table_ = dynamic_cast<const DDPMTableSchedule*>(schedule_.get());
+    if (!ddpm_table_)
+      throw std::invalid_argument("a model with integer DDPM steps needs a ddpm schedule, not '" +
+                                  schedule_->name() + "'");
+  }
+}
+
+std::string FlowModel::describe() const {
+  return network_->describe() + " (predicts " + to_string(spec_.prediction) + ", time " +
+         to_string(spec_.time) + ", schedule " + schedule_->name() + ")";
+}
+
+double FlowModel::effective_time(double t) const {
+  if (!ddpm_table_) return t;
+  // Discrete models only know their grid: snap to the nearest step (an approximation; see spec 6).
+  const double k = std::clamp(std::round(ddpm_table_->step_of_time(t)), 0.0,
+                              static_cast<double>(ddpm_table_->steps() - 1));
+  return ddpm_table_->time_of_step(k);
+}
+
+std::vector<double> FlowModel::effective_times(const torch::Tensor& t, int64_t n) const {
+  std::vector<double> ts = particle_values(t, n, "time");
+  for (double& v : ts) {
+    if (!(v >= 0.0 && v <= 1.0)) throw std::invalid_argument("model time " + std::to_string(v) + " is outside [0, 1]");
+    v = effective_time(v);
+  }
+  return ts;
+}
+
+torch::Tensor FlowModel::call_network(const torch::Tensor& x, const std::vector<double>& t_eff) {
+  const int64_t n = x.size(0);
+  std::vector<double> timestep(t_eff.size());
+  for (size_t i = 0; i < t_eff.size(); ++i) {
+    switch (spec_.time) {
+      case TimeConvention::FlowTime: timestep[i] = spec_.time_scale * t_eff[i]; break;
+      case TimeConvention::Sigma: timestep[i] = spec_.time_scale * (1.0 - t_eff[i]); break;
+      case TimeConvention::DDPMStep: timestep[i] = std::round(ddpm_table_->step_of_time(t_eff[i])); break;
+    }
+  }
+  torch::Tensor ts = times_tensor(timestep);
+  ts = spec_.time == TimeConvention::DDPMStep ? ts.to(x.device(), torch::kInt64) : ts.to(x.device(), x.scalar_type());
+  torch::Tensor out = network_->forward(x, ts);
+  cost_.calls += 1;
+  cost_.rows += n;
+  if (!out.defined() || out.sizes() != x.sizes())
+    throw std::runtime_error("the network returned shape " + (out.defined() ? c10::str(out.sizes()) : "none") +
+                             " for input shape " + c10::str(x.sizes()));
+  if (!torch::isfinite(out).all().item<bool>())
+    throw std::runtime_error("the network returned NaN or infinite values");
+  return out;
+}
+
+torch::Tensor FlowModel::denoise(const torch::Tensor& x, const torch::Tensor& t) {
+  const std::vector<double> te = effective_times(t, x.size(0));
+  torch::Tensor out = call_network(x, te);
+  if (spec_.prediction == Prediction::Denoiser) return out;
+  const Schedule& s = *schedule_;
+  std::vector<double> cx(te.size()), co(te.size());
+  for (size_t i = 0; i < te.size(); ++i) {
+    const double a = s.alpha(te[i]), sg = s.sigma(te[i]);
+    if (spec_.prediction == Prediction::Velocity) {
+      // D = (sigma u - sigma' x) / (alpha' sigma - sigma' alpha)
+      const double da = s.d_alpha(te[i]), ds = s.d_sigma(te[i]);
+      const double den = da * sg - ds * a;
+      if (!(std::abs(den) > 0.0) || !std::isfinite(den))
+        throw std::runtime_error("velocity -> denoiser is undefined at t = " + std::to_string(te[i]));
+      cx[i] = -ds / den;
+      co[i] = sg / den;
+    } else {
+      // D = (x - sigma eps) / alpha
+      if (!(a > 0.0))
+        throw std::runtime_error("a noise-predicting model has no denoiser at alpha_t = 0 (t = " +
+                                 std::to_string(te[i]) + "); start the time grid above it");
+      cx[i] = 1.0 / a;
+      co[i] = -sg / a;
+    }
+  }
+  return broadcastable(cx, x) * x + broadcastable(co, x) * out;
+}
+
+torch::Tensor FlowModel::velocity(const torch::Tensor& x, const torch::Tensor& t) {
+  if (spec_.prediction == Prediction::Velocity) return call_network(x, effective_times(t, x.size(0)));
+  const std::vector<double> te = effective_times(t, x.size(0));
+  // u = (sigma'/sigma) x + (alpha' - alpha sigma'/sigma) D, from D (one network call).
+  torch::Tensor d = denoise(x, times_tensor(te));
+  const Schedule& s = *schedule_;
+  std::vector<double> cx(te.size()), cd(te.size());
+  for (size_t i = 0; i < te.size(); ++i) {
+    const double sg = s.sigma(te[i]);
+    if (!(sg > 0.0))
+      throw std::runtime_error("the velocity of a non-velocity model is undefined at sigma_t = 0 (t = 1)");
+    const double r = s.d_sigma(te[i]) / sg;
+    cx[i] = r;
+    cd[i] = s.d_alpha(te[i]) - s.alpha(te[i]) * r;
+  }
+  return broadcastable(cx, x) * x + broadcastable(cd, x) * d;
+}
+
+}  // namespace glass

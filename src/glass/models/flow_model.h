@@ -1,0 +1,50 @@
+#pragma once
+// The model boundary. Samplers speak library time (t = 0 noise, t = 1 data, per particle, float64)
+// and ask for a denoiser D_t(x) = E[z | x_t = x] or a velocity u_t(x). This class converts to the
+// network's time convention and from its parameterisation, and counts every network call.
+#include <torch/torch.h>
+
+#include "glass/models/model_spec.h"
+#include "glass/models/network.h"
+#include "glass/schedules/schedule.h"
+
+namespace glass {
+
+class DDPMTableSchedule;
+
+struct NetworkCost {
+  int64_t calls = 0;  // batched network evaluations (NFE of one particle when all move together)
+  int64_t rows = 0;   // particle evaluations summed over calls
+};
+
+class FlowModel {
+ public:
+  FlowModel(NetworkPtr network, SchedulePtr schedule, ModelSpec spec);
+
+  // x: [N, ...]; t: float64 [N] (or a scalar for all particles).
+  torch::Tensor denoise(const torch::Tensor& x, const torch::Tensor& t);
+  torch::Tensor velocity(const torch::Tensor& x, const torch::Tensor& t);
+
+  const Schedule& schedule() const { return *schedule_; }
+  const SchedulePtr& schedule_ptr() const { return schedule_; }
+  const ModelSpec& spec() const { return spec_; }
+  const NetworkCost& cost() const { return cost_; }
+  void reset_cost() { cost_ = {}; }
+  std::string describe() const;
+
+  // The time the network is really evaluated at: t itself, or t snapped to the DDPM grid.
+  double effective_time(double t) const;
+
+ private:
+  // Calls the network at the effective times; returns the raw prediction and those times.
+  torch::Tensor call_network(const torch::Tensor& x, const std::vector<double>& t_eff);
+  std::vector<double> effective_times(const torch::Tensor& t, int64_t n) const;
+
+  NetworkPtr network_;
+  SchedulePtr schedule_;
+  ModelSpec spec_;
+  const DDPMTableSchedule* ddpm_table_ = nullptr;  // set for the DDPM-step convention
+  NetworkCost cost_;
+};
+
+}  // namespace glass

@@ -1,0 +1,32 @@
+#include "glass/sampling/time_grid.h"
+
+#include <stdexcept>
+
+#include "glass/util/parse.h"
+
+namespace glass {
+
+std::vector<double> uniform_grid(int steps, double t_start, double t_end) {
+  if (steps < 1) throw std::invalid_argument("time grid: need at least 1 step");
+  std::vector<double> grid(static_cast<size_t>(steps) + 1);
+  for (int k = 0; k <= steps; ++k) grid[k] = t_start + (t_end - t_start) * k / steps;
+  grid.back() = t_end;
+  check_grid(grid);
+  return grid;
+}
+
+std::vector<double> parse_grid(const std::string& text) {
+  std::vector<double> grid = parse_double_list(text, "time grid");
+  check_grid(grid);
+  return grid;
+}
+
+void check_grid(const std::vector<double>& grid) {
+  if (grid.size() < 2) throw std::invalid_argument("time grid: need at least two times");
+  for (size_t k = 0; k < grid.size(); ++k) {
+    if (!(grid[k] >= 0.0 && grid[k] <= 1.0)) throw std::invalid_argument("time grid: times must lie in [0, 1]");
+    if (k > 0 && !(grid[k] > grid[k - 1])) throw std::invalid_argument("time grid: times must increase strictly");
+  }
+}
+
+}  // namespace glass

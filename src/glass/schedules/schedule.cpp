@@ -1,0 +1,44 @@
+#include "glass/schedules/schedule.h"
+
+#include <limits>
+#include <stdexcept>
+#include <vector>
+
+#include "glass/schedules/condot.h"
+#include "glass/schedules/cosine.h"
+#include "glass/schedules/ddpm_table.h"
+#include "glass/schedules/polynomial.h"
+#include "glass/schedules/vp.h"
+#include "glass/util/parse.h"
+
+namespace glass {
+
+double Schedule::g(double t) const {
+  const double a = alpha(t);
+  if (a <= 0.0) return std::numeric_limits<double>::infinity();
+  const double s = sigma(t);
+  return (s * s) / (a * a);
+}
+
+SchedulePtr make_schedule(const std::string& spec) {
+  const std::vector<std::string> parts = split(spec, ':');
+  const std::string& kind = parts.at(0);
+  auto number = [&](size_t i, double fallback) {
+    return parts.size() > i ? parse_double(parts[i], "schedule '" + spec + "'") : fallback;
+  };
+  if (kind == "condot" && parts.size() == 1) return std::make_shared<CondOTSchedule>();
+  if (kind == "cosine" && parts.size() == 1) return std::make_shared<CosineSchedule>();
+  if (kind == "poly" && parts.size() <= 2) return std::make_shared<PolynomialSchedule>(number(1, 2.0));
+  if (kind == "vp" && (parts.size() == 1 || parts.size() == 3))
+    return std::make_shared<VPSchedule>(number(1, 0.1), number(2, 20.0));
+  if (kind == "ddpm" && parts.size() <= 2) {
+    const double steps = number(1, 1000.0);
+    if (steps < 2 || steps != static_cast<int>(steps))
+      throw std::invalid_argument("schedule '" + spec + "': the step count must be an integer >= 2");
+    return std::make_shared<DDPMTableSchedule>(DDPMTableSchedule::linear_betas(static_cast<int>(steps)));
+  }
+  throw std::invalid_argument("unknown schedule '" + spec +
+                              "' (expected condot, cosine, poly:<n>, vp[:<b0>:<b1>], ddpm[:<steps>])");
+}
+
+}  // namespace glass

@@ -1,0 +1,56 @@
+#include "glass/transitions/ddpm_transition.h"
+
+#include <cmath>
+
+#include "glass/transitions/glass_coefficients.h"
+#include "glass/transitions/rho.h"
+#include "glass/util/particle_scalars.h"
+#include "glass/util/random.h"
+
+namespace glass {
+
+torch::Tensor isotropic_gaussian_log_density(const torch::Tensor& x, const torch::Tensor& mean,
+                                             const std::vector<double>& std) {
+  const int64_t n = x.size(0);
+  const double d = static_cast<double>(x.numel() / std::max<int64_t>(n, 1));
+  const torch::Tensor sq = (x - mean).to(torch::kFloat64).reshape({n, -1}).pow(2).sum(1).cpu();
+  const torch::Tensor s = times_tensor(std);
+  return -0.5 * sq / s.pow(2) - d * s.log() - 0.5 * d * std::log(2.0 * M_PI);
+}
+
+DdpmTransition::DdpmTransition(FlowModel& model) : model_(model) {}
+
+DdpmTransition::Gaussian DdpmTransition::step_gaussian(const torch::Tensor& x, const StepTimes& st) {
+  const size_t n = st.t.size();
+  std::vector<double> gam(n), abar(n), sbar(n);
+  for (size_t i = 0; i < n; ++i) {
+    const auto c = glass_coefficients(model_.schedule(), st.t[i], st.t_next[i],
+                                      rho_ddpm(model_.schedule(), st.t[i], st.t_next[i]));
+    gam[i] = c.gam;
+    abar[i] = c.abar;
+    sbar[i] = c.sbar;
+  }
+  const torch::Tensor d = model_.denoise(x, times_tensor(st.t));
+  return {broadcastable(abar, x) * d + broadcastable(gam, x) * x, sbar};
+}
+
+StepResult DdpmTransition::step(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
+                                at::Generator& gen) {
+  const StepTimes st = check_step(x, t, t_next);
+  Gaussian g = step_gaussian(x, st);
+  const torch::Tensor x_next = g.mean + broadcastable(g.std, x) * randn_like_on(x, gen);
+  std::optional<torch::Tensor> lp;
+  if (std::all_of(g.std.begin(), g.std.end(), [](double s) { return s > 0.0; }))
+    lp = isotropic_gaussian_log_density(x_next, g.mean, g.std);
+  return {x_next, 1, lp};
+}
+
+torch::Tensor DdpmTransition::log_density(const torch::Tensor& x, const torch::Tensor& t,
+                                          const torch::Tensor& x_next, const torch::Tensor& t_next) {
+  const StepTimes st = check_step(x, t, t_next);
+  if (x_next.sizes() != x.sizes()) throw std::invalid_argument("ddpm log-density: x_next must be shaped like x");
+  Gaussian g = step_gaussian(x, st);
+  return isotropic_gaussian_log_density(x_next, g.mean, g.std);
+}
+
+}  // namespace glass

@@ -1,0 +1,35 @@
+#pragma once
+// The one-call DDPM ancestral step for any (alpha, sigma) schedule:
+// x_t' ~ N(abar D_t(x_t) + gam x_t, sbar^2 I) with rho = rho_DDPM (spec 3). Reports its log-density.
+#include "glass/models/flow_model.h"
+#include "glass/transitions/transition.h"
+
+namespace glass {
+
+class DdpmTransition final : public TransitionKernel {
+ public:
+  explicit DdpmTransition(FlowModel& model);
+  std::string name() const override { return "ddpm"; }
+  bool stochastic() const override { return true; }
+  StepResult step(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
+                  at::Generator& gen) override;
+  int64_t nfe_per_step() const override { return 1; }
+
+  // log N(x_next; abar D_t(x) + gam x, sbar^2 I) for a given x_next: one network call.
+  torch::Tensor log_density(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& x_next,
+                            const torch::Tensor& t_next);
+
+ private:
+  struct Gaussian {
+    torch::Tensor mean;
+    std::vector<double> std;
+  };
+  Gaussian step_gaussian(const torch::Tensor& x, const StepTimes& st);
+  FlowModel& model_;
+};
+
+// log N(x; mean, diag(std_i^2)) per row, std_i per particle.
+torch::Tensor isotropic_gaussian_log_density(const torch::Tensor& x, const torch::Tensor& mean,
+                                             const std::vector<double>& std);
+
+}  // namespace glass

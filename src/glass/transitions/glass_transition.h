@@ -1,0 +1,36 @@
+#pragma once
+// GLASS transition (spec 3-4): sample p(x_t' | x_t) of a pretrained model by integrating a short
+// "inner" flow whose velocity uses one call of the model's denoiser per inner step. The only
+// randomness is the inner start xbar_0 = gam x_t + sbar_init epsbar.
+#include "glass/models/flow_model.h"
+#include "glass/transitions/rho.h"
+#include "glass/transitions/transition.h"
+
+namespace glass {
+
+struct GlassOptions {
+  RhoSchedule rho = RhoSchedule::constant(0.4);
+  int inner_steps = 10;    // M: inner Euler steps = network calls per transition
+  double sbar_init = 1.0;  // scale of the inner start noise (CondOT inner schedule)
+};
+
+class GlassTransition final : public TransitionKernel {
+ public:
+  GlassTransition(FlowModel& model, GlassOptions options);
+  std::string name() const override;
+  bool stochastic() const override { return true; }
+  StepResult step(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
+                  at::Generator& gen) override;
+  int64_t nfe_per_step() const override { return options_.inner_steps; }
+  const GlassOptions& options() const { return options_; }
+
+ private:
+  FlowModel& model_;
+  GlassOptions options_;
+};
+
+// Posterior samples z ~ p(z | x_t) (the GLASS transition to t' = 1) with M inner steps.
+StepResult sample_posterior(FlowModel& model, const torch::Tensor& x, const torch::Tensor& t, int inner_steps,
+                            at::Generator& gen);
+
+}  // namespace glass

@@ -1,0 +1,22 @@
+#include "glass/util/random.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+namespace glass {
+
+at::Generator make_generator(uint64_t seed) { return at::make_generator<at::CPUGeneratorImpl>(seed); }
+
+torch::Tensor randn(at::IntArrayRef shape, at::Generator& gen, const torch::TensorOptions& options) {
+  torch::Tensor cpu = at::randn(shape, gen, torch::TensorOptions().dtype(options.dtype()));
+  return options.device().is_cpu() ? cpu : cpu.to(options.device());
+}
+
+torch::Tensor randn_like_on(const torch::Tensor& like, at::Generator& gen) {
+  return randn(like.sizes(), gen, like.options());
+}
+
+torch::Tensor sample_categorical(const torch::Tensor& probs, at::Generator& gen) {
+  return at::multinomial(probs.to(torch::kCPU, torch::kFloat64), 1, /*replacement=*/true, gen).squeeze(1);
+}
+
+}  // namespace glass
