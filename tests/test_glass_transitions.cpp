@@ -1,0 +1,270 @@
+// GLASS and DDPM transitions against the exact transitions of Gaussian mixtures.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "glass/transitions/ddpm_transition.h"
+#include "glass/transitions/exact_mixture_transition.h"
+#include "glass/transitions/glass_transition.h"
+#include "glass/transitions/ode_transition.h"
+#include "glass/transitions/sde_transition.h"
+#include "glass/util/particle_scalars.h"
+#include "glass/util/random.h"
+#include "test_helpers.h"
+
+using namespace glass;
+
+namespace {
+
+// Sample sizes: with n = 3000 per set the energy-distance floor is about 2e-3 in 2-D, while the
+// M = 1 GLASS error is above 0.1: the test separates "converged" from "not" by two decades.
+constexpr int64_t kN = 3000;
+
+torch::Tensor repeat_point(const torch::Tensor& point, int64_t n) {
+  return point.reshape({1, -1}).expand({n, point.numel()}).contiguous();
+}
+
+struct TransitionCase {
+  const char* preset;
+  const char* schedule;
+  double t, t_next;
+  const char* rho;
+};
+
+std::ostream& operator<<(std::ostream& os, const TransitionCase& c) {
+  return os << c.preset << "/" << c.schedule << " t=" << c.t << "->" << c.t_next << " rho=" << c.rho;
+}
+
+class GlassVsExact : public ::testing::TestWithParam<TransitionCase> {};
+
+TEST_P(GlassVsExact, DistanceFallsWithInnerStepsToTheNoiseFloor) {
+  const TransitionCase c = GetParam();
+  const GaussianMixture g = GaussianMixture::preset(c.preset);
+  const SchedulePtr s = make_schedule(c.schedule);
+  auto model = test::mixture_model(g, s);
+  at::Generator gen = make_generator(1234);
+  // One x_t drawn from p_t, repeated: the transition from a single point.
+  const torch::Tensor x0 = g.sample_noisy(1, s->alpha(c.t), s->sigma(c.t), gen).to(torch::kFloat32);
+  const torch::Tensor x = repeat_point(x0, kN);
+  const torch::Tensor t = full_times(1, c.t), tn = full_times(1, c.t_next);
+  ExactMixtureTransition exact(g, s, RhoSchedule::parse(c.rho));
+  const torch::Tensor reference = exact.step(x, t, tn, gen).x;
+  const double floor = test::noise_floor([&] { return exact.step(x, t, tn, gen).x; });
+
+  std::vector<double> dist;
+  for (int M : {1, 2, 4, 8, 16}) {
+    GlassTransition kernel(*model, GlassOptions{RhoSchedule::parse(c.rho), M, 1.0});
+    model->reset_cost();
+    const StepResult r = kernel.step(x, t, tn, gen);
+    EXPECT_EQ(r.nfe, M);
+    EXPECT_EQ(model->cost().calls, M);
+    dist.push_back(energy_distance(r.x, reference));
+  }
+  ::testing::Message msg;
+  msg << "floor " << floor << ", distances M=1..16:";
+  for (double d : dist) msg << " " << d;
+  SCOPED_TRACE(msg);
+  // Falls as M grows (up to sampling noise once converged) ...
+  for (size_t i = 1; i < dist.size(); ++i) EXPECT_LT(dist[i], dist[i - 1] + 2 * floor);
+  // ... its excess over the floor shrinks 50-fold from M = 1 to M = 16 (Euler is first order;
+  // the distance is quadratic in a small bias) ...
+  EXPECT_LT(dist.back() - floor, (dist.front() - floor) / 50);
+  // ... and at M = 16 sits within a small factor of the exact-vs-exact floor.
+  EXPECT_LT(dist.back(), 4 * floor);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Mixtures, GlassVsExact,
+    ::testing::Values(TransitionCase{"gmm2d", "condot", 0.3, 0.7, "0.4"},
+                      TransitionCase{"gmm2d", "condot", 0.1, 0.5, "0"},
+                      TransitionCase{"gmm2d", "condot", 0.5, 0.9, "0.8"},
+                      TransitionCase{"gmm2d", "condot", 0.3, 0.7, "ddpm"},
+                      TransitionCase{"ring8", "cosine", 0.2, 0.6, "-0.3"},
+                      TransitionCase{"ring8", "vp", 0.4, 0.8, "0.4"},
+                      TransitionCase{"gmm16d", "condot", 0.3, 0.7, "0.4"},
+                      TransitionCase{"gmm2d", "condot", 0.4, 1.0, "0.4"}));
+
+class MarginalPreservation : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(MarginalPreservation, GlassMovesPtToPtPrime) {
+  const GaussianMixture g = GaussianMixture::preset("gmm2d");
+  const SchedulePtr s = make_schedule("condot");
+  auto model = test::mixture_model(g, s);
+  at::Generator gen = make_generator(77);
+  const double t = 0.25, tn = 0.65;
+  const torch::Tensor xt = g.sample_noisy(kN, s->alpha(t), s->sigma(t), gen).to(torch::kFloat32);
+  // M = 32 keeps the Euler error well under the floor, so what is tested is preservation.
+  GlassTransition kernel(*model, GlassOptions{RhoSchedule::parse(GetParam()), 32, 1.0});
+  const torch::Tensor moved = kernel.step(xt, full_times(1, t), full_times(1, tn), gen).x;
+  const auto draw = [&] { return g.sample_noisy(kN, s->alpha(tn), s->sigma(tn), gen); };
+  const double floor = test::noise_floor(draw);
+  const double d = energy_distance(moved, draw());
+  EXPECT_LT(d, 3 * floor) << "floor " << floor;
+  // Not vacuous: the unmoved particles are far from p_t'.
+  EXPECT_GT(energy_distance(xt, draw()), 20 * floor);
+}
+
+INSTANTIATE_TEST_SUITE_P(Rhos, MarginalPreservation, ::testing::Values("0", "0.4", "0.9", "-0.5", "ddpm"));
+
+TEST(DdpmIsGlass, ManySmallAncestralStepsAndGlassDdpmReachTheExactTransition) {
+  const GaussianMixture g = GaussianMixture::preset("gmm2d");
+  const SchedulePtr s = make_schedule("condot");
+  auto model = test::mixture_model(g, s);
+  at::Generator gen = make_generator(4321);
+  const double t = 0.3, tn = 0.7;
+  const torch::Tensor x = repeat_point(torch::tensor({0.6f, 0.1f}), kN);
+  ExactMixtureTransition exact(g, s, RhoSchedule::ddpm());
+  const auto draw = [&] { return exact.step(x, full_times(1, t), full_times(1, tn), gen).x; };
+  const torch::Tensor reference = draw();
+  const double floor = test::noise_floor(draw);
+
+  GlassTransition glass_ddpm(*model, GlassOptions{RhoSchedule::ddpm(), 16, 1.0});
+  const double d_glass = energy_distance(glass_ddpm.step(x, full_times(1, t), full_times(1, tn), gen).x, reference);
+
+  DdpmTransition ddpm(*model);
+  torch::Tensor chain = x;
+  const int steps = 200;
+  for (int k = 0; k < steps; ++k) {
+    const double a = t + (tn - t) * k / steps, b = t + (tn - t) * (k + 1) / steps;
+    chain = ddpm.step(chain, full_times(1, a), full_times(1, b), gen).x;
+  }
+  const double d_chain = energy_distance(chain, reference);
+  const double d_one = energy_distance(ddpm.step(x, full_times(1, t), full_times(1, tn), gen).x, reference);
+  SCOPED_TRACE(::testing::Message() << "floor " << floor << " glass " << d_glass << " chain " << d_chain << " one "
+                                    << d_one);
+  EXPECT_LT(d_glass, 2.5 * floor);
+  EXPECT_LT(d_chain, 2.5 * floor);
+  // One ancestral step replaces z by its mean: visibly wrong, which shows the test can fail.
+  EXPECT_GT(d_one, 10 * floor);
+}
+
+TEST(DdpmIsGlass, RhoDdpmComposes) {
+  for (const char* name : {"condot", "cosine", "vp"}) {
+    const SchedulePtr s = make_schedule(name);
+    EXPECT_NEAR(rho_ddpm(*s, 0.2, 0.9), rho_ddpm(*s, 0.2, 0.5) * rho_ddpm(*s, 0.5, 0.9), 1e-12) << name;
+  }
+}
+
+TEST(Posterior, GlassPosteriorSamplesMatchTheExactPosterior) {
+  const GaussianMixture g = GaussianMixture::preset("gmm2d");
+  const SchedulePtr s = make_schedule("condot");
+  auto model = test::mixture_model(g, s);
+  at::Generator gen = make_generator(99);
+  for (double t : {0.2, 0.5, 0.8}) {
+    const torch::Tensor x = repeat_point(g.sample_noisy(1, s->alpha(t), s->sigma(t), gen).to(torch::kFloat32), kN);
+    const torch::Tensor a = full_times(1, s->alpha(t)), sg = full_times(1, s->sigma(t));
+    const auto draw = [&] { return g.sample_posterior(x, a, sg, gen); };
+    const double floor = test::noise_floor(draw);
+    // The inner flow to t' = 1 ends at a singular point (sbar_s -> 0) and converges more slowly
+    // than to t' < 1: measured here, M = 16 leaves 3-17x the floor, M = 64 under 4x.
+    const StepResult r = sample_posterior(*model, x, full_times(1, t), 64, gen);
+    EXPECT_EQ(r.nfe, 64);
+    EXPECT_LT(energy_distance(r.x, draw()), 5 * floor) << "t = " << t << ", floor " << floor;
+  }
+}
+
+TEST(GlassTransition, PerParticleTimesMatchTheirOwnExactTransitions) {
+  // Half the particles go 0.2 -> 0.5, half 0.5 -> 0.9, in one batch (one network call per step).
+  const GaussianMixture g = GaussianMixture::preset("gmm2d");
+  const SchedulePtr s = make_schedule("condot");
+  auto model = test::mixture_model(g, s);
+  at::Generator gen = make_generator(8);
+  const int64_t h = kN;
+  const torch::Tensor x = torch::cat({repeat_point(torch::tensor({0.3f, -0.2f}), h), repeat_point(torch::tensor({1.0f, 0.5f}), h)});
+  std::vector<double> t(2 * h, 0.2), tn(2 * h, 0.5);
+  std::fill(t.begin() + h, t.end(), 0.5);
+  std::fill(tn.begin() + h, tn.end(), 0.9);
+  GlassTransition kernel(*model, GlassOptions{RhoSchedule::constant(0.4), 32, 1.0});
+  model->reset_cost();
+  const torch::Tensor out = kernel.step(x, times_tensor(t), times_tensor(tn), gen).x;
+  EXPECT_EQ(model->cost().calls, 32);
+  ExactMixtureTransition exact(g, s, RhoSchedule::constant(0.4));
+  for (int part = 0; part < 2; ++part) {
+    const torch::Tensor xs = x.narrow(0, part * h, h);
+    const torch::Tensor ts = full_times(1, t[part * h]), tns = full_times(1, tn[part * h]);
+    const auto draw = [&] { return exact.step(xs, ts, tns, gen).x; };
+    const double floor = test::noise_floor(draw);
+    EXPECT_LT(energy_distance(out.narrow(0, part * h, h), draw()), 3 * floor) << "part " << part;
+  }
+}
+
+TEST(GlassTransition, OneInnerStepIsTheOneCallDdpmLikeStep) {
+  // M = 1: x_t' = gam x_t + abar D_t(x_t) + sbar eps, exactly.
+  const GaussianMixture g = GaussianMixture::preset("gmm2d");
+  const SchedulePtr s = make_schedule("cosine");
+  auto model = test::mixture_model(g, s);
+  const torch::Tensor x = torch::tensor({{0.3, -0.2}, {1.0, 2.0}}, torch::kFloat64);
+  const double t = 0.3, tn = 0.6, rho = 0.4;
+  at::Generator gen1 = make_generator(5), gen2 = make_generator(5);
+  GlassTransition kernel(*model, GlassOptions{RhoSchedule::constant(rho), 1, 1.0});
+  const torch::Tensor out = kernel.step(x, full_times(1, t), full_times(1, tn), gen1).x;
+  const torch::Tensor eps = randn_like_on(x, gen2);
+  const double gam = rho * s->sigma(tn) / s->sigma(t), abar = s->alpha(tn) - gam * s->alpha(t);
+  const double sbar = s->sigma(tn) * std::sqrt(1 - rho * rho);
+  const torch::Tensor expected = gam * x + abar * model->denoise(x, full_times(1, t)) + sbar * eps;
+  EXPECT_TRUE(torch::allclose(out, expected, 1e-10, 1e-10));
+}
+
+TEST(GlassTransition, RejectsImpossibleParameters) {
+  const GaussianMixture g = GaussianMixture::preset("gmm2d");
+  const SchedulePtr s = make_schedule("condot");
+  auto model = test::mixture_model(g, s);
+  at::Generator gen = make_generator(0);
+  EXPECT_THROW(RhoSchedule::constant(1.0), std::invalid_argument);
+  EXPECT_THROW(RhoSchedule::constant(-1.5), std::invalid_argument);
+  EXPECT_THROW(RhoSchedule::parse("abc"), std::invalid_argument);
+  RhoSchedule bad_fn("bad", [](const Schedule&, double, double) { return 1.2; });
+  GlassTransition bad(*model, GlassOptions{bad_fn, 4, 1.0});
+  const torch::Tensor x = torch::zeros({4, 2});
+  EXPECT_THROW(bad.step(x, full_times(1, 0.2), full_times(1, 0.5), gen), std::invalid_argument);
+  EXPECT_THROW(GlassTransition(*model, GlassOptions{RhoSchedule::constant(0.4), 0, 1.0}), std::invalid_argument);
+  EXPECT_THROW(GlassTransition(*model, GlassOptions{RhoSchedule::constant(0.4), 4, 0.0}), std::invalid_argument);
+  GlassTransition kernel(*model, GlassOptions{RhoSchedule::constant(0.4), 4, 1.0});
+  EXPECT_THROW(kernel.step(x, full_times(1, 0.5), full_times(1, 0.5), gen), std::invalid_argument);  // t' = t
+  EXPECT_THROW(kernel.step(x, full_times(1, 0.6), full_times(1, 0.5), gen), std::invalid_argument);  // t' < t
+  EXPECT_THROW(kernel.step(x, full_times(1, -0.1), full_times(1, 0.5), gen), std::invalid_argument);
+  EXPECT_THROW(kernel.step(torch::zeros({4}), full_times(1, 0.2), full_times(1, 0.5), gen), std::invalid_argument);
+  EXPECT_THROW(kernel.step(torch::zeros({4, 3}), full_times(1, 0.2), full_times(1, 0.5), gen), std::invalid_argument);
+  EXPECT_THROW(kernel.step(x, full_times(3, 0.2), full_times(1, 0.5), gen), std::invalid_argument);
+}
+
+TEST(DdpmTransition, ReportsTheLogDensityOfItsGaussianStep) {
+  const GaussianMixture g = GaussianMixture::preset("gmm2d");
+  const SchedulePtr s = make_schedule("condot");
+  auto model = test::mixture_model(g, s);
+  at::Generator gen = make_generator(3);
+  DdpmTransition ddpm(*model);
+  const torch::Tensor x = torch::randn({16, 2}, gen, torch::kFloat64);
+  const torch::Tensor t = full_times(1, 0.3), tn = full_times(1, 0.6);
+  const StepResult r = ddpm.step(x, t, tn, gen);
+  ASSERT_TRUE(r.log_prob.has_value());
+  EXPECT_TRUE(torch::allclose(*r.log_prob, ddpm.log_density(x, t, r.x, tn), 1e-9, 1e-9));
+  // Against the closed form N(mean, sbar^2 I).
+  const double rho = rho_ddpm(*s, 0.3, 0.6);
+  const double gam = rho * s->sigma(0.6) / s->sigma(0.3), abar = s->alpha(0.6) - gam * s->alpha(0.3);
+  const double sbar = s->sigma(0.6) * std::sqrt(1 - rho * rho);
+  const torch::Tensor mean = gam * x + abar * model->denoise(x, t);
+  const torch::Tensor expected = -(r.x - mean).pow(2).sum(1) / (2 * sbar * sbar) - 2 * std::log(sbar) - std::log(2 * M_PI);
+  EXPECT_TRUE(torch::allclose(*r.log_prob, expected, 1e-9, 1e-9));
+}
+
+TEST(SdeTransition, PreservesMarginalsWithManySubsteps) {
+  const GaussianMixture g = GaussianMixture::preset("gmm2d");
+  const SchedulePtr s = make_schedule("condot");
+  auto model = test::mixture_model(g, s);
+  at::Generator gen = make_generator(21);
+  const double t = 0.3, tn = 0.7;
+  const torch::Tensor xt = g.sample_noisy(kN, s->alpha(t), s->sigma(t), gen).to(torch::kFloat32);
+  const auto draw = [&] { return g.sample_noisy(kN, s->alpha(tn), s->sigma(tn), gen); };
+  const double floor = test::noise_floor(draw);
+  for (Diffusion d : {Diffusion::Sigma, Diffusion::Constant, Diffusion::Ddpm}) {
+    SdeTransition sde(*model, SdeOptions{d, 1.0, 100});
+    const StepResult r = sde.step(xt, full_times(1, t), full_times(1, tn), gen);
+    EXPECT_EQ(r.nfe, 100);
+    EXPECT_LT(energy_distance(r.x, draw()), 2.5 * floor) << sde.name();
+  }
+  SdeTransition ddpm_sde(*model, SdeOptions{Diffusion::Ddpm, 1.0, 4});
+  EXPECT_THROW(ddpm_sde.step(xt, full_times(1, 0.0), full_times(1, 0.5), gen), std::invalid_argument);
+}
+
+}  // namespace

@@ -1,0 +1,155 @@
+// The model boundary: every parameterisation and time convention gives the same denoiser, and
+// network calls are counted; bad network outputs are clear errors.
+#include <gtest/gtest.h>
+
+#include "glass/models/flow_model.h"
+#include "glass/models/mixture_network.h"
+#include "glass/schedules/ddpm_table.h"
+#include "glass/util/particle_scalars.h"
+#include "glass/util/random.h"
+#include "test_helpers.h"
+
+using namespace glass;
+
+namespace {
+
+// A network that reports the exact mixture in another parameterisation and time convention,
+// decoding its timestep back to library time itself (as a real network's training would).
+class ReparameterisedNetwork : public Network {
+ public:
+  ReparameterisedNetwork(GaussianMixture g, SchedulePtr s, ModelSpec spec) : g_(std::move(g)), s_(std::move(s)), spec_(spec) {}
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& timestep) override {
+    last_timestep = timestep.clone();
+    const std::vector<double> ts = particle_values(timestep, x.size(0), "timestep");
+    std::vector<double> t(ts.size()), a(ts.size()), sg(ts.size()), da(ts.size()), ds(ts.size());
+    for (size_t i = 0; i < ts.size(); ++i) {
+      switch (spec_.time) {
+        case TimeConvention::FlowTime: t[i] = ts[i] / spec_.time_scale; break;
+        case TimeConvention::Sigma: t[i] = 1.0 - ts[i] / spec_.time_scale; break;
+        case TimeConvention::DDPMStep: t[i] = dynamic_cast<const DDPMTableSchedule&>(*s_).time_of_step(ts[i]); break;
+      }
+      a[i] = s_->alpha(t[i]);
+      sg[i] = s_->sigma(t[i]);
+      da[i] = s_->d_alpha(t[i]);
+      ds[i] = s_->d_sigma(t[i]);
+    }
+    const torch::Tensor d = g_.denoise(x.to(torch::kFloat64), times_tensor(a), times_tensor(sg));
+    const torch::Tensor xd = x.to(torch::kFloat64);
+    torch::Tensor out;
+    if (spec_.prediction == Prediction::Denoiser) out = d;
+    if (spec_.prediction == Prediction::Noise) out = (xd - broadcastable(a, xd) * d) / broadcastable(sg, xd);
+    if (spec_.prediction == Prediction::Velocity) {
+      std::vector<double> r(ts.size()), cd(ts.size());
+      for (size_t i = 0; i < ts.size(); ++i) {
+        r[i] = ds[i] / sg[i];
+        cd[i] = da[i] - a[i] * r[i];
+      }
+      out = broadcastable(r, xd) * xd + broadcastable(cd, xd) * d;
+    }
+    return out.to(x.scalar_type());
+  }
+  std::string describe() const override { return "reparameterised mixture"; }
+  torch::Tensor last_timestep;
+
+ private:
+  GaussianMixture g_;
+  SchedulePtr s_;
+  ModelSpec spec_;
+};
+
+struct BoundaryCase {
+  const char* schedule;
+  Prediction prediction;
+  TimeConvention time;
+  double scale;
+};
+
+class BoundaryTest : public ::testing::TestWithParam<BoundaryCase> {};
+
+TEST_P(BoundaryTest, DenoiserAndVelocityAgreeWithTheExactMixture) {
+  const BoundaryCase c = GetParam();
+  const SchedulePtr s = make_schedule(c.schedule);
+  const GaussianMixture g = GaussianMixture::preset("gmm2d");
+  const ModelSpec spec{c.prediction, c.time, c.scale};
+  FlowModel model(std::make_shared<ReparameterisedNetwork>(g, s, spec), s, spec);
+  auto exact = test::mixture_model(g, s);
+
+  at::Generator gen = make_generator(3);
+  const torch::Tensor x = torch::randn({64, 2}, gen, torch::kFloat64) * 2.0;
+  // Per-particle times inside (0, 1), away from the ends where noise/velocity conversions are singular.
+  const torch::Tensor t = torch::linspace(0.05, 0.95, 64, torch::kFloat64);
+  std::vector<double> t_eff;
+  for (double v : particle_values(t, 64, "t")) t_eff.push_back(model.effective_time(v));
+  const torch::Tensor te = times_tensor(t_eff);
+
+  EXPECT_TRUE(torch::allclose(model.denoise(x, t), exact->denoise(x, te), 1e-6, 1e-8));
+  EXPECT_TRUE(torch::allclose(model.velocity(x, t), exact->velocity(x, te), 1e-6, 1e-8));
+  EXPECT_EQ(model.cost().calls, 2);
+  EXPECT_EQ(model.cost().rows, 128);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Conventions, BoundaryTest,
+    ::testing::Values(BoundaryCase{"condot", Prediction::Velocity, TimeConvention::FlowTime, 1.0},
+                      BoundaryCase{"condot", Prediction::Velocity, TimeConvention::Sigma, 1000.0},
+                      BoundaryCase{"condot", Prediction::Noise, TimeConvention::FlowTime, 1000.0},
+                      BoundaryCase{"cosine", Prediction::Denoiser, TimeConvention::Sigma, 1.0},
+                      BoundaryCase{"vp", Prediction::Noise, TimeConvention::FlowTime, 1.0},
+                      BoundaryCase{"ddpm", Prediction::Noise, TimeConvention::DDPMStep, 1.0},
+                      BoundaryCase{"ddpm:100", Prediction::Velocity, TimeConvention::DDPMStep, 1.0}));
+
+TEST(ModelBoundary, DDPMStepsAreIntegersOnTheGrid) {
+  const SchedulePtr s = make_schedule("ddpm");
+  const ModelSpec spec{Prediction::Noise, TimeConvention::DDPMStep, 1.0};
+  auto net = std::make_shared<ReparameterisedNetwork>(GaussianMixture::preset("gmm2d"), s, spec);
+  FlowModel model(net, s, spec);
+  model.denoise(torch::zeros({3, 2}), torch::tensor({0.0, 0.5, 0.9999}, torch::kFloat64));
+  ASSERT_EQ(net->last_timestep.scalar_type(), torch::kInt64);
+  const auto k = net->last_timestep.to(torch::kCPU);
+  EXPECT_EQ(k[0].item<int64_t>(), 999);  // t = 0 is beyond the noisiest step: clamped to it
+  EXPECT_EQ(k[1].item<int64_t>(), 500);  // 1000 - 0.5 * 1001 = 499.5 rounds to 500
+  EXPECT_EQ(k[2].item<int64_t>(), 0);
+}
+
+TEST(ModelBoundary, DDPMConventionNeedsADDPMSchedule) {
+  const SchedulePtr s = make_schedule("condot");
+  auto net = std::make_shared<MixtureNetwork>(GaussianMixture::preset("gmm2d"), s);
+  EXPECT_THROW(FlowModel(net, s, ModelSpec{Prediction::Noise, TimeConvention::DDPMStep, 1.0}), std::invalid_argument);
+}
+
+class FixedOutputNetwork : public Network {
+ public:
+  explicit FixedOutputNetwork(std::function<torch::Tensor(const torch::Tensor&)> f) : f_(std::move(f)) {}
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor&) override { return f_(x); }
+  std::string describe() const override { return "fixed"; }
+
+ private:
+  std::function<torch::Tensor(const torch::Tensor&)> f_;
+};
+
+TEST(ModelBoundary, NaNAndWrongShapesFromTheNetworkAreErrors) {
+  const SchedulePtr s = make_schedule("condot");
+  const ModelSpec spec{Prediction::Velocity, TimeConvention::FlowTime, 1.0};
+  FlowModel nan_model(std::make_shared<FixedOutputNetwork>([](const torch::Tensor& x) { return x * NAN; }), s, spec);
+  FlowModel shape_model(std::make_shared<FixedOutputNetwork>([](const torch::Tensor& x) { return x.sum(1); }), s, spec);
+  const torch::Tensor x = torch::ones({4, 2});
+  const torch::Tensor t = torch::full({4}, 0.5, torch::kFloat64);
+  try {
+    nan_model.denoise(x, t);
+    FAIL() << "NaN output accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("NaN"), std::string::npos);
+  }
+  EXPECT_THROW(shape_model.denoise(x, t), std::runtime_error);
+  EXPECT_THROW(nan_model.denoise(x, torch::full({3}, 0.5, torch::kFloat64)), std::invalid_argument);
+  EXPECT_THROW(nan_model.denoise(x, torch::full({4}, 1.5, torch::kFloat64)), std::invalid_argument);
+}
+
+TEST(ModelBoundary, NoiseModelsHaveNoDenoiserAtPureNoise) {
+  const SchedulePtr s = make_schedule("condot");
+  const ModelSpec spec{Prediction::Noise, TimeConvention::FlowTime, 1.0};
+  FlowModel model(std::make_shared<FixedOutputNetwork>([](const torch::Tensor& x) { return x; }), s, spec);
+  EXPECT_THROW(model.denoise(torch::ones({2, 2}), torch::zeros({2}, torch::kFloat64)), std::runtime_error);
+}
+
+}  // namespace

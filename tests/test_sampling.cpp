@@ -1,0 +1,88 @@
+// Full sampling from t = 0 with each kernel reaches the mixture; a seed reproduces a run.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "glass/sampling/sampler.h"
+#include "glass/sampling/time_grid.h"
+#include "glass/stats/mixture_fit.h"
+#include "glass/transitions/ddpm_transition.h"
+#include "glass/transitions/glass_transition.h"
+#include "glass/transitions/ode_transition.h"
+#include "glass/transitions/sde_transition.h"
+#include "glass/util/random.h"
+#include "test_helpers.h"
+
+using namespace glass;
+
+namespace {
+
+constexpr int64_t kN = 4000;
+
+struct SamplerCase {
+  const char* kernel;
+  int steps;
+};
+
+std::ostream& operator<<(std::ostream& os, const SamplerCase& c) { return os << c.kernel << " K=" << c.steps; }
+
+std::unique_ptr<TransitionKernel> make(const std::string& name, FlowModel& m) {
+  if (name == "ode") return std::make_unique<OdeTransition>(m, OdeMethod::Heun);
+  if (name == "ddpm") return std::make_unique<DdpmTransition>(m);
+  if (name == "sde") return std::make_unique<SdeTransition>(m, SdeOptions{Diffusion::Sigma, 1.0, 1});
+  if (name == "glass-0.4") return std::make_unique<GlassTransition>(m, GlassOptions{RhoSchedule::constant(0.4), 10, 1.0});
+  return std::make_unique<GlassTransition>(m, GlassOptions{RhoSchedule::ddpm(), 10, 1.0});
+}
+
+class FullSampling : public ::testing::TestWithParam<SamplerCase> {};
+
+TEST_P(FullSampling, ReachesTheMixture) {
+  const SamplerCase c = GetParam();
+  const GaussianMixture g = GaussianMixture::preset("gmm2d");
+  const SchedulePtr s = make_schedule("condot");
+  auto model = test::mixture_model(g, s);
+  auto kernel = make(c.kernel, *model);
+  at::Generator gen = make_generator(2024);
+  const SampleResult r = run_chain(*kernel, prior_noise(kN, {2}, gen), uniform_grid(c.steps), gen);
+  EXPECT_EQ(r.nfe, model->cost().calls);
+  const MixtureFit fit = assess_mixture_fit(r.x, g, gen);
+  const double floor = test::noise_floor([&] { return g.sample(kN, gen); });
+  // Component weights: within 4 binomial standard errors plus 0.01 for component overlap
+  // (assignment by responsibility misfiles a few exact samples too).
+  for (int64_t k = 0; k < g.components(); ++k) {
+    const double w = g.weights()[k].item<double>();
+    EXPECT_NEAR(fit.fractions[k].item<double>(), w, 4 * std::sqrt(w * (1 - w) / kN) + 0.01) << "component " << k;
+    const double std_k = g.stds()[k].item<double>();
+    const double se = std_k / std::sqrt(w * kN);
+    const torch::Tensor mean_err = (fit.component_means[k] - g.means()[k]).abs().max();
+    EXPECT_LT(mean_err.item<double>(), 5 * se + 0.03) << "component " << k;
+  }
+  EXPECT_LT(fit.energy_distance, 3 * floor) << "floor " << floor;
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, FullSampling,
+                         ::testing::Values(SamplerCase{"ode", 20}, SamplerCase{"ddpm", 200}, SamplerCase{"sde", 200},
+                                           SamplerCase{"glass-0.4", 5}, SamplerCase{"glass-ddpm", 5}));
+
+TEST(Reproducibility, SameSeedSameSamplesOtherSeedOtherSamples) {
+  const GaussianMixture g = GaussianMixture::preset("ring8");
+  const SchedulePtr s = make_schedule("condot");
+  auto model = test::mixture_model(g, s);
+  GlassTransition kernel(*model, GlassOptions{RhoSchedule::constant(0.4), 4, 1.0});
+  auto run = [&](uint64_t seed) {
+    at::Generator gen = make_generator(seed);
+    return run_chain(kernel, prior_noise(256, {2}, gen), uniform_grid(3), gen).x;
+  };
+  EXPECT_TRUE(torch::equal(run(5), run(5)));
+  EXPECT_FALSE(torch::equal(run(5), run(6)));
+}
+
+TEST(TimeGrid, ValidatesGrids) {
+  EXPECT_EQ(uniform_grid(4).size(), 5u);
+  EXPECT_DOUBLE_EQ(uniform_grid(3).back(), 1.0);
+  EXPECT_EQ(parse_grid("0,0.5,1").size(), 3u);
+  for (const char* bad : {"0", "0,0.5,0.5", "0.5,0.2", "0,1.5", "0,x", ""}) EXPECT_THROW(parse_grid(bad), std::invalid_argument) << bad;
+  EXPECT_THROW(uniform_grid(0), std::invalid_argument);
+}
+
+}  // namespace
