@@ -62,7 +62,8 @@ torch::Tensor FlowModel::call_network(const torch::Tensor& x, const std::vector<
   if (!out.defined() || out.sizes() != x.sizes())
     throw std::runtime_error("the network returned shape " + (out.defined() ? c10::str(out.sizes()) : "none") +
                              " for input shape " + c10::str(x.sizes()));
-  if (!torch::isfinite(out).all().item<bool>())
+  // One reduction: NaN or infinity anywhere makes the sum non-finite.
+  if (!std::isfinite(out.sum().item<double>()))
     throw std::runtime_error("the network returned NaN or infinite values");
   return out;
 }
@@ -92,7 +93,7 @@ torch::Tensor FlowModel::denoise(const torch::Tensor& x, const torch::Tensor& t)
       co[i] = -sg / a;
     }
   }
-  return broadcastable(cx, x) * x + broadcastable(co, x) * out;
+  return torch::addcmul(broadcastable(cx, x) * x, broadcastable(co, x), out);
 }
 
 torch::Tensor FlowModel::velocity(const torch::Tensor& x, const torch::Tensor& t) {
@@ -110,7 +111,7 @@ torch::Tensor FlowModel::velocity(const torch::Tensor& x, const torch::Tensor& t
     cx[i] = r;
     cd[i] = s.d_alpha(te[i]) - s.alpha(te[i]) * r;
   }
-  return broadcastable(cx, x) * x + broadcastable(cd, x) * d;
+  return torch::addcmul(broadcastable(cx, x) * x, broadcastable(cd, x), d);
 }
 
 }  // namespace glass

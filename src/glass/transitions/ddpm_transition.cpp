@@ -31,17 +31,23 @@ DdpmTransition::Gaussian DdpmTransition::step_gaussian(const torch::Tensor& x, c
     sbar[i] = c.sbar;
   }
   const torch::Tensor d = model_.denoise(x, times_tensor(st.t));
-  return {broadcastable(abar, x) * d + broadcastable(gam, x) * x, sbar};
+  return {torch::addcmul(broadcastable(abar, x) * d, broadcastable(gam, x), x), sbar};
 }
 
 StepResult DdpmTransition::step(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
                                 at::Generator& gen) {
   const StepTimes st = check_step(x, t, t_next);
   Gaussian g = step_gaussian(x, st);
-  const torch::Tensor x_next = g.mean + broadcastable(g.std, x) * randn_like_on(x, gen);
+  const torch::Tensor eps = randn_like_on(x, gen);
+  const torch::Tensor x_next = torch::addcmul(g.mean, broadcastable(g.std, x), eps);
   std::optional<torch::Tensor> lp;
-  if (std::all_of(g.std.begin(), g.std.end(), [](double s) { return s > 0.0; }))
-    lp = isotropic_gaussian_log_density(x_next, g.mean, g.std);
+  if (std::all_of(g.std.begin(), g.std.end(), [](double s) { return s > 0.0; })) {
+    // log N(mean + std eps; mean, std^2 I) = -|eps|^2 / 2 - d log std - d log(2 pi) / 2
+    const int64_t n = x.size(0);
+    const double d = static_cast<double>(x.numel() / n);
+    lp = -0.5 * eps.to(torch::kFloat64).reshape({n, -1}).pow(2).sum(1).cpu() - d * times_tensor(g.std).log() -
+         0.5 * d * std::log(2.0 * M_PI);
+  }
   return {x_next, 1, lp};
 }
 
@@ -50,6 +56,8 @@ torch::Tensor DdpmTransition::log_density(const torch::Tensor& x, const torch::T
   const StepTimes st = check_step(x, t, t_next);
   if (x_next.sizes() != x.sizes()) throw std::invalid_argument("ddpm log-density: x_next must be shaped like x");
   Gaussian g = step_gaussian(x, st);
+  for (double sd : g.std)
+    if (!(sd > 0.0)) throw std::invalid_argument("ddpm log-density: the step to t' = 1 is deterministic (no density)");
   return isotropic_gaussian_log_density(x_next, g.mean, g.std);
 }
 

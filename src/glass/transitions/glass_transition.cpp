@@ -33,48 +33,59 @@ StepResult GlassTransition::step(const torch::Tensor& x, const torch::Tensor& t,
   const int M = options_.inner_steps;
   const double s0 = options_.sbar_init, h = 1.0 / M;
 
-  // Per-particle constants of the outer step (float64).
-  std::vector<GlassCoefficients> c(n);
-  std::vector<double> gam(n), snr_t(n), inv_sigma_t(n);
+  // All per-particle scalars of all M inner steps are computed here in float64, in one buffer
+  // that crosses to x's dtype and device once; the inner loop is then the network call plus
+  // five fused tensor operations.
+  enum Row { kInX, kInXbar, kKeep, kOnX, kOnD, kRows };
+  std::vector<double> coef(static_cast<size_t>(M) * kRows * n);
+  std::vector<double> t_star(static_cast<size_t>(M) * n), gam(n);
+  const auto at = [&](int j, int row, size_t i) -> double& { return coef[(static_cast<size_t>(j) * kRows + row) * n + i]; };
   for (size_t i = 0; i < n; ++i) {
-    c[i] = glass_coefficients(sch, st.t[i], st.t_next[i], options_.rho(sch, st.t[i], st.t_next[i]));
-    gam[i] = c[i].gam;
-    const double a = sch.alpha(st.t[i]), sg = sch.sigma(st.t[i]);
-    snr_t[i] = a / sg;
-    inv_sigma_t[i] = 1.0 / sg;
-  }
-
-  const torch::Tensor gam_x = broadcastable(gam, x) * x;
-  torch::Tensor xbar = gam_x + s0 * randn_like_on(x, gen);
-  std::vector<double> t_star(n), in_x(n), in_xbar(n), keep(n), on_x(n), on_d(n);
-  for (int j = 0; j < M; ++j) {
-    const double s = j * h;
-    for (size_t i = 0; i < n; ++i) {
-      const double abar_s = s * c[i].abar, sbar_s = (1.0 - s) * s0 + s * c[i].sbar;  // > 0 for s < 1
-      const double w1 = (c[i].sbar - s0) / sbar_s, w2 = c[i].abar * s0 / sbar_s;
+    const GlassCoefficients c = glass_coefficients(sch, st.t[i], st.t_next[i], options_.rho(sch, st.t[i], st.t_next[i]));
+    const double sigma_t = sch.sigma(st.t[i]), snr_t = sch.alpha(st.t[i]) / sigma_t;
+    gam[i] = c.gam;
+    for (int j = 0; j < M; ++j) {
+      const double s = j * h;
+      const double abar_s = s * c.abar, sbar_s = (1.0 - s) * s0 + s * c.sbar;  // > 0 for s < 1
+      const double w1 = (c.sbar - s0) / sbar_s, w2 = c.abar * s0 / sbar_s;
       // GLASS denoiser: y = xbar - gam x_t is a second, independent measurement of z. Pool it
       // with x_t by precision, S = (alpha/sigma^2 x_t + abar_s/sbar_s^2 y) / lam = z + noise of
       // variance 1/lam, and ask the model at t* = g^{-1}(1/lam) with input alpha_{t*} S.
-      const double snr_s = abar_s / sbar_s, lam = snr_t[i] * snr_t[i] + snr_s * snr_s;
+      const double snr_s = abar_s / sbar_s, lam = snr_t * snr_t + snr_s * snr_s;
+      double& ts = t_star[static_cast<size_t>(j) * n + i];
       if (lam > 0.0) {
-        t_star[i] = std::min(sch.inv_g(1.0 / lam), kMaxInnerTime);
-        const double k = sch.alpha(t_star[i]) / lam;
-        const double cx = snr_t[i] * inv_sigma_t[i], cy = snr_s / sbar_s;
-        in_x[i] = k * (cx - cy * gam[i]);
-        in_xbar[i] = k * cy;
+        ts = std::min(sch.inv_g(1.0 / lam), kMaxInnerTime);
+        const double k = sch.alpha(ts) / lam;
+        const double cx = snr_t / sigma_t, cy = snr_s / sbar_s;
+        at(j, kInX, i) = k * (cx - cy * c.gam);
+        at(j, kInXbar, i) = k * cy;
       } else {  // t = 0 and s = 0: the limit of the pooled input is x_t / sigma_t, at t* = 0
-        in_x[i] = inv_sigma_t[i];
-        in_xbar[i] = 0.0;
-        t_star[i] = 0.0;
+        ts = 0.0;
+        at(j, kInX, i) = 1.0 / sigma_t;
+        at(j, kInXbar, i) = 0.0;
       }
       // Euler: xbar += h (w1 xbar + w2 D + w3 x_t), w3 = -w1 gam
-      keep[i] = 1.0 + h * w1;
-      on_x[i] = -h * w1;  // multiplies gam x_t
-      on_d[i] = h * w2;
+      at(j, kKeep, i) = 1.0 + h * w1;
+      at(j, kOnX, i) = -h * w1 * c.gam;
+      at(j, kOnD, i) = h * w2;
     }
-    const torch::Tensor net_in = broadcastable(in_x, x) * x + broadcastable(in_xbar, x) * xbar;
-    const torch::Tensor d = model_.denoise(net_in, times_tensor(t_star));
-    xbar = broadcastable(keep, x) * xbar + broadcastable(on_x, x) * gam_x + broadcastable(on_d, x) * d;
+  }
+  std::vector<int64_t> shape(static_cast<size_t>(x.dim()) + 2, 1);
+  shape[0] = M;
+  shape[1] = kRows;
+  shape[2] = static_cast<int64_t>(n);
+  const torch::Tensor coef_t = torch::from_blob(coef.data(), {static_cast<int64_t>(coef.size())}, torch::kFloat64)
+                                   .to(x.device(), x.scalar_type())
+                                   .reshape(shape);
+  const torch::Tensor t_star_t = torch::from_blob(t_star.data(), {M, static_cast<int64_t>(n)}, torch::kFloat64);
+
+  // xbar_0 = gam x_t + sbar_init epsbar: the only randomness.
+  torch::Tensor xbar = torch::add(broadcastable(gam, x) * x, randn_like_on(x, gen), s0);
+  for (int j = 0; j < M; ++j) {
+    const torch::Tensor c = coef_t[j];
+    const torch::Tensor net_in = torch::addcmul(c[kInX] * x, c[kInXbar], xbar);
+    const torch::Tensor d = model_.denoise(net_in, t_star_t[j]);
+    xbar = torch::addcmul(torch::addcmul(c[kKeep] * xbar, c[kOnX], x), c[kOnD], d);
   }
   return {xbar, M, std::nullopt};
 }

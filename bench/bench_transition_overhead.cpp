@@ -1,0 +1,78 @@
+// Sampler overhead: the time of one GLASS transition per network call, against one bare network
+// call at the same batch size. Everything but the network is overhead; the goal is a ratio near 1.
+#include <benchmark/benchmark.h>
+#include <torch/torch.h>
+
+#include <chrono>
+
+#include "glass/models/flow_model.h"
+#include "glass/models/mlp_network.h"
+#include "glass/transitions/ddpm_transition.h"
+#include "glass/transitions/glass_transition.h"
+#include "glass/util/particle_scalars.h"
+#include "glass/util/random.h"
+
+namespace {
+
+constexpr int kInnerSteps = 10;
+
+std::shared_ptr<glass::MlpNetwork> make_mlp() {
+  torch::manual_seed(0);
+  return std::make_shared<glass::MlpNetwork>(glass::Mlp(glass::MlpOptions{}));
+}
+
+void BM_BareNetworkCall(benchmark::State& state) {
+  const int64_t batch = state.range(0);
+  auto net = make_mlp();
+  const torch::Tensor x = torch::randn({batch, 2}), t = torch::full({batch}, 0.5f);
+  for (auto _ : state) benchmark::DoNotOptimize(net->forward(x, t));
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+
+// One GLASS transition (M inner steps) against M bare network calls, interleaved in every
+// iteration so that both see the same machine state: the counter `overhead_ratio` is the
+// side-by-side ratio of their summed times (1.00 = no overhead).
+void BM_GlassOverheadRatio(benchmark::State& state) {
+  using clock = std::chrono::steady_clock;
+  const int64_t batch = state.range(0);
+  auto net = make_mlp();
+  glass::FlowModel model(net, glass::make_schedule("condot"), {});
+  glass::GlassTransition kernel(model, {glass::RhoSchedule::constant(0.4), kInnerSteps, 1.0});
+  at::Generator gen = glass::make_generator(0);
+  const torch::Tensor x = torch::randn({batch, 2}), t_net = torch::full({batch}, 0.5f);
+  const torch::Tensor t = glass::full_times(1, 0.3), tn = glass::full_times(1, 0.7);
+  double bare = 0.0, glass_time = 0.0;
+  for (auto _ : state) {
+    const auto t0 = clock::now();
+    for (int j = 0; j < kInnerSteps; ++j) benchmark::DoNotOptimize(net->forward(x, t_net));
+    const auto t1 = clock::now();
+    benchmark::DoNotOptimize(kernel.step(x, t, tn, gen));
+    const auto t2 = clock::now();
+    bare += std::chrono::duration<double>(t1 - t0).count();
+    glass_time += std::chrono::duration<double>(t2 - t1).count();
+    state.SetIterationTime(std::chrono::duration<double>(t2 - t1).count());
+  }
+  const double calls = static_cast<double>(state.iterations()) * kInnerSteps;
+  state.counters["bare_us_per_call"] = 1e6 * bare / calls;
+  state.counters["glass_us_per_call"] = 1e6 * glass_time / calls;
+  state.counters["overhead_ratio"] = glass_time / bare;
+}
+
+void BM_DdpmPerNetworkCall(benchmark::State& state) {
+  const int64_t batch = state.range(0);
+  glass::FlowModel model(make_mlp(), glass::make_schedule("condot"), {});
+  glass::DdpmTransition kernel(model);
+  at::Generator gen = glass::make_generator(0);
+  const torch::Tensor x = torch::randn({batch, 2});
+  const torch::Tensor t = glass::full_times(1, 0.3), tn = glass::full_times(1, 0.7);
+  for (auto _ : state) benchmark::DoNotOptimize(kernel.step(x, t, tn, gen));
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+
+}  // namespace
+
+BENCHMARK(BM_BareNetworkCall)->Arg(64)->Arg(1024)->Arg(8192)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_GlassOverheadRatio)->Arg(64)->Arg(1024)->Arg(8192)->Unit(benchmark::kMicrosecond)->UseManualTime();
+BENCHMARK(BM_DdpmPerNetworkCall)->Arg(64)->Arg(1024)->Arg(8192)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+BENCHMARK_MAIN();
