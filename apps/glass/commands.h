@@ -6,5 +6,6 @@ namespace glass::cli {
 void add_sample_command(CLI::App& app);
 void add_transition_command(CLI::App& app);
 void add_presets_command(CLI::App& app);
+void add_train_command(CLI::App& app);
 
 }  // namespace glass::cli

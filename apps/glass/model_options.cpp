@@ -1,22 +1,50 @@
 #include "model_options.h"
 
 #include "glass/models/mixture_network.h"
+#include "glass/models/model_file.h"
+#include "glass/util/parse.h"
 
 namespace glass::cli {
 
 void ModelOptions::add_to(CLI::App& app) {
-  app.add_option("--preset", preset, "built-in Gaussian-mixture model (see `glass presets`)")->capture_default_str();
-  app.add_option("--mixture", mixture_file, "Gaussian-mixture JSON file {means, stds, weights} (overrides --preset)");
-  app.add_option("--schedule", schedule, "noise schedule: condot, cosine, poly:<n>, vp, ddpm[:<steps>]")
+  app.add_option("-m,--model", model_file, "model file: a glass model.json, or a TorchScript .pt (sidecar .json optional)");
+  app.add_option("--preset", preset, "built-in Gaussian-mixture model when no --model is given (see `glass presets`)")
       ->capture_default_str();
+  app.add_option("--mixture", mixture_file, "Gaussian-mixture JSON file {means, stds, weights} (overrides --preset)");
+  app.add_option("--schedule", schedule, "noise schedule: condot, cosine, poly:<n>, vp, ddpm[:<steps>] (default condot)");
+  app.add_option("--prediction", prediction, "what the network predicts: velocity, x0, noise")
+      ->check(CLI::IsMember({"velocity", "x0", "noise"}));
+  app.add_option("--time", time, "the network's time input: t, sigma (= 1 - t), ddpm (integer step)")
+      ->check(CLI::IsMember({"t", "sigma", "ddpm"}));
+  app.add_option("--time-scale", time_scale, "multiplier of the time input, e.g. 1000")->check(CLI::PositiveNumber);
+  app.add_option("--sample-shape", sample_shape, "shape of one sample, e.g. 1,28,28 (TorchScript without sidecar)");
 }
 
-LoadedModel load_model(const ModelOptions& options) {
+LoadedModel load_model(const ModelOptions& o) {
   LoadedModel loaded;
-  SchedulePtr schedule = make_schedule(options.schedule);
-  GaussianMixture mixture = options.mixture_file.empty() ? GaussianMixture::preset(options.preset)
-                                                         : GaussianMixture::from_file(options.mixture_file);
-  loaded.source = options.mixture_file.empty() ? "preset:" + options.preset : options.mixture_file;
+  if (!o.model_file.empty()) {
+    ModelOverrides ov;
+    if (!o.prediction.empty()) ov.prediction = o.prediction;
+    if (!o.time.empty()) ov.time = o.time;
+    if (!o.schedule.empty()) ov.schedule = o.schedule;
+    if (o.time_scale > 0) ov.time_scale = o.time_scale;
+    if (!o.sample_shape.empty()) {
+      std::vector<int64_t> shape;
+      for (double d : parse_double_list(o.sample_shape, "--sample-shape")) {
+        if (d < 1 || d != static_cast<int64_t>(d)) throw std::invalid_argument("--sample-shape needs positive integers");
+        shape.push_back(static_cast<int64_t>(d));
+      }
+      ov.sample_shape = shape;
+    }
+    LoadedModelFile file = load_model_file(o.model_file, ov);
+    loaded.model = std::move(file.model);
+    loaded.sample_shape = file.sample_shape;
+    loaded.source = o.model_file;
+    return loaded;
+  }
+  SchedulePtr schedule = make_schedule(o.schedule.empty() ? "condot" : o.schedule);
+  GaussianMixture mixture = o.mixture_file.empty() ? GaussianMixture::preset(o.preset) : GaussianMixture::from_file(o.mixture_file);
+  loaded.source = o.mixture_file.empty() ? "preset:" + o.preset : o.mixture_file;
   loaded.sample_shape = {mixture.dim()};
   auto net = std::make_shared<MixtureNetwork>(mixture, schedule);
   loaded.model = std::make_unique<FlowModel>(net, schedule, ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});

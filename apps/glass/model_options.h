@@ -1,5 +1,6 @@
 #pragma once
-// Flags that choose the model: a built-in mixture preset or a mixture JSON file, and its schedule.
+// Flags that choose the model: a model file (native glass network or the user's TorchScript), or
+// a Gaussian-mixture preset or JSON file (exact oracle), and how to read it.
 #include <CLI/CLI.hpp>
 
 #include <memory>
@@ -11,9 +12,11 @@
 namespace glass::cli {
 
 struct ModelOptions {
+  std::string model_file;
   std::string preset = "gmm2d";
   std::string mixture_file;
-  std::string schedule = "condot";
+  std::string schedule, prediction, time, sample_shape;
+  double time_scale = 0.0;
 
   void add_to(CLI::App& app);
 };

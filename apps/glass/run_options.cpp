@@ -4,10 +4,16 @@
 
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "glass/io/atomic_file.h"
 
 namespace glass::cli {
+
+void set_threads(int threads) {
+  // LibTorch's default counts physical cores (1 on a 2-vCPU machine); 0 means every logical core.
+  torch::set_num_threads(threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+}
 
 void RunOptions::add_to(CLI::App& app) {
   app.add_option("-s,--seed", seed, "random seed (same seed and threads: same output)")->capture_default_str();
@@ -19,7 +25,7 @@ void RunOptions::add_to(CLI::App& app) {
 }
 
 at::Generator RunOptions::start() const {
-  if (threads > 0) torch::set_num_threads(threads);
+  set_threads(threads);
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec) throw std::runtime_error("cannot create output directory '" + out_dir + "': " + ec.message());

@@ -22,6 +22,9 @@ struct RunOptions {
   std::string path(const std::string& file) const;
 };
 
+// Sets LibTorch's (and so OpenBLAS-OpenMP's) threads; 0: every logical core.
+void set_threads(int threads);
+
 // Writes summary.json into the output directory and prints it on stdout.
 void finish_summary(const RunOptions& run, nlohmann::json summary, std::chrono::steady_clock::time_point start);
 

@@ -44,6 +44,29 @@ void write_png(const std::string& path, const RgbImage& image) {
   commit_temporary(path);
 }
 
+RgbImage image_grid(const torch::Tensor& images_in, int columns, int scale) {
+  if (images_in.dim() != 4 || (images_in.size(1) != 1 && images_in.size(1) != 3))
+    throw std::invalid_argument("image grid: expected [N, 1 or 3, H, W], got " + c10::str(images_in.sizes()));
+  if (columns < 1 || scale < 1) throw std::invalid_argument("image grid: columns and scale must be positive");
+  const torch::Tensor img = ((images_in.detach().to(torch::kCPU, torch::kFloat32).clamp(-1, 1) + 1) * 127.5)
+                                .round().to(torch::kUInt8).contiguous();
+  const int n = static_cast<int>(img.size(0)), c = static_cast<int>(img.size(1));
+  const int h = static_cast<int>(img.size(2)), w = static_cast<int>(img.size(3));
+  const int cols = std::min(columns, std::max(n, 1)), rows = (n + cols - 1) / cols, pad = 2;
+  RgbImage out(cols * (w * scale + pad) + pad, rows * (h * scale + pad) + pad, 40);
+  const uint8_t* p = img.data_ptr<uint8_t>();
+  for (int i = 0; i < n; ++i) {
+    const int x0 = pad + (i % cols) * (w * scale + pad), y0 = pad + (i / cols) * (h * scale + pad);
+    for (int y = 0; y < h * scale; ++y)
+      for (int x = 0; x < w * scale; ++x) {
+        uint8_t* px = &out.pixels[(static_cast<size_t>(y0 + y) * out.width + x0 + x) * 3];
+        for (int k = 0; k < 3; ++k)
+          px[k] = p[((static_cast<size_t>(i) * c + (c == 3 ? k : 0)) * h + y / scale) * w + x / scale];
+      }
+  }
+  return out;
+}
+
 RgbImage scatter_plot(const std::vector<ScatterLayer>& layers, int size) {
   double lo = INFINITY, hi = -INFINITY;
   for (const auto& layer : layers) {

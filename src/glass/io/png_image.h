@@ -24,6 +24,10 @@ struct ScatterLayer {
   double opacity;
 };
 
+// Images [N, C, H, W] (C = 1 or 3) with values in [-1, 1], tiled `columns` wide with a 2-pixel
+// border; `scale` enlarges each pixel.
+RgbImage image_grid(const torch::Tensor& images, int columns, int scale = 2);
+
 // Layers are drawn in order on one square canvas whose axis range covers all of them.
 RgbImage scatter_plot(const std::vector<ScatterLayer>& layers, int size = 640);
 

@@ -1,0 +1,87 @@
+#include "glass/models/model_file.h"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "glass/models/native_net.h"
+#include "glass/models/torchscript_network.h"
+
+namespace glass {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument("cannot open '" + path.string() + "'");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument("'" + path.string() + "': malformed JSON (" + e.what() + ")");
+  }
+}
+
+}  // namespace
+
+LoadedModelFile load_model_file(const std::string& path_text, const ModelOverrides& ov) {
+  const fs::path path(path_text);
+  if (!fs::exists(path)) throw std::invalid_argument("model file '" + path_text + "' does not exist");
+  fs::path sidecar, weights;
+  if (path.extension() == ".json") {
+    sidecar = path;
+  } else {
+    weights = path;
+    fs::path candidate = path;
+    candidate.replace_extension(".json");
+    if (fs::exists(candidate)) sidecar = candidate;
+  }
+  nlohmann::json meta = sidecar.empty() ? nlohmann::json{{"format", "torchscript"}} : read_json(sidecar);
+  if (!meta.is_object()) throw std::invalid_argument("'" + sidecar.string() + "' must hold a JSON object");
+  if (weights.empty()) {
+    fs::path w = sidecar;
+    w.replace_extension(".pt");
+    weights = sidecar.parent_path() / meta.value("weights", w.filename().string());
+  }
+  // Command-line settings win over the sidecar.
+  if (ov.prediction) meta["prediction"] = *ov.prediction;
+  if (ov.time) meta["time"] = *ov.time;
+  if (ov.schedule) meta["schedule"] = *ov.schedule;
+  if (ov.time_scale) meta["time_scale"] = *ov.time_scale;
+  if (ov.sample_shape) meta["sample_shape"] = *ov.sample_shape;
+
+  const std::string format = meta.value("format", std::string("native"));
+  const std::string where = sidecar.empty() ? path_text : sidecar.string();
+  LoadedModelFile out;
+  NetworkPtr network;
+  ModelSpec spec;
+  std::string schedule;
+  try {
+    spec.prediction = parse_prediction(meta.value("prediction", std::string("velocity")));
+    spec.time = parse_time_convention(meta.value("time", std::string("t")));
+    spec.time_scale = meta.value("time_scale", 1.0);
+    schedule = meta.value("schedule", std::string("condot"));
+    if (!meta.contains("sample_shape"))
+      throw std::invalid_argument("the sample shape is unknown (give --sample-shape or a sidecar with \"sample_shape\")");
+    out.sample_shape = meta.at("sample_shape").get<std::vector<int64_t>>();
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(where + ": " + e.what());
+  }
+  if (format == "native") {
+    const NativeNetConfig config = NativeNetConfig::from_json(meta, where);
+    NativeNet net = make_native_net(config);
+    load_weights(*net.module, weights.string());
+    network = std::make_shared<NativeNetwork>(std::move(net), "glass " + config.arch + " " + weights.string());
+  } else if (format == "torchscript") {
+    network = std::make_shared<TorchScriptNetwork>(weights.string());
+  } else {
+    throw std::invalid_argument(where + ": unknown format '" + format + "' (expected native or torchscript)");
+  }
+  out.description = network->describe();
+  out.model = std::make_unique<FlowModel>(network, make_schedule(schedule), spec);
+  return out;
+}
+
+}  // namespace glass

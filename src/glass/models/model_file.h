@@ -1,0 +1,30 @@
+#pragma once
+// Loading a model from disk: a native glass network (model.json sidecar + weights) or a user's
+// TorchScript file (with an optional JSON sidecar of the same stem, or explicit settings).
+//
+// Sidecar fields: "format" ("native" | "torchscript"), "weights" (file name, default: the stem
+// with .pt), "prediction" (velocity | x0 | noise), "time" (t | sigma | ddpm), "time_scale",
+// "schedule", "sample_shape", and for native networks "arch", "width", "depth".
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "glass/models/flow_model.h"
+
+namespace glass {
+
+struct ModelOverrides {  // command-line settings that win over the sidecar
+  std::optional<std::string> prediction, time, schedule;
+  std::optional<double> time_scale;
+  std::optional<std::vector<int64_t>> sample_shape;
+};
+
+struct LoadedModelFile {
+  std::unique_ptr<FlowModel> model;
+  std::vector<int64_t> sample_shape;
+  std::string description;
+};
+
+LoadedModelFile load_model_file(const std::string& path, const ModelOverrides& overrides = {});
+
+}  // namespace glass

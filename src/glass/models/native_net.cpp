@@ -1,0 +1,94 @@
+#include "glass/models/native_net.h"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "glass/io/atomic_file.h"
+#include "glass/models/mlp_network.h"
+#include "glass/models/unet.h"
+
+namespace glass {
+
+nlohmann::json NativeNetConfig::to_json() const {
+  return {{"arch", arch},          {"sample_shape", sample_shape}, {"width", width},
+          {"depth", depth},        {"prediction", to_string(prediction)}, {"time", to_string(time)},
+          {"time_scale", time_scale}, {"schedule", schedule},        {"data", data}};
+}
+
+NativeNetConfig NativeNetConfig::from_json(const nlohmann::json& j, const std::string& source) {
+  try {
+    NativeNetConfig c;
+    c.arch = j.at("arch").get<std::string>();
+    c.sample_shape = j.at("sample_shape").get<std::vector<int64_t>>();
+    c.width = j.value("width", c.width);
+    c.depth = j.value("depth", c.depth);
+    c.prediction = parse_prediction(j.value("prediction", std::string("velocity")));
+    c.time = parse_time_convention(j.value("time", std::string("t")));
+    c.time_scale = j.value("time_scale", 1.0);
+    c.schedule = j.value("schedule", std::string("condot"));
+    c.data = j.value("data", std::string());
+    if (c.arch != "unet" && c.arch != "mlp") throw std::invalid_argument("unknown arch '" + c.arch + "'");
+    if (c.sample_shape.empty()) throw std::invalid_argument("empty sample_shape");
+    for (int64_t d : c.sample_shape)
+      if (d < 1) throw std::invalid_argument("sample_shape entries must be positive");
+    if (c.width < 1 || c.depth < 1) throw std::invalid_argument("width and depth must be positive");
+    return c;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(source + ": " + e.what());
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(source + ": " + e.what());
+  }
+}
+
+NativeNet make_native_net(const NativeNetConfig& c) {
+  if (c.arch == "unet") {
+    if (c.sample_shape.size() != 3 || c.sample_shape[1] % 4 || c.sample_shape[2] % 4)
+      throw std::invalid_argument("unet: sample_shape must be [C, H, W] with H and W divisible by 4");
+    UNet net(UNetOptions{c.sample_shape[0], c.width, 4 * c.width});
+    return {net.ptr(), [net](const torch::Tensor& x, const torch::Tensor& t) mutable { return net->forward(x, t); }};
+  }
+  if (c.sample_shape.size() != 1) throw std::invalid_argument("mlp: sample_shape must be [d]");
+  Mlp net(MlpOptions{c.sample_shape[0], c.width, c.depth, 16});
+  return {net.ptr(), [net](const torch::Tensor& x, const torch::Tensor& t) mutable { return net->forward(x, t); }};
+}
+
+void save_weights(torch::nn::Module& module, const std::string& path) {
+  torch::serialize::OutputArchive archive;
+  module.save(archive);
+  const std::string tmp = temporary_name(path);
+  archive.save_to(tmp);
+  commit_temporary(path);
+}
+
+void load_weights(torch::nn::Module& module, const std::string& path) {
+  // Module::load replaces tensors whatever their shape; compare against the architecture's.
+  std::vector<std::pair<std::string, std::vector<int64_t>>> expected;
+  for (const auto& p : module.named_parameters()) expected.emplace_back(p.key(), p.value().sizes().vec());
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path);
+    module.load(archive);
+  } catch (const c10::Error& e) {
+    throw std::invalid_argument("cannot load weights '" + path + "': " + e.what_without_backtrace());
+  }
+  const auto params = module.named_parameters();
+  for (const auto& [name, sizes] : expected) {
+    const torch::Tensor* p = params.find(name);
+    if (!p || p->sizes().vec() != sizes)
+      throw std::invalid_argument("weights '" + path + "' do not fit the model: parameter " + name + " has shape " +
+                                  (p ? c10::str(p->sizes()) : std::string("(missing)")) + ", expected " +
+                                  c10::str(c10::IntArrayRef(sizes)));
+  }
+}
+
+NativeNetwork::NativeNetwork(NativeNet net, std::string description)
+    : net_(std::move(net)), description_(std::move(description)) {
+  net_.module->eval();
+}
+
+torch::Tensor NativeNetwork::forward(const torch::Tensor& x, const torch::Tensor& timestep) {
+  torch::NoGradGuard no_grad;
+  return net_.forward(x, timestep);
+}
+
+}  // namespace glass

@@ -1,0 +1,43 @@
+#pragma once
+// A compact time-conditioned U-Net for small images (28 x 28 Fashion-MNIST), sized for CPU
+// training: two resolutions below the input, one residual block per level, GroupNorm and SiLU.
+#include <torch/torch.h>
+
+namespace glass {
+
+struct UNetOptions {
+  int64_t in_channels = 1;
+  int64_t base_channels = 32;  // channels at full resolution; 2x below
+  int64_t time_dim = 128;
+};
+
+class ResBlockImpl : public torch::nn::Module {
+ public:
+  ResBlockImpl(int64_t in, int64_t out, int64_t time_dim);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& temb);
+
+ private:
+  torch::nn::GroupNorm norm1_{nullptr}, norm2_{nullptr};
+  torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr}, skip_{nullptr};
+  torch::nn::Linear time_{nullptr};
+};
+TORCH_MODULE(ResBlock);
+
+class UNetImpl : public torch::nn::Module {
+ public:
+  explicit UNetImpl(UNetOptions options);
+  // x: [N, C, H, W] with H, W divisible by 4; t: [N] flow time in [0, 1].
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t);
+  const UNetOptions& options() const { return options_; }
+
+ private:
+  UNetOptions options_;
+  torch::Tensor frequencies_;
+  torch::nn::Sequential time_mlp_{nullptr};
+  torch::nn::Conv2d stem_{nullptr}, down0_{nullptr}, down1_{nullptr}, out_conv_{nullptr};
+  ResBlock enc0_{nullptr}, enc1_{nullptr}, mid0_{nullptr}, mid1_{nullptr}, dec1_{nullptr}, dec0_{nullptr};
+  torch::nn::GroupNorm out_norm_{nullptr};
+};
+TORCH_MODULE(UNet);
+
+}  // namespace glass

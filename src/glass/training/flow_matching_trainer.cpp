@@ -1,0 +1,101 @@
+#include "glass/training/flow_matching_trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "glass/io/atomic_file.h"
+#include "glass/training/ema.h"
+#include "glass/util/progress_bar.h"
+#include "glass/util/random.h"
+
+namespace glass {
+
+namespace fs = std::filesystem;
+
+TrainResult train_flow_matching(const NativeNetConfig& config, const DataSampler& data, const TrainOptions& o,
+                                const std::string& out_dir) {
+  if (o.steps < 1 || o.batch < 1 || !(o.learning_rate > 0) || !(o.ema_decay >= 0 && o.ema_decay < 1))
+    throw std::invalid_argument("train: need steps >= 1, batch >= 1, learning rate > 0, 0 <= ema < 1");
+  torch::manual_seed(o.seed);  // weight initialisation
+  NativeNet net = make_native_net(config);
+  Ema ema(*net.module, o.ema_decay);
+  torch::optim::Adam optimizer(net.module->parameters(), torch::optim::AdamOptions(o.learning_rate));
+  const fs::path dir(out_dir), ckpt = dir / "checkpoint";
+  fs::create_directories(ckpt);
+
+  int64_t step = 0;
+  if (o.resume && fs::exists(ckpt / "state.json")) {
+    std::ifstream in(ckpt / "state.json");
+    step = nlohmann::json::parse(in).at("step").get<int64_t>();
+    load_weights(*net.module, (ckpt / "weights.pt").string());
+    ema.load((ckpt / "ema.pt").string());
+    torch::serialize::InputArchive archive;
+    archive.load_from((ckpt / "optimizer.pt").string());
+    optimizer.load(archive);
+  }
+  write_text_atomically((dir / "model.json").string(), config.to_json().dump(2) + "\n");
+  std::ofstream log(dir / "train.log", std::ios::app);
+  log << "# " << (step > 0 ? "resumed at step " + std::to_string(step) : std::string("started")) << ", "
+      << config.to_json().dump() << ", batch " << o.batch << ", lr " << o.learning_rate << ", ema " << o.ema_decay
+      << ", threads " << torch::get_num_threads() << "\n";
+
+  const auto save_checkpoint = [&] {
+    save_weights(*net.module, (ckpt / "weights.pt").string());
+    ema.save((ckpt / "ema.pt").string());
+    torch::serialize::OutputArchive archive;
+    optimizer.save(archive);
+    archive.save_to((ckpt / "optimizer.pt").string());
+    write_text_atomically((ckpt / "state.json").string(), nlohmann::json{{"step", step}}.dump() + "\n");
+    ema.save_as_weights(*net.module, (dir / "model.pt").string());
+  };
+
+  net.module->train();
+  ProgressBar bar("train", o.steps, o.progress);
+  const auto start = std::chrono::steady_clock::now();
+  const int64_t first = step;
+  double interval_loss = 0.0, last_loss = 0.0;
+  int64_t interval_n = 0;
+  while (step < o.steps) {
+    at::Generator gen = make_generator(o.seed * 1000003ULL + static_cast<uint64_t>(step));
+    const torch::Tensor z = data(o.batch, gen);
+    const torch::Tensor eps = at::randn(z.sizes(), gen, z.options());
+    const torch::Tensor t = at::rand({o.batch}, gen, z.options());
+    std::vector<int64_t> bshape(static_cast<size_t>(z.dim()), 1);
+    bshape[0] = o.batch;
+    const torch::Tensor tb = t.reshape(bshape);
+    const torch::Tensor xt = tb * z + (1 - tb) * eps;
+    const torch::Tensor loss = torch::mse_loss(net.forward(xt, t), z - eps);
+    optimizer.zero_grad();
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(net.module->parameters(), 1.0);
+    const double lr = o.learning_rate * std::min(1.0, static_cast<double>(step + 1) / std::max<int64_t>(1, o.warmup));
+    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    optimizer.step();
+    ++step;
+    ema.update(*net.module, step);
+
+    const double l = loss.item<double>();
+    if (!std::isfinite(l)) throw std::runtime_error("train: the loss became " + std::to_string(l) + " at step " + std::to_string(step));
+    interval_loss += l;
+    ++interval_n;
+    char note[64];
+    std::snprintf(note, sizeof note, "loss %.4f", l);
+    bar.update(step, note);
+    if (step % o.log_every == 0 || step == o.steps) {
+      last_loss = interval_loss / interval_n;
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      log << "step " << step << " loss " << last_loss << " lr " << lr << " elapsed_s " << secs << " steps_per_s "
+          << (step - first) / std::max(secs, 1e-9) << std::endl;
+      interval_loss = 0.0;
+      interval_n = 0;
+    }
+    if (step % o.checkpoint_every == 0 || step == o.steps) save_checkpoint();
+  }
+  bar.finish();
+  return {step, last_loss};
+}
+
+}  // namespace glass
