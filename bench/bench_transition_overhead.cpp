@@ -7,6 +7,7 @@
 
 #include "glass/models/flow_model.h"
 #include "glass/models/mlp_network.h"
+#include "glass/models/native_net.h"
 #include "glass/transitions/ddpm_transition.h"
 #include "glass/transitions/glass_transition.h"
 #include "glass/util/particle_scalars.h"
@@ -29,17 +30,24 @@ void BM_BareNetworkCall(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * batch);
 }
 
+std::shared_ptr<glass::NativeNetwork> make_unet() {
+  torch::manual_seed(0);
+  glass::NativeNetConfig config;  // the shipped architecture: U-Net, 32 base channels, [1, 28, 28]
+  return std::make_shared<glass::NativeNetwork>(glass::make_native_net(config), "unet");
+}
+
 // One GLASS transition (M inner steps) against M bare network calls, interleaved in every
 // iteration so that both see the same machine state: the counter `overhead_ratio` is the
 // side-by-side ratio of their summed times (1.00 = no overhead).
-void BM_GlassOverheadRatio(benchmark::State& state) {
+void glass_overhead_ratio(benchmark::State& state, const glass::NetworkPtr& net, std::vector<int64_t> shape) {
   using clock = std::chrono::steady_clock;
+  torch::set_num_threads(2);  // both cores of the benchmark machine, as the CLI uses by default
   const int64_t batch = state.range(0);
-  auto net = make_mlp();
   glass::FlowModel model(net, glass::make_schedule("condot"), {});
   glass::GlassTransition kernel(model, {glass::RhoSchedule::constant(0.4), kInnerSteps, 1.0});
   at::Generator gen = glass::make_generator(0);
-  const torch::Tensor x = torch::randn({batch, 2}), t_net = torch::full({batch}, 0.5f);
+  shape.insert(shape.begin(), batch);
+  const torch::Tensor x = torch::randn(shape), t_net = torch::full({batch}, 0.5f);
   const torch::Tensor t = glass::full_times(1, 0.3), tn = glass::full_times(1, 0.7);
   double bare = 0.0, glass_time = 0.0;
   for (auto _ : state) {
@@ -58,6 +66,20 @@ void BM_GlassOverheadRatio(benchmark::State& state) {
   state.counters["overhead_ratio"] = glass_time / bare;
 }
 
+void BM_GlassOverheadRatio(benchmark::State& state) { glass_overhead_ratio(state, make_mlp(), {2}); }
+void BM_GlassOverheadRatioUNet(benchmark::State& state) { glass_overhead_ratio(state, make_unet(), {1, 28, 28}); }
+
+// Images per second of one U-Net call; second argument: threads.
+void BM_UNetCall(benchmark::State& state) {
+  const int64_t batch = state.range(0);
+  torch::set_num_threads(static_cast<int>(state.range(1)));
+  auto net = make_unet();
+  const torch::Tensor x = torch::randn({batch, 1, 28, 28}), t = torch::full({batch}, 0.5f);
+  for (auto _ : state) benchmark::DoNotOptimize(net->forward(x, t));
+  state.counters["images_per_s"] = benchmark::Counter(static_cast<double>(state.iterations() * batch), benchmark::Counter::kIsRate);
+  torch::set_num_threads(2);
+}
+
 void BM_DdpmPerNetworkCall(benchmark::State& state) {
   const int64_t batch = state.range(0);
   glass::FlowModel model(make_mlp(), glass::make_schedule("condot"), {});
@@ -73,6 +95,8 @@ void BM_DdpmPerNetworkCall(benchmark::State& state) {
 
 BENCHMARK(BM_BareNetworkCall)->Arg(64)->Arg(1024)->Arg(8192)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_GlassOverheadRatio)->Arg(64)->Arg(1024)->Arg(8192)->Unit(benchmark::kMicrosecond)->UseManualTime();
+BENCHMARK(BM_GlassOverheadRatioUNet)->Arg(1)->Arg(16)->Arg(128)->Unit(benchmark::kMillisecond)->UseManualTime();
+BENCHMARK(BM_UNetCall)->ArgsProduct({{1, 16, 64, 256}, {1, 2}})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_DdpmPerNetworkCall)->Arg(64)->Arg(1024)->Arg(8192)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -35,7 +35,7 @@ fs::path scratch(const std::string& name) {
 
 TEST(Cli, SampleWritesSamplesPictureAndSummary) {
   const fs::path out = scratch("sample");
-  const CliRun r = run("sample -n 500 -K 3 -M 4 -s 1 -q -o " + out.string());
+  const CliRun r = run("sample --preset gmm2d -n 500 -K 3 -M 4 -s 1 -q -o " + out.string());
   ASSERT_EQ(r.code, 0) << r.out;
   for (const char* f : {"samples.csv", "samples.npy", "samples.png", "summary.json"}) EXPECT_TRUE(fs::exists(out / f)) << f;
   std::ifstream in(out / "summary.json");
@@ -48,7 +48,7 @@ TEST(Cli, SampleWritesSamplesPictureAndSummary) {
 
 TEST(Cli, TransitionComparesWithExactDraws) {
   const fs::path out = scratch("transition");
-  const CliRun r = run("transition --x 0.5,0.2 --t 0.3 --t-next 0.7 -M 8 -n 400 -q -o " + out.string());
+  const CliRun r = run("transition --preset gmm2d --x 0.5,0.2 --t 0.3 --t-next 0.7 -M 8 -n 400 -q -o " + out.string());
   ASSERT_EQ(r.code, 0) << r.out;
   std::ifstream in(out / "summary.json");
   const auto j = nlohmann::json::parse(in);
@@ -71,8 +71,8 @@ TEST(Cli, BadInputIsAOneLineErrorAndNoOutput) {
       {"sample --preset nope", "preset"},
       {"sample --mixture /nonexistent.json", "cannot open"},
       {"sample --mixture " + (dir / "bad.json").string(), "malformed JSON"},
-      {"transition --x 1,2,3", "--x"},
-      {"transition --x 1,2 --t 0.7 --t-next 0.3", "t' > t"},
+      {"transition --preset gmm2d --x 1,2,3", "--x"},
+      {"transition --preset gmm2d --x 1,2 --t 0.7 --t-next 0.3", "t' > t"},
       {"", "subcommand"},
   };
   for (const auto& [args, needle] : cases) {

@@ -3,13 +3,17 @@
 #include "glass/models/mixture_network.h"
 #include "glass/models/model_file.h"
 #include "glass/util/parse.h"
+#include "sample_outputs.h"
+
+#include <filesystem>
 
 namespace glass::cli {
 
 void ModelOptions::add_to(CLI::App& app) {
   app.add_option("-m,--model", model_file, "model file: a glass model.json, or a TorchScript .pt (sidecar .json optional)");
-  app.add_option("--preset", preset, "built-in Gaussian-mixture model when no --model is given (see `glass presets`)")
-      ->capture_default_str();
+  app.add_option("--preset", preset,
+                 "built-in Gaussian-mixture model (see `glass presets`); default without --model: the shipped "
+                 "Fashion-MNIST model, or gmm2d where it is missing");
   app.add_option("--mixture", mixture_file, "Gaussian-mixture JSON file {means, stds, weights} (overrides --preset)");
   app.add_option("--schedule", schedule, "noise schedule: condot, cosine, poly:<n>, vp, ddpm[:<steps>] (default condot)");
   app.add_option("--prediction", prediction, "what the network predicts: velocity, x0, noise")
@@ -20,7 +24,13 @@ void ModelOptions::add_to(CLI::App& app) {
   app.add_option("--sample-shape", sample_shape, "shape of one sample, e.g. 1,28,28 (TorchScript without sidecar)");
 }
 
-LoadedModel load_model(const ModelOptions& o) {
+LoadedModel load_model(const ModelOptions& options) {
+  ModelOptions o = options;
+  if (o.model_file.empty() && o.mixture_file.empty() && o.preset.empty()) {
+    const std::string shipped = default_model_path("fashion-mnist-unet/model.json");
+    if (std::filesystem::exists(shipped)) o.model_file = shipped;
+    else o.preset = "gmm2d";
+  }
   LoadedModel loaded;
   if (!o.model_file.empty()) {
     ModelOverrides ov;

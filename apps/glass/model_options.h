@@ -13,7 +13,7 @@ namespace glass::cli {
 
 struct ModelOptions {
   std::string model_file;
-  std::string preset = "gmm2d";
+  std::string preset;  // empty: the shipped Fashion-MNIST model if present, else gmm2d
   std::string mixture_file;
   std::string schedule, prediction, time, sample_shape;
   double time_scale = 0.0;

@@ -1,5 +1,6 @@
 // glass sample: draw samples from t = 0 to t = 1 with a chosen transition kernel.
 #include <chrono>
+#include <filesystem>
 
 #include "commands.h"
 #include "kernel_options.h"
@@ -19,9 +20,10 @@ struct SampleOptions {
   ModelOptions model;
   KernelOptions kernel;
   RunOptions run;
-  int64_t n = 2000;
+  int64_t n = 0;  // 0: 2000 points for low-dimensional data, 64 images
   int steps = 5;
   std::string grid;
+  std::string classifier = default_model_path("fashion-mnist-classifier/model.json");
 };
 
 void run_sample(const SampleOptions& o) {
@@ -31,7 +33,8 @@ void run_sample(const SampleOptions& o) {
   auto kernel = make_kernel(o.kernel, m);
   const std::vector<double> grid = o.grid.empty() ? uniform_grid(o.steps) : parse_grid(o.grid);
 
-  torch::Tensor x = prior_noise(o.n, m.sample_shape, gen);
+  const int64_t n = o.n > 0 ? o.n : (m.sample_shape.size() > 1 ? 64 : 2000);
+  torch::Tensor x = prior_noise(n, m.sample_shape, gen);
   ProgressBar bar("sample", static_cast<int64_t>(grid.size()) - 1, o.run.show_progress());
   SampleResult r = run_chain(*kernel, x, grid, gen, [&](int k, int, const torch::Tensor&) { bar.update(k); });
   bar.finish();
@@ -41,7 +44,7 @@ void run_sample(const SampleOptions& o) {
                          {"schedule", m.model->schedule().name()},
                          {"kernel", kernel->name()},
                          {"settings", o.kernel.to_json()},
-                         {"n", o.n},
+                         {"n", n},
                          {"grid", grid},
                          {"outer_steps", grid.size() - 1},
                          {"nfe", r.nfe},
@@ -58,8 +61,10 @@ void run_sample(const SampleOptions& o) {
                       {"component_fractions", vec(fit.fractions)},
                       {"component_weights", vec(m.mixture->weights())},
                       {"max_weight_error", fit.max_weight_error}};
-    if (m.mixture->dim() == 2) reference = m.mixture->sample(o.n, eval_gen);
+    if (m.mixture->dim() == 2) reference = m.mixture->sample(n, eval_gen);
   }
+  if (m.sample_shape == std::vector<int64_t>{1, 28, 28} && !o.classifier.empty() && std::filesystem::exists(o.classifier))
+    summary["quality"] = fashion_mnist_quality(r.x, o.classifier);
   summary["files"] = write_samples(o.run, r.x, reference);
   finish_summary(o.run, summary, start);
 }
@@ -72,8 +77,10 @@ void add_sample_command(CLI::App& app) {
   o->model.add_to(*cmd);
   o->kernel.add_to(*cmd);
   o->run.add_to(*cmd);
-  cmd->add_option("-n,--num-samples", o->n, "number of samples (particles)")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("-n,--num-samples", o->n, "number of samples (default: 2000 points, or 64 images)")->check(CLI::PositiveNumber);
   cmd->add_option("-K,--steps", o->steps, "outer transitions on a uniform grid")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--classifier", o->classifier, "Fashion-MNIST classifier for classifier-FID and class counts (28x28 models)")
+      ->capture_default_str();
   cmd->add_option("--grid", o->grid, "explicit outer time grid 't0,t1,...,tK' (overrides --steps)");
   cmd->callback([o] { run_sample(*o); });
 }

@@ -2,6 +2,11 @@
 
 #include "glass/io/png_image.h"
 #include "glass/io/tensor_files.h"
+#include "glass/stats/image_quality.h"
+#include "glass/training/classifier_trainer.h"
+
+#include <cstdlib>
+#include <filesystem>
 
 #include <cmath>
 
@@ -25,6 +30,19 @@ nlohmann::json write_samples(const RunOptions& run, const torch::Tensor& samples
     files["png"] = run.path("samples.png");
   }
   return files;
+}
+
+nlohmann::json fashion_mnist_quality(const torch::Tensor& images, const std::string& classifier_path) {
+  Classifier classifier = load_classifier(classifier_path);
+  const LabelledImages test = load_fashion_mnist("test");
+  const ImageQuality q = assess_images(classifier, images, classifier_features(classifier, test.images));
+  return {{"classifier_fid_vs_test", q.fid}, {"class_counts", q.class_counts}, {"classes_present", q.classes_present},
+          {"classifier", classifier_path}};
+}
+
+std::string default_model_path(const std::string& relative) {
+  const char* env = std::getenv("GLASS_MODELS_DIR");
+  return (std::filesystem::path(env && *env ? env : GLASS_MODELS_DIR) / relative).string();
 }
 
 }  // namespace glass::cli

@@ -1,0 +1,60 @@
+// The models shipped in models/: the classifier's accuracy, and the flow model's ODE samples
+// judged by classifier-FID against the test set and by the classes they cover.
+#include <gtest/gtest.h>
+
+#include "glass/data/idx_reader.h"
+#include "glass/models/model_file.h"
+#include "glass/sampling/sampler.h"
+#include "glass/sampling/time_grid.h"
+#include "glass/stats/frechet_distance.h"
+#include "glass/stats/image_quality.h"
+#include "glass/training/classifier_trainer.h"
+#include "glass/transitions/ode_transition.h"
+#include "glass/util/random.h"
+
+using namespace glass;
+
+namespace {
+
+const std::string kModels = GLASS_SOURCE_DIR "/models";
+constexpr int64_t kSamples = 256;
+// Measured on 2026-11-23 for the shipped model (docs/benchmarks.md): see the comment at the check.
+constexpr double kMaxFid = 60.0;
+
+class ShippedModels : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    torch::set_num_threads(2);
+    test_ = new LabelledImages(load_fashion_mnist("test"));
+  }
+  static void TearDownTestSuite() { delete test_; }
+  static LabelledImages* test_;
+};
+LabelledImages* ShippedModels::test_ = nullptr;
+
+TEST_F(ShippedModels, ClassifierReachesNinetyPercent) {
+  Classifier classifier = load_classifier(kModels + "/fashion-mnist-classifier/model.json");
+  EXPECT_GE(classifier_accuracy(classifier, *test_), 0.90);
+}
+
+TEST_F(ShippedModels, OdeSamplesAreCloseToTheTestSetAndCoverEveryClass) {
+  Classifier classifier = load_classifier(kModels + "/fashion-mnist-classifier/model.json");
+  LoadedModelFile flow = load_model_file(kModels + "/fashion-mnist-unet/model.json");
+  ASSERT_EQ(flow.sample_shape, (std::vector<int64_t>{1, 28, 28}));
+  OdeTransition ode(*flow.model, OdeMethod::Heun);
+  at::Generator gen = make_generator(0);
+  const SampleResult r = run_chain(ode, prior_noise(kSamples, flow.sample_shape, gen), uniform_grid(8), gen);
+  EXPECT_EQ(r.nfe, 16);
+
+  const torch::Tensor reference = classifier_features(classifier, test_->images);
+  const ImageQuality q = assess_images(classifier, r.x, reference);
+  // The floor at this sample size: kSamples real test images against the whole test set.
+  const torch::Tensor real = test_->images.index_select(0, at::randperm(10000, gen, torch::kInt64).narrow(0, 0, kSamples));
+  const double floor = frechet_distance(classifier_features(classifier, real), reference);
+  SCOPED_TRACE(::testing::Message() << "classifier-FID " << q.fid << ", floor " << floor);
+  EXPECT_EQ(q.classes_present, 10);
+  EXPECT_LT(q.fid, kMaxFid);
+  EXPECT_GT(q.fid, floor);  // samples are not better than real images
+}
+
+}  // namespace
