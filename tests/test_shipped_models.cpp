@@ -2,6 +2,8 @@
 // judged by classifier-FID against the test set and by the classes they cover.
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 #include "glass/data/idx_reader.h"
 #include "glass/models/model_file.h"
 #include "glass/sampling/sampler.h"
@@ -18,8 +20,10 @@ namespace {
 
 const std::string kModels = GLASS_SOURCE_DIR "/models";
 constexpr int64_t kSamples = 256;
-// Measured on 2026-11-23 for the shipped model (docs/benchmarks.md): see the comment at the check.
-constexpr double kMaxFid = 60.0;
+// Measured on 2026-11-23 for the shipped model (step 2750), 256 Heun samples (16 NFE), seed 0:
+// classifier-FID 31.3 (256 real test images: 8.1) (docs/benchmarks.md). The bound leaves room for BLAS round-off, and is far
+// below what a broken or untrained model gives.
+constexpr double kMaxFid = 45.0;
 
 class ShippedModels : public ::testing::Test {
  protected:
@@ -51,6 +55,7 @@ TEST_F(ShippedModels, OdeSamplesAreCloseToTheTestSetAndCoverEveryClass) {
   // The floor at this sample size: kSamples real test images against the whole test set.
   const torch::Tensor real = test_->images.index_select(0, at::randperm(10000, gen, torch::kInt64).narrow(0, 0, kSamples));
   const double floor = frechet_distance(classifier_features(classifier, real), reference);
+  std::cout << "classifier-FID " << q.fid << " (floor with " << kSamples << " real images: " << floor << ")\n";
   SCOPED_TRACE(::testing::Message() << "classifier-FID " << q.fid << ", floor " << floor);
   EXPECT_EQ(q.classes_present, 10);
   EXPECT_LT(q.fid, kMaxFid);
