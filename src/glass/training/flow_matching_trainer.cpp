@@ -42,12 +42,17 @@ TrainResult train_flow_matching(const NativeNetConfig& config, const DataSampler
       << config.to_json().dump() << ", batch " << o.batch << ", lr " << o.learning_rate << ", ema " << o.ema_decay
       << ", threads " << torch::get_num_threads() << "\n";
 
+  // Every file is written under a temporary name and renamed, so an interrupted run never
+  // leaves a half-written checkpoint behind.
   const auto save_checkpoint = [&] {
     save_weights(*net.module, (ckpt / "weights.pt").string());
-    ema.save((ckpt / "ema.pt").string());
+    const std::string ema_path = (ckpt / "ema.pt").string(), optimizer_path = (ckpt / "optimizer.pt").string();
+    ema.save(temporary_name(ema_path));
+    commit_temporary(ema_path);
     torch::serialize::OutputArchive archive;
     optimizer.save(archive);
-    archive.save_to((ckpt / "optimizer.pt").string());
+    archive.save_to(temporary_name(optimizer_path));
+    commit_temporary(optimizer_path);
     write_text_atomically((ckpt / "state.json").string(), nlohmann::json{{"step", step}}.dump() + "\n");
     ema.save_as_weights(*net.module, (dir / "model.pt").string());
   };
