@@ -68,9 +68,8 @@ torch::Tensor FlowModel::call_network(const torch::Tensor& x, const std::vector<
   return out;
 }
 
-torch::Tensor FlowModel::denoise(const torch::Tensor& x, const torch::Tensor& t) {
-  const std::vector<double> te = effective_times(t, x.size(0));
-  torch::Tensor out = call_network(x, te);
+torch::Tensor FlowModel::to_denoiser(const torch::Tensor& x, const torch::Tensor& out,
+                                     const std::vector<double>& te) const {
   if (spec_.prediction == Prediction::Denoiser) return out;
   const Schedule& s = *schedule_;
   std::vector<double> cx(te.size()), co(te.size());
@@ -96,11 +95,68 @@ torch::Tensor FlowModel::denoise(const torch::Tensor& x, const torch::Tensor& t)
   return torch::addcmul(broadcastable(cx, x) * x, broadcastable(co, x), out);
 }
 
-torch::Tensor FlowModel::velocity(const torch::Tensor& x, const torch::Tensor& t) {
-  if (spec_.prediction == Prediction::Velocity) return call_network(x, effective_times(t, x.size(0)));
+void FlowModel::set_guidance(std::shared_ptr<const DenoiserGuidance> guidance) {
+  if (guidance) guidance->validate();
+  guidance_ = std::move(guidance);
+}
+
+std::vector<double> FlowModel::guidance_coefficients(const std::vector<double>& te) const {
+  if (!guidance_ || guidance_paused_ || !guidance_->scale.enabled()) return {};
+  std::vector<double> c = guidance_->coefficients(*schedule_, te);
+  for (double v : c)
+    if (v != 0.0) return c;
+  return {};
+}
+
+FlowModel::Guided FlowModel::guided_prediction(const torch::Tensor& x, const std::vector<double>& te,
+                                               const std::vector<double>& coef) {
+  const bool full = !guidance_->detached;
+  torch::AutoGradMode grad_on(true);
+  // Full: d r(D(x)) / dx through the network. Detached: d r(D) / dD, no backward through it.
+  const torch::Tensor x_in = full ? x.detach().requires_grad_(true) : x.detach();
+  const torch::Tensor out = call_network(x_in, te);
+  torch::Tensor denoised = to_denoiser(x_in, out, te);
+  const torch::Tensor wrt = full ? x_in : denoised.detach().requires_grad_(true);
+  const torch::Tensor reward = (*guidance_->reward)(full ? denoised : wrt);
+  // A particle with reward -inf has no useful direction; it is simply not pushed.
+  torch::Tensor grad = torch::autograd::grad({reward.sum()}, {wrt})[0];
+  if (full) cost_.gradient_calls += 1;
+  grad = torch::nan_to_num(grad, 0.0, 0.0, 0.0);
+  return {out.detach(), denoised.detach(), broadcastable(coef, x) * grad};
+}
+
+torch::Tensor FlowModel::denoise(const torch::Tensor& x, const torch::Tensor& t) {
   const std::vector<double> te = effective_times(t, x.size(0));
+  const std::vector<double> coef = guidance_coefficients(te);
+  if (!coef.empty()) {
+    const Guided g = guided_prediction(x, te, coef);
+    return g.denoised + g.shift;
+  }
+  return to_denoiser(x, call_network(x, te), te);
+}
+
+torch::Tensor FlowModel::velocity(const torch::Tensor& x, const torch::Tensor& t) {
+  const std::vector<double> te = effective_times(t, x.size(0));
+  const std::vector<double> coef = guidance_coefficients(te);
+  torch::Tensor d;
+  if (!coef.empty()) {
+    const Guided g = guided_prediction(x, te, coef);
+    if (spec_.prediction == Prediction::Velocity) {
+      // u = (sigma'/sigma) x + (alpha' - alpha sigma'/sigma) D: the shift of D moves u by that factor.
+      std::vector<double> cd(te.size(), 0.0);
+      for (size_t i = 0; i < te.size(); ++i) {
+        const double sg = schedule_->sigma(te[i]);
+        if (coef[i] != 0.0) cd[i] = schedule_->d_alpha(te[i]) - schedule_->alpha(te[i]) * schedule_->d_sigma(te[i]) / sg;
+      }
+      return torch::addcmul(g.out, broadcastable(cd, x), g.shift);
+    }
+    d = g.denoised + g.shift;
+  } else {
+    torch::Tensor out = call_network(x, te);
+    if (spec_.prediction == Prediction::Velocity) return out;
+    d = to_denoiser(x, out, te);
+  }
   // u = (sigma'/sigma) x + (alpha' - alpha sigma'/sigma) D, from D (one network call).
-  torch::Tensor d = denoise(x, times_tensor(te));
   const Schedule& s = *schedule_;
   std::vector<double> cx(te.size()), cd(te.size());
   for (size_t i = 0; i < te.size(); ++i) {

@@ -4,6 +4,9 @@
 // network's time convention and from its parameterisation, and counts every network call.
 #include <torch/torch.h>
 
+#include <memory>
+
+#include "glass/guidance/denoiser_guidance.h"
 #include "glass/models/model_spec.h"
 #include "glass/models/network.h"
 #include "glass/schedules/schedule.h"
@@ -15,15 +18,33 @@ class DDPMTableSchedule;
 struct NetworkCost {
   int64_t calls = 0;  // batched network evaluations (NFE of one particle when all move together)
   int64_t rows = 0;   // particle evaluations summed over calls
+  int64_t gradient_calls = 0;  // backward passes through the network (full denoiser guidance)
 };
 
 class FlowModel {
  public:
   FlowModel(NetworkPtr network, SchedulePtr schedule, ModelSpec spec);
 
-  // x: [N, ...]; t: float64 [N] (or a scalar for all particles).
+  // x: [N, ...]; t: float64 [N] (or a scalar for all particles). Both include the denoiser
+  // guidance when one is installed and not paused.
   torch::Tensor denoise(const torch::Tensor& x, const torch::Tensor& t);
   torch::Tensor velocity(const torch::Tensor& x, const torch::Tensor& t);
+
+  // Installs (or, with nullptr, removes) reward guidance of the denoiser.
+  void set_guidance(std::shared_ptr<const DenoiserGuidance> guidance);
+  const DenoiserGuidance* guidance() const { return guidance_.get(); }
+  // While alive, the model is unguided (potentials and value estimates score the plain model).
+  class GuidancePause {
+   public:
+    explicit GuidancePause(FlowModel& m) : model_(m), was_(m.guidance_paused_) { m.guidance_paused_ = true; }
+    ~GuidancePause() { model_.guidance_paused_ = was_; }
+    GuidancePause(const GuidancePause&) = delete;
+    GuidancePause& operator=(const GuidancePause&) = delete;
+
+   private:
+    FlowModel& model_;
+    bool was_;
+  };
 
   const Schedule& schedule() const { return *schedule_; }
   const SchedulePtr& schedule_ptr() const { return schedule_; }
@@ -39,12 +60,22 @@ class FlowModel {
   // Calls the network at the effective times; returns the raw prediction and those times.
   torch::Tensor call_network(const torch::Tensor& x, const std::vector<double>& t_eff);
   std::vector<double> effective_times(const torch::Tensor& t, int64_t n) const;
+  // The denoiser from the network's raw prediction at the effective times.
+  torch::Tensor to_denoiser(const torch::Tensor& x, const torch::Tensor& out, const std::vector<double>& te) const;
+  // Guidance factors per particle, or empty when guidance is off for all of them.
+  std::vector<double> guidance_coefficients(const std::vector<double>& te) const;
+  struct Guided {
+    torch::Tensor out, denoised, shift;  // raw prediction, plain D, and the guidance shift of D
+  };
+  Guided guided_prediction(const torch::Tensor& x, const std::vector<double>& te, const std::vector<double>& coef);
 
   NetworkPtr network_;
   SchedulePtr schedule_;
   ModelSpec spec_;
   const DDPMTableSchedule* ddpm_table_ = nullptr;  // set for the DDPM-step convention
   NetworkCost cost_;
+  std::shared_ptr<const DenoiserGuidance> guidance_;
+  bool guidance_paused_ = false;
 };
 
 }  // namespace glass

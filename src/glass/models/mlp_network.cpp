@@ -25,7 +25,8 @@ torch::Tensor MlpImpl::forward(const torch::Tensor& x, const torch::Tensor& t) {
 }
 
 torch::Tensor MlpNetwork::forward(const torch::Tensor& x, const torch::Tensor& timestep) {
-  torch::NoGradGuard no_grad;
+  // Build a graph only when the caller differentiates through the network (guidance).
+  torch::AutoGradMode grad(x.requires_grad() && torch::GradMode::is_enabled());
   return module_->forward(x, timestep);
 }
 

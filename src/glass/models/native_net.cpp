@@ -87,7 +87,8 @@ NativeNetwork::NativeNetwork(NativeNet net, std::string description)
 }
 
 torch::Tensor NativeNetwork::forward(const torch::Tensor& x, const torch::Tensor& timestep) {
-  torch::NoGradGuard no_grad;
+  // Build a graph only when the caller differentiates through the network (guidance).
+  torch::AutoGradMode grad(x.requires_grad() && torch::GradMode::is_enabled());
   return net_.forward(x, timestep);
 }
 

@@ -16,7 +16,8 @@ TorchScriptNetwork::TorchScriptNetwork(const std::string& path, torch::Device de
 }
 
 torch::Tensor TorchScriptNetwork::forward(const torch::Tensor& x, const torch::Tensor& timestep) {
-  torch::NoGradGuard no_grad;
+  // Build a graph only when the caller differentiates through the network (guidance).
+  torch::AutoGradMode grad(x.requires_grad() && torch::GradMode::is_enabled());
   std::vector<torch::jit::IValue> inputs{x.to(device_), timestep.to(device_)};
   for (const torch::Tensor& c : conditioning_) {
     if (c.size(0) != 1 && c.size(0) != x.size(0))

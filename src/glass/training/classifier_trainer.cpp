@@ -72,6 +72,7 @@ ClassifierTrainResult train_classifier(const LabelledImages& train, const Labell
 
 Classifier load_classifier(const std::string& path) {
   fs::path weights(path);
+  if (fs::is_directory(weights)) weights /= "model.pt";
   if (weights.extension() == ".json") weights.replace_extension(".pt");
   if (!fs::exists(weights)) throw std::invalid_argument("classifier weights '" + weights.string() + "' do not exist");
   Classifier model;

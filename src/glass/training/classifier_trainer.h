@@ -27,7 +27,7 @@ ClassifierTrainResult train_classifier(const LabelledImages& train, const Labell
 // Fraction of correctly classified images, in batches, without autograd.
 double classifier_accuracy(Classifier& model, const LabelledImages& data);
 
-// Loads a classifier saved by train_classifier (model.json + model.pt, or the .pt itself).
+// Loads a classifier saved by train_classifier: its folder, model.json + model.pt, or the .pt itself.
 Classifier load_classifier(const std::string& path);
 
 }  // namespace glass

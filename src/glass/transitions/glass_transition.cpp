@@ -75,7 +75,8 @@ StepResult GlassTransition::step(const torch::Tensor& x, const torch::Tensor& t,
   shape[1] = kRows;
   shape[2] = static_cast<int64_t>(n);
   const torch::Tensor coef_t = torch::from_blob(coef.data(), {static_cast<int64_t>(coef.size())}, torch::kFloat64)
-                                   .to(x.device(), x.scalar_type())
+                                   // a copy, never an alias of `coef`: autograd keeps it
+                                   .to(x.device(), x.scalar_type(), /*non_blocking=*/false, /*copy=*/true)
                                    .reshape(shape);
   const torch::Tensor t_star_t = torch::from_blob(t_star.data(), {M, static_cast<int64_t>(n)}, torch::kFloat64);
 

@@ -21,7 +21,8 @@ torch::Tensor broadcastable(const std::vector<double>& values, const torch::Tens
   shape[0] = static_cast<int64_t>(values.size());
   torch::Tensor c = torch::from_blob(const_cast<double*>(values.data()), {static_cast<int64_t>(values.size())},
                                      torch::kFloat64);
-  return c.to(x.device(), x.scalar_type()).reshape(shape);
+  // Always copy: for float64 CPU x a plain .to() would alias `values`, which autograd may keep.
+  return c.to(x.device(), x.scalar_type(), /*non_blocking=*/false, /*copy=*/true).reshape(shape);
 }
 
 torch::Tensor times_tensor(const std::vector<double>& values) {

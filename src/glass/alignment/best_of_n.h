@@ -1,0 +1,21 @@
+#pragma once
+// Best-of-N: for each of G outputs, draw N candidates with any sampler and keep the one with the
+// highest reward. Its cost is N full chains per output; it needs no stochastic kernel.
+#include "glass/alignment/alignment_cost.h"
+#include "glass/alignment/smc.h"
+#include "glass/transitions/transition.h"
+
+namespace glass {
+
+struct BestOfNResult {
+  torch::Tensor samples;         // [G, ...]
+  torch::Tensor sample_rewards;  // float64 [G]
+  torch::Tensor rewards;         // float64 [G, N]: every candidate's reward
+  AlignmentCost cost;
+};
+
+BestOfNResult best_of_n(FlowModel& model, TransitionKernel& kernel, Reward& reward, const std::vector<double>& grid,
+                        int64_t groups, int64_t candidates, at::IntArrayRef sample_shape, at::Generator& gen,
+                        const AlignmentCallback& on_step = {});
+
+}  // namespace glass

@@ -1,0 +1,165 @@
+#include "glass/alignment/smc.h"
+
+#include <cmath>
+#include <limits>
+#include <set>
+#include <stdexcept>
+
+#include "glass/sampling/sampler.h"
+#include "glass/util/particle_scalars.h"
+#include "glass/util/random.h"
+
+namespace glass {
+
+IntermediateReward parse_intermediate_reward(const std::string& name) {
+  if (name == "denoised") return IntermediateReward::Denoised;
+  if (name == "value") return IntermediateReward::Value;
+  throw std::invalid_argument("unknown intermediate reward '" + name + "' (denoised, value)");
+}
+
+std::string to_string(IntermediateReward kind) { return kind == IntermediateReward::Denoised ? "denoised" : "value"; }
+
+void SmcOptions::validate() const {
+  if (particles < 1) throw std::invalid_argument("SMC: need at least 1 particle per group");
+  if (!std::isfinite(lambda) || lambda < 0.0)
+    throw std::invalid_argument("SMC: lambda must be a finite number >= 0 (negate the reward to minimise it)");
+  if (!std::isfinite(ess_threshold) || ess_threshold < 0.0)
+    throw std::invalid_argument("SMC: the ESS threshold must be >= 0 (1 = resample every step)");
+  if (intermediate == IntermediateReward::Value) value.validate();
+}
+
+namespace {
+
+void check_grid(const std::vector<double>& grid, const char* who) {
+  if (grid.size() < 2) throw std::invalid_argument(std::string(who) + ": the time grid needs at least 2 points");
+  if (grid.front() != 0.0 || grid.back() != 1.0)
+    throw std::invalid_argument(std::string(who) + ": the time grid must run from 0 (noise) to 1 (data)");
+  for (size_t i = 1; i < grid.size(); ++i)
+    if (!(grid[i] > grid[i - 1])) throw std::invalid_argument(std::string(who) + ": the time grid must increase");
+}
+
+// Per-step reward of the particles at time t < 1 (the plain model's, guidance paused).
+torch::Tensor intermediate_rewards(FlowModel& model, Reward& reward, const torch::Tensor& x, double t,
+                                   const SmcOptions& o, at::Generator& gen) {
+  const torch::Tensor times = full_times(x.size(0), t);
+  if (o.intermediate == IntermediateReward::Value)
+    return estimate_value(model, reward, x, times, o.lambda, o.value, gen).value;
+  FlowModel::GuidancePause plain(model);
+  torch::NoGradGuard no_grad;
+  return reward(model.denoise(x, times)).to(torch::kCPU, torch::kFloat64);
+}
+
+// Carried weights times the step's potentials; a particle with weight zero stays at zero.
+torch::Tensor carry(const torch::Tensor& log_w, const torch::Tensor& log_g) {
+  const torch::Tensor dead = torch::isneginf(log_w).logical_or(torch::isneginf(log_g));
+  return torch::where(dead, torch::full_like(log_w, -std::numeric_limits<double>::infinity()), log_w + log_g);
+}
+
+}  // namespace
+
+int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const std::vector<double>& grid,
+                             const SmcOptions& options) {
+  const int64_t steps = static_cast<int64_t>(grid.size()) - 1;
+  const int64_t per_estimate = options.intermediate == IntermediateReward::Value ? options.value.nfe() : 1;
+  return steps * kernel.nfe_per_step() + (steps - 1) * per_estimate;
+}
+
+SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, const std::vector<double>& grid,
+                  int64_t groups, at::IntArrayRef sample_shape, const SmcOptions& o, at::Generator& gen,
+                  const AlignmentCallback& on_step) {
+  o.validate();
+  check_grid(grid, "SMC");
+  if (groups < 1) throw std::invalid_argument("SMC: need at least 1 group");
+  if (!kernel.stochastic())
+    throw std::invalid_argument("SMC needs a stochastic transition kernel: '" + kernel.name() +
+                                "' is deterministic, so resampling would only copy identical futures "
+                                "(use glass, ddpm or sde; or best-of-N for the ODE)");
+  const CostMeter meter(model, reward);
+  const int64_t n = o.particles, total = groups * n;
+  const int K = static_cast<int>(grid.size()) - 1;
+  const double neg_inf = -std::numeric_limits<double>::infinity();
+
+  torch::Tensor x = prior_noise(total, sample_shape, gen);
+  torch::Tensor log_w = torch::zeros({groups, n}, torch::kFloat64);
+  std::vector<double> log_z(static_cast<size_t>(groups), 0.0);
+  PotentialState state = PotentialState::start(total);
+  torch::Tensor roots = torch::arange(total, torch::kInt64);
+  SmcResult result;
+  torch::Tensor r;
+
+  for (int k = 1; k <= K; ++k) {
+    const bool final = k == K;
+    x = kernel.step(x, full_times(total, grid[k - 1]), full_times(total, grid[k]), gen).x.detach();
+    {
+      torch::NoGradGuard no_grad;
+      r = final ? reward(x).to(torch::kCPU, torch::kFloat64) : intermediate_rewards(model, reward, x, grid[k], o, gen);
+    }
+    const torch::Tensor log_g = log_potential(o.potential, o.lambda, r, final, o.final_correction, state);
+    const torch::Tensor new_w = carry(log_w, log_g.view({groups, n}));
+    const torch::Tensor lse_new = torch::logsumexp(new_w, 1), lse_old = torch::logsumexp(log_w, 1);
+
+    SmcStep step;
+    step.t = grid[k];
+    step.rewards = r.clone();
+    step.log_weights = new_w.clone();
+    std::vector<int64_t> ancestors(static_cast<size_t>(total));
+    bool any_resampled = false;
+    const torch::Tensor weights = torch::softmax(new_w, 1).contiguous();
+    const auto root_of = roots.accessor<int64_t, 1>();
+    for (int64_t g = 0; g < groups; ++g) {
+      const double lse = lse_new[g].item<double>();
+      if (lse == neg_inf)
+        throw std::runtime_error("SMC: every particle of group " + std::to_string(g) + " has weight zero after step " +
+                                 std::to_string(k) + " (reward -inf for all of them); no sample can be drawn");
+      log_z[static_cast<size_t>(g)] += lse - lse_old[g].item<double>();
+      const double* w = weights[g].data_ptr<double>();
+      double sum_sq = 0.0;
+      for (int64_t i = 0; i < n; ++i) sum_sq += w[i] * w[i];
+      const double ess = 1.0 / sum_sq;
+      // lambda = 0 leaves the weights uniform: resampling would only add noise.
+      const bool resample_now = !final && o.lambda != 0.0 &&
+                                (o.ess_threshold >= 1.0 || ess < o.ess_threshold * static_cast<double>(n));
+      step.ess.push_back(ess);
+      step.resampled.push_back(resample_now);
+      std::vector<int64_t> chosen(static_cast<size_t>(n));
+      if (resample_now) {
+        chosen = resample(o.resampling, std::vector<double>(w, w + n), n, gen);
+        log_w[g].fill_(0.0);
+        any_resampled = true;
+      } else {
+        for (int64_t i = 0; i < n; ++i) chosen[static_cast<size_t>(i)] = i;
+        log_w[g].copy_(new_w[g]);
+      }
+      std::set<int64_t> parents(chosen.begin(), chosen.end()), lineages;
+      for (int64_t i = 0; i < n; ++i) {
+        ancestors[static_cast<size_t>(g * n + i)] = g * n + chosen[static_cast<size_t>(i)];
+        lineages.insert(root_of[g * n + chosen[static_cast<size_t>(i)]]);
+      }
+      step.distinct_parents.push_back(static_cast<int64_t>(parents.size()));
+      step.surviving_lineages.push_back(static_cast<int64_t>(lineages.size()));
+    }
+    if (any_resampled) {
+      const torch::Tensor idx = torch::tensor(ancestors, torch::kInt64);
+      x = x.index_select(0, idx.to(x.device()));
+      state = state.select(idx);
+      roots = roots.index_select(0, idx);
+      r = r.index_select(0, idx);
+    }
+    result.steps.push_back(std::move(step));
+    if (on_step) on_step(k, K);
+  }
+
+  // One draw per group from the final weights.
+  const torch::Tensor final_w = torch::softmax(log_w, 1);
+  const torch::Tensor pick = sample_categorical(final_w, gen) + torch::arange(groups, torch::kInt64) * n;
+  result.samples = x.index_select(0, pick.to(x.device()));
+  result.sample_rewards = r.index_select(0, pick);
+  result.particles = x;
+  result.log_weights = log_w;
+  result.rewards = r;
+  result.log_z = log_z;
+  result.cost = meter.cost(groups);
+  return result;
+}
+
+}  // namespace glass

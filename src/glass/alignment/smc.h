@@ -1,0 +1,71 @@
+#pragma once
+// Sequential Monte Carlo / Feynman-Kac steering towards p(z) exp(lambda r(z)) / Z.
+// G independent groups of N particles each move together through every network call; particles
+// move by any stochastic transition kernel; weights live in log space, are carried across steps
+// that do not resample, and resampling (within each group) happens when ESS < threshold * N.
+// Each group delivers one sample, drawn from its final weights, and an estimate of log Z.
+#include <functional>
+#include <vector>
+
+#include "glass/alignment/alignment_cost.h"
+#include "glass/alignment/potentials.h"
+#include "glass/alignment/resampling.h"
+#include "glass/alignment/value_estimate.h"
+#include "glass/transitions/transition.h"
+
+namespace glass {
+
+enum class IntermediateReward {
+  Denoised,  // r(D_t(x_t)): one network call and one reward call per step
+  Value,     // V_t(x_t) from GLASS posterior samples (ValueOptions)
+};
+
+IntermediateReward parse_intermediate_reward(const std::string& name);
+std::string to_string(IntermediateReward kind);
+
+struct SmcOptions {
+  int64_t particles = 8;  // N per group
+  double lambda = 1.0;    // target p(z) exp(lambda r(z)) / Z; lambda >= 0
+  PotentialKind potential = PotentialKind::Difference;
+  bool final_correction = true;
+  ResamplingScheme resampling = ResamplingScheme::Systematic;
+  double ess_threshold = 0.5;  // resample when ESS < threshold * N; >= 1: every step; 0: never
+  IntermediateReward intermediate = IntermediateReward::Denoised;
+  ValueOptions value;
+
+  void validate() const;
+};
+
+struct SmcStep {
+  double t = 0.0;                          // time reached by this step
+  std::vector<double> ess;                 // per group, after this step's potentials
+  std::vector<bool> resampled;             // per group
+  std::vector<int64_t> distinct_parents;   // per group: distinct ancestors chosen by this resampling
+  std::vector<int64_t> surviving_lineages; // per group: distinct time-0 particles still alive
+  torch::Tensor rewards;                   // float64 [G*N]: the step's reward of every particle
+  torch::Tensor log_weights;               // float64 [G, N] after the potentials, before resampling
+};
+
+struct SmcResult {
+  torch::Tensor samples;         // [G, ...]: one draw per group from the final weights
+  torch::Tensor sample_rewards;  // float64 [G]
+  torch::Tensor particles;       // [G*N, ...] final particles
+  torch::Tensor log_weights;     // float64 [G, N] final (unnormalised) log-weights
+  torch::Tensor rewards;         // float64 [G*N] final rewards r(z)
+  std::vector<double> log_z;     // per group: estimate of log E_p[exp(lambda r(z))]
+  std::vector<SmcStep> steps;
+  AlignmentCost cost;
+};
+
+// Network calls per particle that a run will spend (K outer steps on `grid`).
+int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const std::vector<double>& grid,
+                             const SmcOptions& options);
+
+using AlignmentCallback = std::function<void(int k, int K)>;
+
+// grid: 0 = t_0 < ... < t_K = 1. The model is the kernel's model (for denoised rewards and values).
+SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, const std::vector<double>& grid,
+                  int64_t groups, at::IntArrayRef sample_shape, const SmcOptions& options, at::Generator& gen,
+                  const AlignmentCallback& on_step = {});
+
+}  // namespace glass

@@ -1,0 +1,50 @@
+#include "glass/alignment/value_estimate.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "glass/transitions/glass_transition.h"
+#include "glass/util/particle_scalars.h"
+
+namespace glass {
+
+void ValueOptions::validate() const {
+  if (samples < 1) throw std::invalid_argument("value estimate: need at least 1 posterior sample");
+  if (inner_steps < 1) throw std::invalid_argument("value estimate: need at least 1 GLASS step");
+}
+
+torch::Tensor soft_value(const torch::Tensor& rewards, double lambda) {
+  const torch::Tensor r = rewards.to(torch::kFloat64);
+  if (lambda == 0.0) return r.mean(-1);
+  const double log_n = std::log(static_cast<double>(r.size(-1)));
+  return (torch::logsumexp(r * lambda, -1) - log_n) / lambda;
+}
+
+ValueEstimate estimate_value(FlowModel& model, Reward& reward, const torch::Tensor& x, const torch::Tensor& t,
+                             double lambda, const ValueOptions& options, at::Generator& gen, bool with_gradient) {
+  options.validate();
+  if (!std::isfinite(lambda)) throw std::invalid_argument("value estimate: lambda must be finite");
+  const int64_t n = x.size(0), k = options.samples;
+  const std::vector<double> times = particle_values(t, n, "time");
+  std::vector<double> repeated;
+  repeated.reserve(static_cast<size_t>(n * k));
+  for (double v : times) repeated.insert(repeated.end(), static_cast<size_t>(k), v);
+
+  FlowModel::GuidancePause plain(model);
+  torch::AutoGradMode grad_mode(with_gradient);
+  const torch::Tensor x_in = with_gradient ? x.detach().requires_grad_(true) : x.detach();
+  const torch::Tensor z = sample_posterior(model, x_in.repeat_interleave(k, 0), times_tensor(repeated),
+                                           options.inner_steps, gen).x;
+  const torch::Tensor r = reward(z).reshape({n, k});
+  ValueEstimate out;
+  if (with_gradient) {
+    // d/dx log mean_j exp(lambda r_j) = lambda * (softmax-weighted) d r_j / dx.
+    const torch::Tensor objective = lambda == 0.0 ? r.mean(1) * 0.0 : torch::logsumexp(r * lambda, 1);
+    out.gradient = lambda == 0.0 ? torch::zeros_like(x)
+                                 : torch::nan_to_num(torch::autograd::grad({objective.sum()}, {x_in})[0], 0.0, 0.0, 0.0);
+  }
+  out.value = soft_value(r.detach(), lambda);
+  return out;
+}
+
+}  // namespace glass

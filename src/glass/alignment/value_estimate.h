@@ -1,0 +1,33 @@
+#pragma once
+// Monte Carlo value estimates (spec 6):
+//   V_t(x) = (1/lambda) log mean_j exp(lambda r(z_j)),  z_j ~ p(z | x_t = x) by GLASS (M steps),
+// a log-mean-exp over posterior samples (not a mean of rewards). lambda = 0 gives the mean reward.
+#include "glass/models/flow_model.h"
+#include "glass/rewards/reward.h"
+
+namespace glass {
+
+struct ValueOptions {
+  int samples = 4;       // n posterior samples per particle
+  int inner_steps = 10;  // M GLASS steps per posterior sample
+  void validate() const;
+  // Network calls per particle for one estimate.
+  int64_t nfe() const { return static_cast<int64_t>(samples) * inner_steps; }
+};
+
+struct ValueEstimate {
+  torch::Tensor value;     // float64 [N]
+  torch::Tensor gradient;  // d/dx of lambda V (= log mean exp(lambda r)), shaped like x; set on request
+};
+
+// x: [N, ...] at per-particle times t (< 1). The n samples of all particles share one batch of
+// N * n rows. With `with_gradient`, backpropagates through the M inner GLASS steps. The model's
+// denoiser guidance is paused: values score the plain model.
+ValueEstimate estimate_value(FlowModel& model, Reward& reward, const torch::Tensor& x, const torch::Tensor& t,
+                             double lambda, const ValueOptions& options, at::Generator& gen,
+                             bool with_gradient = false);
+
+// (1/lambda) log mean exp(lambda r) over the last dimension of r, in float64; the mean at lambda = 0.
+torch::Tensor soft_value(const torch::Tensor& rewards, double lambda);
+
+}  // namespace glass

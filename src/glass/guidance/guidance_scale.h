@@ -1,0 +1,18 @@
+#pragma once
+// A guidance strength over time: `scale` inside [t_min, t_max], zero outside. The GLASS paper
+// guides only on t in [0.2, 0.7]; near t = 0 the denoiser is the data mean and near t = 1 there is
+// nothing left to steer.
+#include <string>
+
+namespace glass {
+
+struct GuidanceScale {
+  double scale = 0.0;
+  double t_min = 0.0, t_max = 1.0;
+
+  double at(double t) const { return (t >= t_min && t <= t_max) ? scale : 0.0; }
+  bool enabled() const { return scale != 0.0; }
+  void validate(const std::string& what) const;
+};
+
+}  // namespace glass

@@ -1,0 +1,45 @@
+#include "glass/guidance/value_guided_kernel.h"
+
+#include <stdexcept>
+
+#include "glass/util/particle_scalars.h"
+
+namespace glass {
+
+ValueGuidedKernel::ValueGuidedKernel(TransitionKernel& inner, FlowModel& model, ValueGuidanceOptions options)
+    : inner_(inner), model_(model), options_(std::move(options)) {
+  if (!options_.reward) throw std::invalid_argument("value guidance needs a reward");
+  if (!options_.reward->differentiable())
+    throw std::invalid_argument("reward '" + options_.reward->name() + "' has no gradient: it cannot guide");
+  options_.value.validate();
+  options_.scale.validate("value guidance");
+}
+
+std::string ValueGuidedKernel::name() const {
+  return inner_.name() + " + value guidance(scale=" + c10::str(options_.scale.scale) + ")";
+}
+
+StepResult ValueGuidedKernel::step(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
+                                   at::Generator& gen) {
+  StepResult result = inner_.step(x, t, t_next, gen);
+  const std::vector<double> tn = particle_values(t_next, x.size(0), "time");
+  const Schedule& s = model_.schedule();
+  std::vector<double> factor(tn.size(), 0.0);
+  bool any = false;
+  for (size_t i = 0; i < tn.size(); ++i) {
+    if (tn[i] >= 1.0) continue;  // at t' = 1 the sample is final: nothing left to estimate
+    const double sg = s.sigma(tn[i]);
+    factor[i] = options_.scale.at(tn[i]) * sg * sg;
+    any = any || factor[i] != 0.0;
+  }
+  if (!any) return result;
+  const int64_t before = model_.cost().calls;
+  const ValueEstimate v = estimate_value(model_, *options_.reward, result.x, times_tensor(tn), options_.lambda,
+                                         options_.value, gen, /*with_gradient=*/true);
+  result.x = torch::addcmul(result.x, broadcastable(factor, result.x), v.gradient.to(result.x.scalar_type()));
+  result.nfe += model_.cost().calls - before;
+  result.log_prob.reset();  // the drift changes the kernel; its density is no longer known
+  return result;
+}
+
+}  // namespace glass

@@ -1,0 +1,27 @@
+#include "glass/rewards/classifier_reward.h"
+
+#include <stdexcept>
+
+namespace glass {
+
+ClassifierReward::ClassifierReward(Classifier classifier, int64_t label)
+    : classifier_(std::move(classifier)), label_(label) {
+  classifier_->eval();
+  const int64_t classes = classifier_->forward(torch::zeros({1, 1, 28, 28})).size(1);
+  if (label < 0 || label >= classes)
+    throw std::invalid_argument("classifier reward: class " + std::to_string(label) + " is not in 0.." +
+                                std::to_string(classes - 1));
+}
+
+std::string ClassifierReward::name() const { return "class(" + std::to_string(label_) + ")"; }
+
+torch::Tensor ClassifierReward::compute(const torch::Tensor& z) {
+  if (z.dim() != 4 || z.size(1) != 1 || z.size(2) != 28 || z.size(3) != 28)
+    throw std::invalid_argument("classifier reward needs [N, 1, 28, 28] images, got " + c10::str(z.sizes()));
+  // Gradients flow only when the caller asks for them (z requires grad).
+  torch::AutoGradMode grad(z.requires_grad() && torch::GradMode::is_enabled());
+  const torch::Tensor logits = classifier_->forward(z.to(torch::kFloat32));
+  return torch::log_softmax(logits, 1).select(1, label_).to(z.scalar_type());
+}
+
+}  // namespace glass

@@ -1,0 +1,164 @@
+// Rewards: values, counting, error paths, the text form; resampling schemes: unbiased offspring
+// counts, valid sorted lineages, zero weights never chosen.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "glass/alignment/resampling.h"
+#include "glass/rewards/analytic_rewards.h"
+#include "glass/rewards/classifier_reward.h"
+#include "glass/rewards/reward_spec.h"
+#include "glass/rewards/weighted_sum_reward.h"
+#include "glass/util/random.h"
+
+using namespace glass;
+
+namespace {
+
+// A reward that returns fixed values, for the error paths.
+class FixedReward final : public Reward {
+ public:
+  explicit FixedReward(double v) : v_(v) {}
+  std::string name() const override { return "fixed"; }
+
+ protected:
+  torch::Tensor compute(const torch::Tensor& z) override { return torch::full({z.size(0)}, v_, z.options()); }
+
+ private:
+  double v_;
+};
+
+}  // namespace
+
+TEST(Rewards, QuadraticAndBoxValuesAndGradients) {
+  QuadraticReward q(2.0, torch::tensor({1.0, -1.0}));
+  const torch::Tensor z = torch::tensor({{1.0, -1.0}, {2.0, 1.0}}, torch::kFloat32).requires_grad_(true);
+  const torch::Tensor r = q(z);
+  EXPECT_NEAR(r[0].item<double>(), 0.0, 1e-7);
+  EXPECT_NEAR(r[1].item<double>(), -0.5 * 2.0 * (1.0 + 4.0), 1e-6);
+  const torch::Tensor g = torch::autograd::grad({r.sum()}, {z})[0];
+  // d/dz -kappa |z - c|^2 / 2 = -kappa (z - c)
+  EXPECT_NEAR(g[1][0].item<double>(), -2.0, 1e-6);
+  EXPECT_NEAR(g[1][1].item<double>(), -4.0, 1e-6);
+
+  BoxReward box(torch::tensor({-1.0, -1.0}), torch::tensor({1.0, 1.0}), 4.0);
+  const torch::Tensor rb = box(torch::tensor({{0.5, -0.5}, {3.0, 0.0}, {-2.0, 2.0}}));
+  EXPECT_EQ(rb[0].item<double>(), 0.0);
+  EXPECT_NEAR(rb[1].item<double>(), -0.5 * 4.0 * 4.0, 1e-9);
+  EXPECT_NEAR(rb[2].item<double>(), -0.5 * 4.0 * 2.0, 1e-9);
+  EXPECT_EQ(q.cost().calls, 1);
+  EXPECT_EQ(q.cost().rows, 2);
+}
+
+TEST(Rewards, WeightedSumAddsTermsAndCountsEach) {
+  auto a = std::make_shared<QuadraticReward>(1.0, torch::tensor({0.0, 0.0}));
+  auto b = std::make_shared<FixedReward>(3.0);
+  WeightedSumReward sum({{2.0, a}, {-1.0, b}});
+  const torch::Tensor z = torch::tensor({{1.0, 1.0}, {0.0, 0.0}});
+  const torch::Tensor r = sum(z);
+  EXPECT_NEAR(r[0].item<double>(), 2.0 * -1.0 - 3.0, 1e-9);
+  EXPECT_NEAR(r[1].item<double>(), -3.0, 1e-9);
+  EXPECT_EQ(a->cost().rows, 2);
+  EXPECT_EQ(b->cost().calls, 1);
+  EXPECT_EQ(sum.cost().calls, 1);
+}
+
+TEST(Rewards, BadOutputsAreErrors) {
+  FixedReward nan_reward(std::numeric_limits<double>::quiet_NaN());
+  try {
+    nan_reward(torch::zeros({3, 2}));
+    FAIL() << "NaN reward accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("returned nan"), std::string::npos) << e.what();
+  }
+  FixedReward plus_inf(std::numeric_limits<double>::infinity());
+  EXPECT_THROW(plus_inf(torch::zeros({3, 2})), std::runtime_error);
+  // -inf is a hard constraint, allowed.
+  FixedReward minus_inf(-std::numeric_limits<double>::infinity());
+  EXPECT_TRUE(torch::isneginf(minus_inf(torch::zeros({3, 2}))).all().item<bool>());
+  QuadraticReward q(1.0, torch::tensor({0.0, 0.0}));
+  EXPECT_THROW(q(torch::zeros({3, 5})), std::invalid_argument);
+  EXPECT_THROW(QuadraticReward(-1.0, torch::tensor({0.0})), std::invalid_argument);
+  EXPECT_THROW(BoxReward(torch::tensor({1.0}), torch::tensor({0.0}), 1.0), std::invalid_argument);
+}
+
+TEST(Rewards, TextFormBuildsTheRewardsAndRejectsBadSpecs) {
+  const RewardContext ctx{GLASS_SOURCE_DIR "/models/fashion-mnist-classifier"};
+  const torch::Tensor z = torch::tensor({{1.0, 2.0}});
+  EXPECT_NEAR((*make_reward("quadratic:kappa=2:center=0,0", ctx))(z)[0].item<double>(), -5.0, 1e-9);
+  EXPECT_NEAR((*make_reward("box:lo=0,0:hi=1,1:kappa=2", ctx))(z)[0].item<double>(), -1.0, 1e-9);
+  EXPECT_NEAR((*make_reward("0.5*quadratic:center=0,0+2*quadratic:center=1,2", ctx))(z)[0].item<double>(), -1.25, 1e-9);
+  for (const char* bad : {"", "nope", "quadratic", "quadratic:center=0,x", "quadratic:center=0,0:bogus=1",
+                          "class:3.5", "class:12", "script:/nonexistent.pt", "quadratic:center=0:center=1", "+"}) {
+    EXPECT_THROW(make_reward(bad, ctx), std::invalid_argument) << bad;
+  }
+}
+
+TEST(Rewards, ClassifierRewardIsALogProbability) {
+  const RewardContext ctx{GLASS_SOURCE_DIR "/models/fashion-mnist-classifier"};
+  const torch::Tensor images = torch::rand({4, 1, 28, 28}) * 2 - 1;
+  std::vector<torch::Tensor> per_class;
+  for (int k = 0; k < 10; ++k) per_class.push_back((*make_reward("class:" + std::to_string(k), ctx))(images));
+  const torch::Tensor all = torch::stack(per_class, 1);
+  EXPECT_TRUE((all <= 0).all().item<bool>());
+  // log-probabilities of all classes sum (in probability) to one
+  EXPECT_LT((all.logsumexp(1)).abs().max().item<double>(), 1e-4);
+  EXPECT_THROW((*make_reward("class:0", ctx))(torch::zeros({2, 2})), std::invalid_argument);
+}
+
+class Resamplers : public ::testing::TestWithParam<ResamplingScheme> {};
+
+TEST_P(Resamplers, OffspringCountsAreUnbiased) {
+  const std::vector<double> w{0.05, 0.3, 0.0, 0.15, 0.02, 0.28, 0.1, 0.1};
+  const int64_t n = 8;
+  const int rounds = 4000;
+  at::Generator gen = make_generator(11);
+  std::vector<double> mean(w.size(), 0.0), sq(w.size(), 0.0);
+  for (int r = 0; r < rounds; ++r) {
+    const std::vector<int64_t> a = resample(GetParam(), w, n, gen);
+    ASSERT_EQ(static_cast<int64_t>(a.size()), n);
+    ASSERT_TRUE(std::is_sorted(a.begin(), a.end()));
+    std::vector<double> counts(w.size(), 0.0);
+    for (int64_t i : a) {
+      ASSERT_GE(i, 0);
+      ASSERT_LT(i, 8);
+      counts[static_cast<size_t>(i)] += 1;
+    }
+    EXPECT_EQ(counts[2], 0.0) << "a zero-weight particle was chosen";
+    for (size_t i = 0; i < w.size(); ++i) {
+      mean[i] += counts[i] / rounds;
+      sq[i] += counts[i] * counts[i] / rounds;
+      // Systematic and residual keep at least floor(N w) copies; systematic at most ceil(N w).
+      if (GetParam() == ResamplingScheme::Residual || GetParam() == ResamplingScheme::Systematic) {
+        EXPECT_GE(counts[i], std::floor(n * w[i]));
+      }
+      if (GetParam() == ResamplingScheme::Systematic) {
+        EXPECT_LE(counts[i], std::ceil(n * w[i]));
+      }
+    }
+  }
+  for (size_t i = 0; i < w.size(); ++i) {
+    const double var = std::max(sq[i] - mean[i] * mean[i], 1e-12);
+    // Expected offspring = N w_i, within 5 standard errors of the mean over the rounds.
+    EXPECT_NEAR(mean[i], n * w[i], 5 * std::sqrt(var / rounds) + 1e-12) << "particle " << i;
+  }
+}
+
+TEST_P(Resamplers, RejectsBadWeights) {
+  at::Generator gen = make_generator(1);
+  EXPECT_THROW(resample(GetParam(), {0.5, 0.6}, 2, gen), std::invalid_argument);
+  EXPECT_THROW(resample(GetParam(), {1.0, std::nan("")}, 2, gen), std::invalid_argument);
+  EXPECT_THROW(resample(GetParam(), {}, 2, gen), std::invalid_argument);
+}
+
+INSTANTIATE_TEST_SUITE_P(Schemes, Resamplers,
+                         ::testing::Values(ResamplingScheme::Multinomial, ResamplingScheme::Stratified,
+                                           ResamplingScheme::Systematic, ResamplingScheme::Residual),
+                         [](const auto& info) { return to_string(info.param); });
+
+TEST(Resampling, SchemesParseByName) {
+  for (const char* n : {"multinomial", "stratified", "systematic", "residual"})
+    EXPECT_EQ(to_string(parse_resampling_scheme(n)), n);
+  EXPECT_THROW(parse_resampling_scheme("ssp"), std::invalid_argument);
+}

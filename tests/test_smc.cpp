@@ -1,0 +1,266 @@
+// SMC / Feynman-Kac steering and best-of-N against the exactly tilted Gaussian mixture.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "glass/alignment/best_of_n.h"
+#include "glass/alignment/smc.h"
+#include "glass/rewards/analytic_rewards.h"
+#include "glass/sampling/sampler.h"
+#include "glass/sampling/time_grid.h"
+#include "glass/stats/mixture_fit.h"
+#include "glass/transitions/glass_transition.h"
+#include "glass/transitions/ode_transition.h"
+#include "glass/util/random.h"
+#include "test_helpers.h"
+
+using namespace glass;
+
+namespace {
+
+const torch::Tensor kCenter = torch::tensor({2.0, 1.0}, torch::kFloat64);
+constexpr double kKappa = 0.5;
+
+struct Scene {
+  GaussianMixture mixture = GaussianMixture::preset("gmm2d");
+  SchedulePtr schedule = make_schedule("condot");
+  std::unique_ptr<FlowModel> model = test::mixture_model(mixture, schedule);
+  GlassTransition kernel{*model, GlassOptions{RhoSchedule::constant(0.4), 8, 1.0}};
+  QuadraticReward reward{kKappa, kCenter};
+};
+
+// Unweighted draws from the particles of all groups (each group's weights normalised, groups
+// equally weighted), for comparison with exact samples.
+torch::Tensor weighted_draws(const SmcResult& r, int64_t count, at::Generator& gen) {
+  const int64_t groups = r.log_weights.size(0);
+  const torch::Tensor w = (torch::softmax(r.log_weights, 1) / static_cast<double>(groups)).reshape({1, -1});
+  const torch::Tensor idx = at::multinomial(w.squeeze(0), count, true, gen);
+  return r.particles.index_select(0, idx).to(torch::kFloat64);
+}
+
+class SmcConvergence : public ::testing::TestWithParam<ResamplingScheme> {};
+
+// As N grows, SMC with GLASS moves and the difference potential reaches the exact tilted mixture
+// (component weights and mean) and log Z.
+TEST_P(SmcConvergence, ApproachesTheExactTiltedMixture) {
+  Scene s;
+  const double lambda = 1.0;
+  const auto exact = s.mixture.tilted(kKappa, kCenter, lambda);
+  SmcOptions o;
+  o.lambda = lambda;
+  o.resampling = GetParam();
+  o.ess_threshold = 1.0;  // resample at every step: the scheme matters
+  const std::vector<double> grid = uniform_grid(5);
+  const int64_t groups = 16;
+  std::vector<double> logz_error, logz_spread;
+  for (int64_t n : {16, 512}) {
+    o.particles = n;
+    at::Generator gen = make_generator(7);
+    const SmcResult r = run_smc(*s.model, s.kernel, s.reward, grid, groups, {2}, o, gen);
+    ASSERT_TRUE(r.steps[0].resampled[0]);
+    const torch::Tensor draws = weighted_draws(r, 4000, gen);
+    const MixtureFit fit = assess_mixture_fit(draws, exact.mixture, gen);
+    const torch::Tensor logz = torch::tensor(r.log_z, torch::kFloat64);
+    const double mean_logz = logz.mean().item<double>();
+    logz_spread.push_back(logz.std().item<double>());
+    logz_error.push_back(std::abs(mean_logz - exact.log_z));
+    if (n == 512) {
+      // 4000 draws from 8192 weighted particles: binomial error of a share near 0.5 is 0.008 from
+      // the draws, about as much again from the particles; plus 0.01 for overlapping components.
+      EXPECT_LT(fit.max_weight_error, 0.05);
+      const torch::Tensor exact_mean = (exact.mixture.weights().unsqueeze(1) * exact.mixture.means()).sum(0);
+      EXPECT_LT((draws.mean(0) - exact_mean).abs().max().item<double>(), 0.12);
+      EXPECT_LT(logz_error.back(), 0.05) << "log Z " << mean_logz << " exact " << exact.log_z;
+      EXPECT_LT(fit.energy_distance, 0.02);
+    }
+  }
+  // The log Z estimates of independent groups tighten like 1 / sqrt(N): 32x the particles, at
+  // least 3x tighter (sqrt(32) = 5.7).
+  EXPECT_LT(logz_spread[1], logz_spread[0] / 3) << logz_spread[0] << " -> " << logz_spread[1];
+}
+
+INSTANTIATE_TEST_SUITE_P(Schemes, SmcConvergence,
+                         ::testing::Values(ResamplingScheme::Multinomial, ResamplingScheme::Stratified,
+                                           ResamplingScheme::Systematic, ResamplingScheme::Residual),
+                         [](const auto& info) { return to_string(info.param); });
+
+TEST(Smc, PlainSamplingIsFarFromTheTiltedTarget) {
+  // The check above can fail: untilted samples miss the tilted component weights badly.
+  Scene s;
+  const auto exact = s.mixture.tilted(kKappa, kCenter, 1.0);
+  at::Generator gen = make_generator(3);
+  const torch::Tensor x = run_chain(s.kernel, prior_noise(4000, {2}, gen), uniform_grid(5), gen).x;
+  EXPECT_GT(assess_mixture_fit(x, exact.mixture, gen).max_weight_error, 0.15);
+}
+
+TEST(Smc, CarriedWeightsEqualTheProductOfPotentials) {
+  Scene s;
+  SmcOptions o;
+  o.particles = 64;
+  o.lambda = 1.5;
+  o.ess_threshold = 0.0;  // never resample
+  for (PotentialKind kind : {PotentialKind::Difference, PotentialKind::Max, PotentialKind::Sum}) {
+    o.potential = kind;
+    at::Generator gen = make_generator(5);
+    const SmcResult r = run_smc(*s.model, s.kernel, s.reward, uniform_grid(4), 2, {2}, o, gen);
+    // Product over steps of G_k: with the final correction it telescopes to exp(lambda r(z)).
+    const torch::Tensor expected = (r.rewards * o.lambda).view({2, 64});
+    EXPECT_LT((r.log_weights - expected).abs().max().item<double>(), 1e-9) << to_string(kind);
+    // The recorded per-step log-weights are the running sums of the step potentials.
+    torch::Tensor running = torch::zeros({2, 64}, torch::kFloat64);
+    torch::Tensor max_so_far = torch::full({128}, -std::numeric_limits<double>::infinity(), torch::kFloat64);
+    torch::Tensor sum_so_far = torch::zeros({128}, torch::kFloat64), prev = torch::zeros({128}, torch::kFloat64);
+    for (size_t k = 0; k + 1 < r.steps.size(); ++k) {
+      const torch::Tensor rk = r.steps[k].rewards;
+      max_so_far = torch::maximum(max_so_far, rk);
+      sum_so_far = sum_so_far + rk;
+      const torch::Tensor g = kind == PotentialKind::Difference ? rk - prev
+                              : kind == PotentialKind::Max      ? max_so_far
+                                                                : sum_so_far;
+      running = running + (g * o.lambda).view({2, 64});
+      prev = rk;
+      EXPECT_LT((r.steps[k].log_weights - running).abs().max().item<double>(), 1e-9) << to_string(kind) << " step " << k;
+      EXPECT_FALSE(r.steps[k].resampled[0]);
+      EXPECT_EQ(r.steps[k].surviving_lineages[0], 64);
+    }
+  }
+  // Without the final correction, `sum` ends with lambda * (sum of all step rewards).
+  o.potential = PotentialKind::Sum;
+  o.final_correction = false;
+  at::Generator gen = make_generator(5);
+  const SmcResult r = run_smc(*s.model, s.kernel, s.reward, uniform_grid(4), 1, {2}, o, gen);
+  torch::Tensor total = torch::zeros({64}, torch::kFloat64), running = torch::zeros({64}, torch::kFloat64);
+  for (const SmcStep& st : r.steps) {
+    running = running + st.rewards;
+    total = total + running * o.lambda;
+  }
+  EXPECT_LT((r.log_weights.view({-1}) - total).abs().max().item<double>(), 1e-9);
+}
+
+TEST(Smc, ResamplingEveryStepKeepsLineagesConsistent) {
+  Scene s;
+  SmcOptions o;
+  o.particles = 32;
+  o.lambda = 3.0;
+  o.ess_threshold = 1.0;
+  at::Generator gen = make_generator(9);
+  const SmcResult r = run_smc(*s.model, s.kernel, s.reward, uniform_grid(5), 3, {2}, o, gen);
+  int64_t previous = 32;
+  for (size_t k = 0; k + 1 < r.steps.size(); ++k) {
+    for (int g = 0; g < 3; ++g) {
+      EXPECT_TRUE(r.steps[k].resampled[static_cast<size_t>(g)]);
+      EXPECT_LE(r.steps[k].distinct_parents[static_cast<size_t>(g)], 32);
+      EXPECT_GE(r.steps[k].distinct_parents[static_cast<size_t>(g)], 1);
+    }
+    // Lineages only die out.
+    EXPECT_LE(r.steps[k].surviving_lineages[0], previous);
+    previous = r.steps[k].surviving_lineages[0];
+  }
+  EXPECT_LT(previous, 32);  // a strong tilt does select
+  EXPECT_FALSE(r.steps.back().resampled[0]);  // the last weights are returned, not resampled
+}
+
+TEST(Smc, LambdaZeroIsPlainSampling) {
+  Scene s;
+  SmcOptions o;
+  o.particles = 50;
+  o.lambda = 0.0;
+  o.ess_threshold = 1.0;
+  at::Generator gen_a = make_generator(21), gen_b = make_generator(21);
+  const SmcResult r = run_smc(*s.model, s.kernel, s.reward, uniform_grid(4), 2, {2}, o, gen_a);
+  const torch::Tensor plain = run_chain(s.kernel, prior_noise(100, {2}, gen_b), uniform_grid(4), gen_b).x;
+  EXPECT_TRUE(torch::equal(r.particles, plain));
+  EXPECT_EQ(r.log_weights.abs().max().item<double>(), 0.0);
+  for (double lz : r.log_z) EXPECT_NEAR(lz, 0.0, 1e-12);
+}
+
+TEST(Smc, HugeLambdaStaysFinite) {
+  Scene s;
+  SmcOptions o;
+  o.particles = 32;
+  o.lambda = 1e6;
+  at::Generator gen = make_generator(4);
+  const SmcResult r = run_smc(*s.model, s.kernel, s.reward, uniform_grid(5), 2, {2}, o, gen);
+  EXPECT_TRUE(torch::isfinite(r.samples).all().item<bool>());
+  EXPECT_TRUE(torch::isfinite(r.sample_rewards).all().item<bool>());
+  for (double lz : r.log_z) EXPECT_TRUE(std::isfinite(lz));
+  for (const SmcStep& st : r.steps)
+    for (double e : st.ess) EXPECT_TRUE(e >= 1.0 - 1e-9 && e <= 32 + 1e-9);
+  // The winners sit near the reward's centre.
+  EXPECT_GT(r.sample_rewards.mean().item<double>(), -0.5);
+}
+
+TEST(Smc, DegenerateInputsAreClearErrors) {
+  Scene s;
+  SmcOptions o;
+  o.particles = 8;
+  at::Generator gen = make_generator(1);
+  // A region nobody reaches: -inf everywhere.
+  class Impossible final : public Reward {
+   public:
+    std::string name() const override { return "impossible"; }
+
+   protected:
+    torch::Tensor compute(const torch::Tensor& z) override {
+      return torch::full({z.size(0)}, -std::numeric_limits<double>::infinity(), z.options());
+    }
+  } impossible;
+  try {
+    run_smc(*s.model, s.kernel, impossible, uniform_grid(3), 1, {2}, o, gen);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("weight zero"), std::string::npos) << e.what();
+  }
+  OdeTransition ode(*s.model, OdeMethod::Euler);
+  try {
+    run_smc(*s.model, ode, s.reward, uniform_grid(3), 1, {2}, o, gen);
+    FAIL() << "ODE accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("deterministic"), std::string::npos) << e.what();
+  }
+  SmcOptions bad = o;
+  bad.lambda = -1.0;
+  EXPECT_THROW(run_smc(*s.model, s.kernel, s.reward, uniform_grid(3), 1, {2}, bad, gen), std::invalid_argument);
+  bad = o;
+  bad.particles = 0;
+  EXPECT_THROW(run_smc(*s.model, s.kernel, s.reward, uniform_grid(3), 1, {2}, bad, gen), std::invalid_argument);
+  EXPECT_THROW(run_smc(*s.model, s.kernel, s.reward, {0.0, 0.5}, 1, {2}, o, gen), std::invalid_argument);
+}
+
+TEST(Smc, SpendsExactlyThePlannedNetworkCalls) {
+  Scene s;
+  for (IntermediateReward kind : {IntermediateReward::Denoised, IntermediateReward::Value}) {
+    SmcOptions o;
+    o.particles = 6;
+    o.intermediate = kind;
+    o.value = ValueOptions{3, 4};
+    at::Generator gen = make_generator(2);
+    const std::vector<double> grid = uniform_grid(4);
+    const SmcResult r = run_smc(*s.model, s.kernel, s.reward, grid, 5, {2}, o, gen);
+    const int64_t per_particle = smc_nfe_per_particle(s.kernel, grid, o);
+    EXPECT_EQ(per_particle, kind == IntermediateReward::Denoised ? 4 * 8 + 3 : 4 * 8 + 3 * 12);
+    EXPECT_EQ(r.cost.network_rows, per_particle * 30);
+    EXPECT_DOUBLE_EQ(r.cost.nfe_per_output(), per_particle * 6.0);
+    EXPECT_EQ(r.cost.reward_calls, 4);
+  }
+}
+
+TEST(BestOfN, KeepsTheBestCandidateAndRaisesTheReward) {
+  Scene s;
+  OdeTransition ode(*s.model, OdeMethod::Heun);
+  at::Generator gen = make_generator(8);
+  const std::vector<double> grid = uniform_grid(8);
+  const BestOfNResult best = best_of_n(*s.model, ode, s.reward, grid, 200, 8, {2}, gen);
+  EXPECT_TRUE(torch::equal(best.sample_rewards, std::get<0>(best.rewards.max(1))));
+  const torch::Tensor check = s.reward(best.samples).to(torch::kFloat64);
+  EXPECT_LT((check - best.sample_rewards).abs().max().item<double>(), 1e-5);
+  // Best of 8 beats a single draw on average by far more than the noise.
+  const double single = best.rewards.select(1, 0).mean().item<double>();
+  EXPECT_GT(best.sample_rewards.mean().item<double>(), single + 1.0);
+  // 8 candidates x 8 Heun steps; the last step ends at t = 1, where a denoiser model has no
+  // velocity, so it is an Euler step (one call).
+  EXPECT_DOUBLE_EQ(best.cost.nfe_per_output(), 8.0 * (2 * 8 - 1));
+}
+
+}  // namespace
