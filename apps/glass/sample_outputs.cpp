@@ -33,11 +33,28 @@ nlohmann::json write_samples(const RunOptions& run, const torch::Tensor& samples
 }
 
 nlohmann::json fashion_mnist_quality(const torch::Tensor& images, const std::string& classifier_path) {
-  Classifier classifier = load_classifier(classifier_path);
+  return FashionMnistScorer(classifier_path).score(images);
+}
+
+FashionMnistScorer::FashionMnistScorer(const std::string& classifier_path)
+    : path_(classifier_path), classifier_(load_classifier(classifier_path)) {
   const LabelledImages test = load_fashion_mnist("test");
-  const ImageQuality q = assess_images(classifier, images, classifier_features(classifier, test.images));
-  return {{"classifier_fid_vs_test", q.fid}, {"class_counts", q.class_counts}, {"classes_present", q.classes_present},
-          {"classifier", classifier_path}};
+  test_features_ = classifier_features(classifier_, test.images);
+  test_labels_ = test.labels;
+}
+
+nlohmann::json FashionMnistScorer::score(const torch::Tensor& images, int64_t target_class) {
+  const ImageQuality q = assess_images(classifier_, images, test_features_);
+  nlohmann::json out{{"classifier_fid_vs_test", q.fid}, {"class_counts", q.class_counts},
+                     {"classes_present", q.classes_present}, {"classifier", path_}};
+  if (target_class >= 0 && target_class < static_cast<int64_t>(q.class_counts.size())) {
+    const torch::Tensor of_class = test_features_.index({test_labels_ == target_class});
+    out["target_class"] = target_class;
+    out["classifier_fid_vs_target_class"] = assess_images(classifier_, images, of_class).fid;
+    out["target_class_fraction"] =
+        static_cast<double>(q.class_counts[static_cast<size_t>(target_class)]) / static_cast<double>(images.size(0));
+  }
+  return out;
 }
 
 std::string default_model_path(const std::string& relative) {

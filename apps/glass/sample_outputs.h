@@ -3,6 +3,7 @@
 // (over exact reference draws when the model is a mixture), and mixture-fit figures.
 #include <nlohmann/json.hpp>
 
+#include "glass/models/classifier.h"
 #include "model_options.h"
 #include "run_options.h"
 
@@ -13,6 +14,20 @@ nlohmann::json write_samples(const RunOptions& run, const torch::Tensor& samples
 
 // Classifier-FID against the Fashion-MNIST test set and predicted-class counts of image samples.
 nlohmann::json fashion_mnist_quality(const torch::Tensor& images, const std::string& classifier_path);
+
+// The same, for several sample sets: loads the classifier and the test set's features once.
+class FashionMnistScorer {
+ public:
+  explicit FashionMnistScorer(const std::string& classifier_path);
+  // With target_class >= 0 it adds the FID to that class's test images and the share of samples
+  // the classifier assigns to it.
+  nlohmann::json score(const torch::Tensor& images, int64_t target_class = -1);
+
+ private:
+  std::string path_;
+  Classifier classifier_;
+  torch::Tensor test_features_, test_labels_;
+};
 
 // A file of the models shipped with glass (GLASS_MODELS_DIR overrides the built-in folder).
 std::string default_model_path(const std::string& relative);

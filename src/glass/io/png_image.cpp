@@ -67,6 +67,27 @@ RgbImage image_grid(const torch::Tensor& images_in, int columns, int scale) {
   return out;
 }
 
+RgbImage stack_images(const std::vector<RgbImage>& panels, bool vertical, int gap, uint8_t fill) {
+  if (panels.empty()) throw std::invalid_argument("stack_images: no panels");
+  int width = 0, height = 0;
+  for (const RgbImage& p : panels) {
+    width = vertical ? std::max(width, p.width) : width + p.width;
+    height = vertical ? height + p.height : std::max(height, p.height);
+  }
+  const int gaps = gap * static_cast<int>(panels.size() - 1);
+  RgbImage out(vertical ? width : width + gaps, vertical ? height + gaps : height, fill);
+  int offset = 0;
+  for (const RgbImage& p : panels) {
+    for (int y = 0; y < p.height; ++y) {
+      const int oy = vertical ? offset + y : y, ox = vertical ? 0 : offset;
+      std::copy_n(&p.pixels[static_cast<size_t>(y) * p.width * 3], static_cast<size_t>(p.width) * 3,
+                  &out.pixels[(static_cast<size_t>(oy) * out.width + ox) * 3]);
+    }
+    offset += (vertical ? p.height : p.width) + gap;
+  }
+  return out;
+}
+
 RgbImage scatter_plot(const std::vector<ScatterLayer>& layers, int size) {
   double lo = INFINITY, hi = -INFINITY;
   for (const auto& layer : layers) {

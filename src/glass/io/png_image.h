@@ -28,6 +28,9 @@ struct ScatterLayer {
 // border; `scale` enlarges each pixel.
 RgbImage image_grid(const torch::Tensor& images, int columns, int scale = 2);
 
+// Panels placed one under another (vertical) or side by side, `gap` pixels of `fill` between.
+RgbImage stack_images(const std::vector<RgbImage>& panels, bool vertical, int gap = 8, uint8_t fill = 255);
+
 // Layers are drawn in order on one square canvas whose axis range covers all of them.
 RgbImage scatter_plot(const std::vector<ScatterLayer>& layers, int size = 640);
 

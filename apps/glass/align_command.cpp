@@ -1,0 +1,382 @@
+// glass align: reward alignment of a flow model, several methods side by side from the same seed,
+// optionally at equal compute (--max-nfe). Prints reward, quality and NFE for each method.
+#include <chrono>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <set>
+
+#include "commands.h"
+#include "kernel_options.h"
+#include "model_options.h"
+#include "run_options.h"
+#include "sample_outputs.h"
+#include "glass/alignment/best_of_n.h"
+#include "glass/alignment/smc.h"
+#include "glass/guidance/value_guided_kernel.h"
+#include "glass/io/png_image.h"
+#include "glass/io/tensor_files.h"
+#include "glass/rewards/analytic_rewards.h"
+#include "glass/rewards/classifier_reward.h"
+#include "glass/rewards/reward_spec.h"
+#include "glass/sampling/sampler.h"
+#include "glass/sampling/time_grid.h"
+#include "glass/stats/mixture_fit.h"
+#include "glass/util/parse.h"
+#include "glass/util/progress_bar.h"
+
+namespace glass::cli {
+
+namespace {
+
+const std::vector<std::string> kMethods{"plain", "guidance", "value-guidance", "best-of-n", "smc", "smc+guidance"};
+
+struct AlignOptions {
+  ModelOptions model;
+  KernelOptions kernel;
+  RunOptions run;
+  std::string reward;  // empty: class:3 (dress) on Fashion-MNIST, a quadratic on 2-D data
+  double lambda = 1.0;
+  std::string methods = "plain,best-of-n,smc";
+  int64_t n = 0;          // outputs; 0: 32 images or 1000 points
+  int64_t particles = 0;  // per output; 0: 8, or as many as --max-nfe allows
+  double max_nfe = 0.0;   // network calls per output; 0: no limit
+  int steps = 5;
+  std::string grid;
+  std::string potential = "difference", resampling = "systematic", intermediate = "denoised";
+  double ess_threshold = 0.5;
+  bool no_final_correction = false;
+  int value_samples = 4, value_steps = 10;
+  double guidance = 1.0, value_guidance = 1.0;
+  std::string guidance_window = "0.2,0.7";
+  bool guidance_detached = false;
+  std::string classifier = default_model_path("fashion-mnist-classifier/model.json");
+};
+
+std::vector<double> to_vector(const torch::Tensor& t) {
+  const torch::Tensor c = t.detach().to(torch::kCPU, torch::kFloat64).contiguous().reshape({-1});
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+struct MethodRun {
+  std::string name;
+  torch::Tensor samples, rewards;  // [G, ...], float64 [G]
+  AlignmentCost cost;
+  int64_t particles = 1;
+  double seconds = 0.0;
+  nlohmann::json details;
+};
+
+class Aligner {
+ public:
+  Aligner(const AlignOptions& o, LoadedModel& m, Reward& reward, const std::vector<double>& grid, int64_t outputs)
+      : o_(o), m_(m), reward_(reward), grid_(grid), outputs_(outputs), kernel_(make_kernel(o.kernel, m)) {
+    const std::vector<double> window = parse_double_list(o.guidance_window, "guidance window");
+    if (window.size() != 2) throw std::invalid_argument("--guidance-window takes two times 'a,b'");
+    window_ = {window[0], window[1]};
+    smc_.lambda = o.lambda;
+    smc_.potential = parse_potential(o.potential);
+    smc_.final_correction = !o.no_final_correction;
+    smc_.resampling = parse_resampling_scheme(o.resampling);
+    smc_.ess_threshold = o.ess_threshold;
+    smc_.intermediate = parse_intermediate_reward(o.intermediate);
+    smc_.value = ValueOptions{o.value_samples, o.value_steps};
+  }
+
+  // Network calls per particle (chain) of a method, and the particles per output it gets.
+  int64_t per_particle_nfe(const std::string& method) const {
+    const int64_t steps = static_cast<int64_t>(grid_.size()) - 1, chain = steps * kernel_->nfe_per_step();
+    if (method == "value-guidance") return chain + (steps - 1) * ValueOptions{o_.value_samples, o_.value_steps}.nfe();
+    if (method == "smc" || method == "smc+guidance") return smc_nfe_per_particle(*kernel_, grid_, smc_);
+    return chain;
+  }
+
+  int64_t particles_for(const std::string& method) const {
+    const bool many = method == "best-of-n" || method == "smc" || method == "smc+guidance";
+    const int64_t per = per_particle_nfe(method);
+    int64_t n = many ? (o_.particles > 0 ? o_.particles : 8) : 1;
+    if (many && o_.particles == 0 && o_.max_nfe > 0) n = static_cast<int64_t>(o_.max_nfe / static_cast<double>(per));
+    if (o_.max_nfe > 0 && (n < 1 || static_cast<double>(n * per) > o_.max_nfe))
+      throw std::invalid_argument("method '" + method + "' needs " + std::to_string(std::max<int64_t>(n, 1) * per) +
+                                  " network calls per sample, over --max-nfe " + c10::str(o_.max_nfe) +
+                                  " (one chain costs " + std::to_string(per) + ")");
+    return n;
+  }
+
+  MethodRun run(const std::string& method) {
+    const auto start = std::chrono::steady_clock::now();
+    at::Generator gen = make_generator(o_.run.seed);  // every method starts from the same seed
+    MethodRun out;
+    out.name = method;
+    out.particles = particles_for(method);
+    const bool guided = method == "guidance" || method == "smc+guidance";
+    if (guided) {
+      if (!reward_ptr_) throw std::logic_error("no reward pointer");
+      m_.model->set_guidance(std::make_shared<DenoiserGuidance>(
+          DenoiserGuidance{reward_ptr_, GuidanceScale{o_.guidance, window_.first, window_.second}, o_.guidance_detached}));
+    }
+    ProgressBar bar(method, static_cast<int64_t>(grid_.size()) - 1, o_.run.show_progress());
+    const AlignmentCallback progress = [&](int k, int) { bar.update(k); };
+    try {
+      if (method == "plain" || method == "guidance" || method == "value-guidance") {
+        const CostMeter meter(*m_.model, reward_);
+        std::unique_ptr<TransitionKernel> value_kernel;
+        TransitionKernel* kernel = kernel_.get();
+        if (method == "value-guidance") {
+          value_kernel = std::make_unique<ValueGuidedKernel>(
+              *kernel_, *m_.model,
+              ValueGuidanceOptions{reward_ptr_, o_.lambda, ValueOptions{o_.value_samples, o_.value_steps},
+                                   GuidanceScale{o_.value_guidance, window_.first, window_.second}});
+          kernel = value_kernel.get();
+        }
+        out.samples = run_chain(*kernel, prior_noise(outputs_, m_.sample_shape, gen), grid_, gen,
+                                [&](int k, int, const torch::Tensor&) { bar.update(k); }).x;
+        torch::NoGradGuard no_grad;
+        out.rewards = reward_(out.samples).to(torch::kCPU, torch::kFloat64);
+        out.cost = meter.cost(outputs_);
+      } else if (method == "best-of-n") {
+        BestOfNResult r = best_of_n(*m_.model, *kernel_, reward_, grid_, outputs_, out.particles, m_.sample_shape, gen,
+                                    progress);
+        out.samples = r.samples;
+        out.rewards = r.sample_rewards;
+        out.cost = r.cost;
+        out.details = {{"candidate_reward_mean", r.rewards.mean().item<double>()}};
+      } else {
+        SmcOptions so = smc_;
+        so.particles = out.particles;
+        SmcResult r = run_smc(*m_.model, *kernel_, reward_, grid_, outputs_, m_.sample_shape, so, gen, progress);
+        out.samples = r.samples;
+        out.rewards = r.sample_rewards;
+        out.cost = r.cost;
+        out.details = smc_details(r, so);
+      }
+    } catch (...) {
+      m_.model->set_guidance(nullptr);
+      throw;
+    }
+    m_.model->set_guidance(nullptr);
+    bar.finish();
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return out;
+  }
+
+  void set_reward_pointer(RewardPtr r) { reward_ptr_ = std::move(r); }
+  const TransitionKernel& kernel() const { return *kernel_; }
+  const SmcOptions& smc() const { return smc_; }
+
+ private:
+  static nlohmann::json smc_details(const SmcResult& r, const SmcOptions& so) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const SmcStep& s : r.steps) {
+      nlohmann::json lw = nlohmann::json::array();
+      for (int64_t g = 0; g < s.log_weights.size(0); ++g) lw.push_back(to_vector(s.log_weights[g]));
+      steps.push_back({{"t", s.t}, {"ess", s.ess}, {"resampled", s.resampled},
+                       {"distinct_parents", s.distinct_parents}, {"surviving_lineages", s.surviving_lineages},
+                       {"rewards", to_vector(s.rewards)}, {"log_weights", lw}});
+    }
+    double mean_log_z = 0.0;
+    for (double v : r.log_z) mean_log_z += v / static_cast<double>(r.log_z.size());
+    return {{"particles", so.particles}, {"lambda", so.lambda}, {"potential", to_string(so.potential)},
+            {"final_correction", so.final_correction}, {"resampling", to_string(so.resampling)},
+            {"ess_threshold", so.ess_threshold}, {"intermediate", to_string(so.intermediate)},
+            {"log_z", r.log_z}, {"log_z_mean", mean_log_z}, {"steps", steps}};
+  }
+
+  const AlignOptions& o_;
+  LoadedModel& m_;
+  Reward& reward_;
+  RewardPtr reward_ptr_;
+  std::vector<double> grid_;
+  int64_t outputs_;
+  std::unique_ptr<TransitionKernel> kernel_;
+  std::pair<double, double> window_;
+  SmcOptions smc_;
+};
+
+std::string file_stem(const std::string& method) {
+  std::string s = method;
+  for (char& c : s)
+    if (c == '+') c = '-';
+  return s;
+}
+
+void print_table(const std::vector<MethodRun>& runs, const nlohmann::json& methods_json) {
+  std::cerr << std::left << std::setw(16) << "method" << std::right << std::setw(12) << "reward" << std::setw(12)
+            << "NFE/sample" << std::setw(10) << "particles" << std::setw(12) << "FID(test)" << std::setw(12)
+            << "FID(class)" << std::setw(10) << "class %" << std::setw(10) << "seconds" << "\n";
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const MethodRun& r = runs[i];
+    const nlohmann::json& q = methods_json[i].contains("quality") ? methods_json[i]["quality"] : nlohmann::json::object();
+    const auto num = [&](const char* key, double scale = 1.0) {
+      std::ostringstream s;
+      if (q.contains(key)) s << std::fixed << std::setprecision(1) << q[key].get<double>() * scale;
+      else s << "-";
+      return s.str();
+    };
+    std::cerr << std::left << std::setw(16) << r.name << std::right << std::fixed << std::setprecision(3) << std::setw(12)
+              << r.rewards.mean().item<double>() << std::setprecision(0) << std::setw(12) << r.cost.nfe_per_output()
+              << std::setw(10) << r.particles << std::setw(12) << num("classifier_fid_vs_test") << std::setw(12)
+              << num("classifier_fid_vs_target_class") << std::setw(10) << num("target_class_fraction", 100.0)
+              << std::setprecision(1) << std::setw(10) << r.seconds << "\n";
+  }
+}
+
+void run_align(const AlignOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  o.run.start();
+  LoadedModel m = load_model(o.model);
+  const bool images = m.sample_shape == std::vector<int64_t>{1, 28, 28};
+  std::string reward_spec = o.reward;
+  if (reward_spec.empty()) {
+    if (images) reward_spec = "class:3";
+    else if (m.sample_shape == std::vector<int64_t>{2}) reward_spec = "quadratic:kappa=0.5:center=2,1";
+    else throw std::invalid_argument("no default reward for samples of this shape: give --reward");
+  }
+  const RewardPtr reward = make_reward(reward_spec, RewardContext{o.classifier});
+  const std::vector<double> grid = o.grid.empty() ? uniform_grid(o.steps) : parse_grid(o.grid);
+  const int64_t outputs = o.n > 0 ? o.n : (images ? 32 : 1000);
+
+  std::vector<std::string> methods;
+  for (const std::string& name : split(o.methods, ',')) {
+    if (std::find(kMethods.begin(), kMethods.end(), name) == kMethods.end())
+      throw std::invalid_argument("unknown method '" + name + "' (plain, guidance, value-guidance, best-of-n, smc, smc+guidance)");
+    if (std::find(methods.begin(), methods.end(), name) != methods.end())
+      throw std::invalid_argument("method '" + name + "' listed twice");
+    methods.push_back(name);
+  }
+  Aligner aligner(o, m, *reward, grid, outputs);
+  aligner.set_reward_pointer(reward);
+  for (const std::string& method : methods) aligner.particles_for(method);  // budget errors before any work
+
+  // Exact answers where they exist: a mixture tilted by a quadratic reward.
+  std::optional<GaussianMixture::Tilted> exact;
+  if (const auto* q = dynamic_cast<const QuadraticReward*>(reward.get()); q && m.mixture)
+    exact = m.mixture->tilted(q->kappa(), q->center(), o.lambda);
+  std::unique_ptr<FashionMnistScorer> scorer;
+  int64_t target_class = -1;
+  if (const auto* c = dynamic_cast<const ClassifierReward*>(reward.get())) target_class = c->label();
+  if (images && !o.classifier.empty() && std::filesystem::exists(o.classifier))
+    scorer = std::make_unique<FashionMnistScorer>(o.classifier);
+
+  std::vector<MethodRun> runs;
+  nlohmann::json methods_json = nlohmann::json::array();
+  std::vector<RgbImage> panels;
+  at::Generator eval_gen = make_generator(o.run.seed + 1);
+  const torch::Tensor reference = exact && m.mixture->dim() == 2 ? exact->mixture.sample(outputs, eval_gen) : torch::Tensor();
+  for (const std::string& method : methods) {
+    MethodRun r = aligner.run(method);
+    nlohmann::json j{{"method", method},
+                     {"particles_per_sample", r.particles},
+                     {"reward_mean", r.rewards.mean().item<double>()},
+                     {"reward_std", r.rewards.numel() > 1 ? r.rewards.std().item<double>() : 0.0},
+                     {"rewards", to_vector(r.rewards)},
+                     {"nfe_per_sample", r.cost.nfe_per_output()},
+                     {"network_calls", r.cost.network_calls},
+                     {"network_rows", r.cost.network_rows},
+                     {"gradient_calls", r.cost.gradient_calls},
+                     {"reward_calls", r.cost.reward_calls},
+                     {"reward_rows", r.cost.reward_rows},
+                     {"seconds", r.seconds}};
+    if (!r.details.is_null()) j[method == "best-of-n" ? "best_of_n" : "smc"] = r.details;
+    if (scorer) j["quality"] = scorer->score(r.samples, target_class);
+    if (exact) {
+      const MixtureFit fit = assess_mixture_fit(r.samples, exact->mixture, eval_gen);
+      j["fit_to_exact_target"] = {{"energy_distance", fit.energy_distance}, {"max_weight_error", fit.max_weight_error},
+                                  {"component_fractions", to_vector(fit.fractions)},
+                                  {"component_weights", to_vector(exact->mixture.weights())}};
+    }
+    const std::string stem = file_stem(method);
+    write_npy(o.run.path(stem + ".npy"), r.samples);
+    j["npy"] = o.run.path(stem + ".npy");
+    if (images) {
+      panels.push_back(image_grid(r.samples.narrow(0, 0, std::min<int64_t>(outputs, 64)), 16));
+    } else if (m.sample_shape == std::vector<int64_t>{2}) {
+      std::vector<ScatterLayer> layers;
+      if (reference.defined()) layers.push_back({reference, {150, 150, 150}, 0.35});
+      layers.push_back({r.samples, {30, 90, 200}, 0.6});
+      panels.push_back(scatter_plot(layers, 420));
+    }
+    methods_json.push_back(j);
+    runs.push_back(std::move(r));
+  }
+  nlohmann::json summary{{"command", "align"},
+                         {"model", m.source},
+                         {"reward", reward->name()},
+                         {"lambda", o.lambda},
+                         {"kernel", aligner.kernel().name()},
+                         {"settings", o.kernel.to_json()},
+                         {"grid", grid},
+                         {"samples_per_method", outputs},
+                         {"max_nfe_per_sample", o.max_nfe},
+                         {"methods", methods_json}};
+  if (exact) summary["exact_log_z"] = exact->log_z;
+  if (!panels.empty()) {
+    write_png(o.run.path("align.png"), stack_images(panels, /*vertical=*/images, 10));
+    summary["png"] = o.run.path("align.png");
+    summary["png_layout"] = std::string(images ? "one block of rows per method, top to bottom: "
+                                               : "one panel per method, left to right: ") + o.methods;
+  }
+  if (!o.run.quiet) print_table(runs, methods_json);
+  finish_summary(o.run, summary, start);
+}
+
+}  // namespace
+
+void add_align_command(CLI::App& app) {
+  auto o = std::make_shared<AlignOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "align", "sample p(z) exp(lambda r(z)) / Z: plain sampling, guidance, best-of-N and SMC side by side");
+  o->model.add_to(*cmd);
+  o->kernel.add_to(*cmd);
+  o->run.add_to(*cmd);
+  cmd->add_option("-r,--reward", o->reward,
+                  "reward: class:K | quadratic:kappa=1:center=x,y | box:lo=..:hi=..:kappa=10 | script:PATH | "
+                  "weighted sums 'w1*A+w2*B' (default: class:3 on Fashion-MNIST)");
+  cmd->add_option("-l,--lambda", o->lambda, "tilt strength: target p(z) exp(lambda r(z)) / Z")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--methods", o->methods,
+                  "comma-separated: plain, guidance, value-guidance, best-of-n, smc, smc+guidance")
+      ->capture_default_str();
+  cmd->add_option("-n,--num-samples", o->n, "samples per method (default: 32 images, 1000 points)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("-N,--particles", o->particles,
+                  "particles (SMC) or candidates (best-of-N) per sample (default 8, or what --max-nfe allows)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-nfe", o->max_nfe, "network calls allowed per sample; methods over it are an error")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-K,--steps", o->steps, "outer transitions on a uniform grid")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--grid", o->grid, "explicit outer time grid '0,t1,...,1' (overrides --steps)");
+  cmd->add_option("--potential", o->potential, "SMC potential: difference, max, sum")
+      ->check(CLI::IsMember({"difference", "max", "sum"}))
+      ->capture_default_str();
+  cmd->add_flag("--no-final-correction", o->no_final_correction,
+                "SMC: keep the max/sum potentials' own last step (FK steering's heuristic target)");
+  cmd->add_option("--resampling", o->resampling, "SMC: multinomial, stratified, systematic, residual")
+      ->check(CLI::IsMember({"multinomial", "stratified", "systematic", "residual"}))
+      ->capture_default_str();
+  cmd->add_option("--ess-threshold", o->ess_threshold, "SMC: resample when ESS < threshold * N (1: every step)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--intermediate", o->intermediate, "SMC: intermediate reward from the denoised estimate or a value estimate")
+      ->check(CLI::IsMember({"denoised", "value"}))
+      ->capture_default_str();
+  cmd->add_option("--value-samples", o->value_samples, "value estimates: GLASS posterior samples per particle")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--value-steps", o->value_steps, "value estimates: GLASS steps per posterior sample")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--guidance", o->guidance, "denoiser guidance scale (methods guidance, smc+guidance)")
+      ->capture_default_str();
+  cmd->add_flag("--guidance-detached", o->guidance_detached,
+                "guidance: gradient w.r.t. the denoised estimate only (no backward pass through the network)");
+  cmd->add_option("--value-guidance", o->value_guidance, "value guidance scale (method value-guidance)")
+      ->capture_default_str();
+  cmd->add_option("--guidance-window", o->guidance_window, "times 'a,b' where guidance acts")->capture_default_str();
+  cmd->add_option("--classifier", o->classifier, "Fashion-MNIST classifier for class rewards, classifier-FID and class shares")
+      ->capture_default_str();
+  cmd->callback([o] { run_align(*o); });
+}
+
+}  // namespace glass::cli
