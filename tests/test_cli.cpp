@@ -74,6 +74,13 @@ TEST(Cli, BadInputIsAOneLineErrorAndNoOutput) {
       {"transition --preset gmm2d --x 1,2,3", "--x"},
       {"transition --preset gmm2d --x 1,2 --t 0.7 --t-next 0.3", "t' > t"},
       {"", "subcommand"},
+      {"align --preset gmm2d --kernel ode --methods plain,smc", "deterministic"},
+      {"align --preset gmm2d --methods plain,nope", "unknown method"},
+      {"align --preset gmm2d -K 4 -M 4 -N 8 --max-nfe 100 --methods smc", "max-nfe"},
+      {"align --preset gmm2d --reward quadratic:center=1", "dimension"},
+      {"align --preset gmm2d --reward class:3:model=/nonexistent.pt", "do not exist"},
+      {"align --preset gmm2d --lambda -1", "lambda"},
+      {"align --preset gmm2d --guidance-window 0.7,0.2 --methods guidance", "window"},
   };
   for (const auto& [args, needle] : cases) {
     const fs::path out = dir / "out";
@@ -83,11 +90,53 @@ TEST(Cli, BadInputIsAOneLineErrorAndNoOutput) {
     EXPECT_NE(r.out.find(needle), std::string::npos) << args << " printed: " << r.out;
     EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << args << " printed: " << r.out;
     EXPECT_FALSE(fs::exists(out / "samples.csv")) << args;
+    EXPECT_FALSE(fs::exists(out / "summary.json")) << args;
+    EXPECT_FALSE(fs::exists(out / "plain.npy")) << args;
   }
 }
 
+nlohmann::json read_summary(const fs::path& dir) {
+  std::ifstream in(dir / "summary.json");
+  return nlohmann::json::parse(in);
+}
+
+TEST(Cli, AlignComparesMethodsAgainstTheExactTarget) {
+  const fs::path out = scratch("align");
+  const CliRun r = run("align --preset gmm2d -n 400 -K 4 -M 4 -N 16 --methods plain,best-of-n,smc -s 3 -q -o " +
+                       out.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  for (const char* f : {"align.png", "plain.npy", "best-of-n.npy", "smc.npy", "summary.json"})
+    EXPECT_TRUE(fs::exists(out / f)) << f;
+  const auto j = read_summary(out);
+  ASSERT_EQ(j["methods"].size(), 3u);
+  const auto& plain = j["methods"][0];
+  const auto& smc = j["methods"][2];
+  EXPECT_EQ(plain["nfe_per_sample"], 16);
+  EXPECT_EQ(j["methods"][1]["nfe_per_sample"], 16 * 16);
+  EXPECT_EQ(smc["nfe_per_sample"], 16 * (4 * 4 + 3));
+  EXPECT_GT(smc["reward_mean"].get<double>(), plain["reward_mean"].get<double>() + 0.5);
+  // SMC's samples sit much closer to the exact tilted mixture than plain samples do.
+  EXPECT_LT(smc["fit_to_exact_target"]["energy_distance"].get<double>(),
+            plain["fit_to_exact_target"]["energy_distance"].get<double>() / 4);
+  EXPECT_NEAR(smc["smc"]["log_z_mean"].get<double>(), j["exact_log_z"].get<double>(), 0.3);
+  EXPECT_EQ(smc["smc"]["steps"].size(), 4u);
+  EXPECT_EQ(smc["smc"]["steps"][0]["ess"].size(), 400u);
+  EXPECT_TRUE(smc["smc"]["exact_target"].get<bool>());
+}
+
+TEST(Cli, AlignFillsAnEqualComputeBudget) {
+  const fs::path out = scratch("budget");
+  const CliRun r = run("align --preset gmm2d -n 50 -K 4 -M 4 --max-nfe 200 --methods plain,best-of-n,smc -q -o " +
+                       out.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = read_summary(out);
+  EXPECT_EQ(j["methods"][1]["particles_per_sample"], 200 / 16);
+  EXPECT_EQ(j["methods"][2]["particles_per_sample"], 200 / 19);
+  for (const auto& m : j["methods"]) EXPECT_LE(m["nfe_per_sample"].get<double>(), 200.0) << m["method"];
+}
+
 TEST(Cli, HelpOnEverySubcommand) {
-  for (const char* sub : {"sample", "transition", "presets"}) {
+  for (const char* sub : {"sample", "transition", "presets", "train", "align"}) {
     const CliRun r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.out.find("--help"), std::string::npos) << sub;

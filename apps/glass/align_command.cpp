@@ -92,6 +92,10 @@ class Aligner {
   }
 
   int64_t particles_for(const std::string& method) const {
+    if ((method == "smc" || method == "smc+guidance") && !kernel_->stochastic())
+      throw std::invalid_argument("SMC needs a stochastic transition kernel: '" + kernel_->name() +
+                                  "' is deterministic, so resampling would only copy identical futures "
+                                  "(use glass, ddpm or sde; or best-of-n for the ODE)");
     const bool many = method == "best-of-n" || method == "smc" || method == "smc+guidance";
     const int64_t per = per_particle_nfe(method);
     int64_t n = many ? (o_.particles > 0 ? o_.particles : 8) : 1;
@@ -148,7 +152,7 @@ class Aligner {
         out.samples = r.samples;
         out.rewards = r.sample_rewards;
         out.cost = r.cost;
-        out.details = smc_details(r, so);
+        out.details = smc_details(r, so, guided);
       }
     } catch (...) {
       m_.model->set_guidance(nullptr);
@@ -165,7 +169,14 @@ class Aligner {
   const SmcOptions& smc() const { return smc_; }
 
  private:
-  static nlohmann::json smc_details(const SmcResult& r, const SmcOptions& so) {
+  static nlohmann::json smc_details(const SmcResult& r, const SmcOptions& so, bool guided) {
+    nlohmann::json out = smc_diagnostics(r, so);
+    // Guidance changes the proposal without a weight correction: the target is then approximate.
+    out["exact_target"] = !guided && (so.potential == PotentialKind::Difference || so.final_correction);
+    return out;
+  }
+
+  static nlohmann::json smc_diagnostics(const SmcResult& r, const SmcOptions& so) {
     nlohmann::json steps = nlohmann::json::array();
     for (const SmcStep& s : r.steps) {
       nlohmann::json lw = nlohmann::json::array();
@@ -246,7 +257,7 @@ void run_align(const AlignOptions& o) {
   }
   Aligner aligner(o, m, *reward, grid, outputs);
   aligner.set_reward_pointer(reward);
-  for (const std::string& method : methods) aligner.particles_for(method);  // budget errors before any work
+  for (const std::string& method : methods) aligner.particles_for(method);  // budget and kernel errors before any work
 
   // Exact answers where they exist: a mixture tilted by a quadratic reward.
   std::optional<GaussianMixture::Tilted> exact;
@@ -285,9 +296,7 @@ void run_align(const AlignOptions& o) {
                                   {"component_fractions", to_vector(fit.fractions)},
                                   {"component_weights", to_vector(exact->mixture.weights())}};
     }
-    const std::string stem = file_stem(method);
-    write_npy(o.run.path(stem + ".npy"), r.samples);
-    j["npy"] = o.run.path(stem + ".npy");
+    j["npy"] = o.run.path(file_stem(method) + ".npy");
     if (images) {
       panels.push_back(image_grid(r.samples.narrow(0, 0, std::min<int64_t>(outputs, 64)), 16));
     } else if (m.sample_shape == std::vector<int64_t>{2}) {
@@ -310,6 +319,8 @@ void run_align(const AlignOptions& o) {
                          {"max_nfe_per_sample", o.max_nfe},
                          {"methods", methods_json}};
   if (exact) summary["exact_log_z"] = exact->log_z;
+  // Files only once every method has finished: a failed run leaves no partial set behind.
+  for (const MethodRun& r : runs) write_npy(o.run.path(file_stem(r.name) + ".npy"), r.samples);
   if (!panels.empty()) {
     write_png(o.run.path("align.png"), stack_images(panels, /*vertical=*/images, 10));
     summary["png"] = o.run.path("align.png");
