@@ -74,6 +74,7 @@ TEST(Cli, BadInputIsAOneLineErrorAndNoOutput) {
       {"transition --preset gmm2d --x 1,2,3", "--x"},
       {"transition --preset gmm2d --x 1,2 --t 0.7 --t-next 0.3", "t' > t"},
       {"", "subcommand"},
+      {"sample --preset gmm2d --cond c.npy", "--cond"},
       {"align --preset gmm2d --kernel ode --methods plain,smc", "deterministic"},
       {"align --preset gmm2d --methods plain,nope", "unknown method"},
       {"align --preset gmm2d -K 4 -M 4 -N 8 --max-nfe 100 --methods smc", "max-nfe"},

@@ -21,6 +21,9 @@ void ModelOptions::add_to(CLI::App& app) {
   app.add_option("--time", time, "the network's time input: t, sigma (= 1 - t), ddpm (integer step)")
       ->check(CLI::IsMember({"t", "sigma", "ddpm"}));
   app.add_option("--time-scale", time_scale, "multiplier of the time input, e.g. 1000")->check(CLI::PositiveNumber);
+  app.add_option("--cond", conditioning,
+                 "conditioning .npy file(s) passed to a TorchScript model after (x, t); batch 1 is broadcast")
+      ->expected(1, 8);
   app.add_option("--sample-shape", sample_shape, "shape of one sample, e.g. 1,28,28 (TorchScript without sidecar)");
 }
 
@@ -46,12 +49,14 @@ LoadedModel load_model(const ModelOptions& options) {
       }
       ov.sample_shape = shape;
     }
+    ov.conditioning = o.conditioning;
     LoadedModelFile file = load_model_file(o.model_file, ov);
     loaded.model = std::move(file.model);
     loaded.sample_shape = file.sample_shape;
     loaded.source = o.model_file;
     return loaded;
   }
+  if (!o.conditioning.empty()) throw std::invalid_argument("--cond needs a TorchScript model (-m net.pt)");
   SchedulePtr schedule = make_schedule(o.schedule.empty() ? "condot" : o.schedule);
   GaussianMixture mixture = o.mixture_file.empty() ? GaussianMixture::preset(o.preset) : GaussianMixture::from_file(o.mixture_file);
   loaded.source = o.mixture_file.empty() ? "preset:" + o.preset : o.mixture_file;

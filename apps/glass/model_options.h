@@ -17,6 +17,7 @@ struct ModelOptions {
   std::string mixture_file;
   std::string schedule, prediction, time, sample_shape;
   double time_scale = 0.0;
+  std::vector<std::string> conditioning;  // .npy files for a conditional TorchScript model
 
   void add_to(CLI::App& app);
 };

@@ -4,7 +4,8 @@ reference the C++ interop test compares against: the network's outputs, and one 
 starting noise that the C++ side draws.
 
 usage: torchscript_reference.py DIR T T_NEXT RHO M
-DIR holds x.npy and eps.npy (written by the C++ test); writes model.pt, net_out.npy, glass_out.npy.
+DIR holds x.npy, eps.npy and cond.npy (written by the C++ test); writes model.pt, net_out.npy,
+glass_out.npy, and a conditional network cond_model.pt with its outputs cond_out.npy.
 """
 import math
 import sys
@@ -24,6 +25,29 @@ class VelocityNet(torch.nn.Module):
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         a = t.reshape(-1, 1).to(x.dtype) * self.freqs.unsqueeze(0)
         return self.body(torch.cat([x, torch.sin(a), torch.cos(a)], dim=1))
+
+
+class ConditionalVelocityNet(torch.nn.Module):
+    """The same, with a conditioning embedding c [N, 3] as a third input."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("freqs", torch.exp(torch.linspace(0.0, math.log(100.0), 8)))
+        self.body = torch.nn.Sequential(torch.nn.Linear(2 + 16 + 3, 32), torch.nn.SiLU(), torch.nn.Linear(32, 2))
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        a = t.reshape(-1, 1).to(x.dtype) * self.freqs.unsqueeze(0)
+        return self.body(torch.cat([x, torch.sin(a), torch.cos(a), c.to(x.dtype)], dim=1))
+
+
+def export_conditional(out: str, t: float) -> None:
+    """cond_model.pt and its outputs at x, t with the [1, 3] embedding in cond.npy broadcast."""
+    net = torch.jit.script(ConditionalVelocityNet().eval())
+    net.save(f"{out}/cond_model.pt")
+    x = torch.from_numpy(np.load(f"{out}/x.npy")).float()
+    c = torch.from_numpy(np.load(f"{out}/cond.npy")).float().expand(x.shape[0], -1)
+    with torch.no_grad():
+        np.save(f"{out}/cond_out.npy", net(x, torch.full((x.shape[0],), t), c).numpy())
 
 
 def main() -> None:
@@ -59,6 +83,7 @@ def main() -> None:
         d = y + (1 - t_star) * velocity(y, torch.full((n,), t_star))
         xbar = xbar + h * (w1 * xbar + w2 * d - w1 * gam * xd)
     np.save(f"{out}/glass_out.npy", xbar.float().numpy())
+    export_conditional(out, t)
 
 
 if __name__ == "__main__":

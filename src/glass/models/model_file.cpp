@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "glass/io/tensor_files.h"
 #include "glass/models/native_net.h"
 #include "glass/models/torchscript_network.h"
 
@@ -69,13 +70,19 @@ LoadedModelFile load_model_file(const std::string& path_text, const ModelOverrid
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(where + ": " + e.what());
   }
+  if (format != "torchscript" && !ov.conditioning.empty())
+    throw std::invalid_argument(where + ": conditioning tensors need a TorchScript model that takes them");
   if (format == "native") {
     const NativeNetConfig config = NativeNetConfig::from_json(meta, where);
     NativeNet net = make_native_net(config);
     load_weights(*net.module, weights.string());
     network = std::make_shared<NativeNetwork>(std::move(net), "glass " + config.arch + " " + weights.string());
   } else if (format == "torchscript") {
-    network = std::make_shared<TorchScriptNetwork>(weights.string());
+    auto script = std::make_shared<TorchScriptNetwork>(weights.string());
+    std::vector<torch::Tensor> conditioning;
+    for (const std::string& file : ov.conditioning) conditioning.push_back(read_npy(file));
+    script->set_conditioning(std::move(conditioning));
+    network = script;
   } else {
     throw std::invalid_argument(where + ": unknown format '" + format + "' (expected native or torchscript)");
   }

@@ -17,6 +17,9 @@ struct ModelOverrides {  // command-line settings that win over the sidecar
   std::optional<std::string> prediction, time, schedule;
   std::optional<double> time_scale;
   std::optional<std::vector<int64_t>> sample_shape;
+  // .npy files passed to a TorchScript network after (x, t): class labels, embeddings. Batch 1 is
+  // broadcast to every particle.
+  std::vector<std::string> conditioning;
 };
 
 struct LoadedModelFile {
