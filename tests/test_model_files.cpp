@@ -10,6 +10,8 @@
 #include "glass/io/tensor_files.h"
 #include "glass/models/model_file.h"
 #include "glass/models/native_net.h"
+#include "glass/rewards/analytic_rewards.h"
+#include "glass/rewards/torchscript_reward.h"
 #include "glass/transitions/glass_transition.h"
 #include "glass/util/particle_scalars.h"
 #include "glass/util/random.h"
@@ -75,6 +77,17 @@ TEST(TorchScript, SameOutputsAndGlassSamplesAsPython) {
   ov.conditioning = {(dir / "cond.npy").string()};
   LoadedModelFile unconditional = load_model_file((dir / "model.pt").string(), ov);
   EXPECT_THROW(unconditional.model->velocity(x, full_times(1, t)), std::runtime_error);
+
+  // A reward exported from Python gives the closed form, and its gradient.
+  TorchScriptReward script_reward((dir / "reward.pt").string());
+  QuadraticReward closed_form(1.0, torch::tensor({1.0, -1.0}));
+  const torch::Tensor z = x.clone().requires_grad_(true);
+  const torch::Tensor rs = script_reward(z);
+  EXPECT_TRUE(torch::allclose(rs, closed_form(x), 1e-5, 1e-5));
+  const torch::Tensor grad = torch::autograd::grad({rs.sum()}, {z})[0];
+  EXPECT_TRUE(torch::allclose(grad, -(x - torch::tensor({1.0f, -1.0f})), 1e-5, 1e-5));
+  EXPECT_THROW(script_reward(torch::zeros({3, 5})), std::runtime_error);
+  EXPECT_THROW(TorchScriptReward((dir / "x.npy").string()), std::invalid_argument);
 }
 
 TEST(TorchScript, CorruptOrMissingFilesAreClearErrors) {

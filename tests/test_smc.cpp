@@ -212,6 +212,22 @@ TEST(Smc, DegenerateInputsAreClearErrors) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("weight zero"), std::string::npos) << e.what();
   }
+  // A reward that turns NaN: the error names the reward, nothing is returned.
+  class Broken final : public Reward {
+   public:
+    std::string name() const override { return "broken"; }
+
+   protected:
+    torch::Tensor compute(const torch::Tensor& z) override {
+      return torch::full({z.size(0)}, std::numeric_limits<double>::quiet_NaN(), z.options());
+    }
+  } broken;
+  try {
+    run_smc(*s.model, s.kernel, broken, uniform_grid(3), 1, {2}, o, gen);
+    FAIL() << "NaN reward accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("broken"), std::string::npos) << e.what();
+  }
   OdeTransition ode(*s.model, OdeMethod::Euler);
   try {
     run_smc(*s.model, ode, s.reward, uniform_grid(3), 1, {2}, o, gen);

@@ -5,7 +5,8 @@ starting noise that the C++ side draws.
 
 usage: torchscript_reference.py DIR T T_NEXT RHO M
 DIR holds x.npy, eps.npy and cond.npy (written by the C++ test); writes model.pt, net_out.npy,
-glass_out.npy, and a conditional network cond_model.pt with its outputs cond_out.npy.
+glass_out.npy, a conditional network cond_model.pt with its outputs cond_out.npy, and a reward
+module reward.pt.
 """
 import math
 import sys
@@ -50,6 +51,14 @@ def export_conditional(out: str, t: float) -> None:
         np.save(f"{out}/cond_out.npy", net(x, torch.full((x.shape[0],), t), c).numpy())
 
 
+class QuadraticReward(torch.nn.Module):
+    """A reward module for glass: r(z) = -|z - (1, -1)|^2 / 2, one value per sample."""
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        c = torch.tensor([1.0, -1.0], dtype=z.dtype)
+        return -0.5 * ((z - c) ** 2).sum(1)
+
+
 def main() -> None:
     out, t, tn, rho, m = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
     torch.manual_seed(0)
@@ -84,6 +93,7 @@ def main() -> None:
         xbar = xbar + h * (w1 * xbar + w2 * d - w1 * gam * xd)
     np.save(f"{out}/glass_out.npy", xbar.float().numpy())
     export_conditional(out, t)
+    torch.jit.script(QuadraticReward()).save(f"{out}/reward.pt")
 
 
 if __name__ == "__main__":
