@@ -69,11 +69,13 @@ struct MethodRun {
 
 class Aligner {
  public:
-  Aligner(const AlignOptions& o, LoadedModel& m, Reward& reward, const std::vector<double>& grid, int64_t outputs)
-      : o_(o), m_(m), reward_(reward), grid_(grid), outputs_(outputs), kernel_(make_kernel(o.kernel, m)) {
+  Aligner(const AlignOptions& o, LoadedModel& m, RewardPtr reward, const std::vector<double>& grid, int64_t outputs)
+      : o_(o), m_(m), reward_ptr_(std::move(reward)), reward_(*reward_ptr_), grid_(grid), outputs_(outputs),
+        kernel_(make_kernel(o.kernel, m)) {
     const std::vector<double> window = parse_double_list(o.guidance_window, "guidance window");
     if (window.size() != 2) throw std::invalid_argument("--guidance-window takes two times 'a,b'");
     window_ = {window[0], window[1]};
+    GuidanceScale{o.guidance, window_.first, window_.second}.validate("--guidance-window");
     smc_.lambda = o.lambda;
     smc_.potential = parse_potential(o.potential);
     smc_.final_correction = !o.no_final_correction;
@@ -92,10 +94,7 @@ class Aligner {
   }
 
   int64_t particles_for(const std::string& method) const {
-    if ((method == "smc" || method == "smc+guidance") && !kernel_->stochastic())
-      throw std::invalid_argument("SMC needs a stochastic transition kernel: '" + kernel_->name() +
-                                  "' is deterministic, so resampling would only copy identical futures "
-                                  "(use glass, ddpm or sde; or best-of-n for the ODE)");
+    if (method == "smc" || method == "smc+guidance") require_stochastic_kernel(*kernel_);
     const bool many = method == "best-of-n" || method == "smc" || method == "smc+guidance";
     const int64_t per = per_particle_nfe(method);
     int64_t n = many ? (o_.particles > 0 ? o_.particles : 8) : 1;
@@ -115,7 +114,6 @@ class Aligner {
     out.particles = particles_for(method);
     const bool guided = method == "guidance" || method == "smc+guidance";
     if (guided) {
-      if (!reward_ptr_) throw std::logic_error("no reward pointer");
       m_.model->set_guidance(std::make_shared<DenoiserGuidance>(
           DenoiserGuidance{reward_ptr_, GuidanceScale{o_.guidance, window_.first, window_.second}, o_.guidance_detached}));
     }
@@ -164,7 +162,6 @@ class Aligner {
     return out;
   }
 
-  void set_reward_pointer(RewardPtr r) { reward_ptr_ = std::move(r); }
   const TransitionKernel& kernel() const { return *kernel_; }
   const SmcOptions& smc() const { return smc_; }
 
@@ -195,8 +192,8 @@ class Aligner {
 
   const AlignOptions& o_;
   LoadedModel& m_;
-  Reward& reward_;
   RewardPtr reward_ptr_;
+  Reward& reward_;
   std::vector<double> grid_;
   int64_t outputs_;
   std::unique_ptr<TransitionKernel> kernel_;
@@ -255,8 +252,7 @@ void run_align(const AlignOptions& o) {
       throw std::invalid_argument("method '" + name + "' listed twice");
     methods.push_back(name);
   }
-  Aligner aligner(o, m, *reward, grid, outputs);
-  aligner.set_reward_pointer(reward);
+  Aligner aligner(o, m, reward, grid, outputs);
   for (const std::string& method : methods) aligner.particles_for(method);  // budget and kernel errors before any work
 
   // Exact answers where they exist: a mixture tilted by a quadratic reward.

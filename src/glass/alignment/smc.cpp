@@ -57,6 +57,13 @@ torch::Tensor carry(const torch::Tensor& log_w, const torch::Tensor& log_g) {
 
 }  // namespace
 
+void require_stochastic_kernel(const TransitionKernel& kernel) {
+  if (!kernel.stochastic())
+    throw std::invalid_argument("SMC needs a stochastic transition kernel: '" + kernel.name() +
+                                "' is deterministic, so resampling would only copy identical futures "
+                                "(use glass, ddpm or sde; or best-of-N for the ODE)");
+}
+
 int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const std::vector<double>& grid,
                              const SmcOptions& options) {
   const int64_t steps = static_cast<int64_t>(grid.size()) - 1;
@@ -70,10 +77,7 @@ SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, co
   o.validate();
   check_grid(grid, "SMC");
   if (groups < 1) throw std::invalid_argument("SMC: need at least 1 group");
-  if (!kernel.stochastic())
-    throw std::invalid_argument("SMC needs a stochastic transition kernel: '" + kernel.name() +
-                                "' is deterministic, so resampling would only copy identical futures "
-                                "(use glass, ddpm or sde; or best-of-N for the ODE)");
+  require_stochastic_kernel(kernel);
   const CostMeter meter(model, reward);
   const int64_t n = o.particles, total = groups * n;
   const int K = static_cast<int>(grid.size()) - 1;

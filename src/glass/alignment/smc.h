@@ -61,6 +61,9 @@ struct SmcResult {
 int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const std::vector<double>& grid,
                              const SmcOptions& options);
 
+// Throws unless the kernel is stochastic (resampling deterministic moves only copies futures).
+void require_stochastic_kernel(const TransitionKernel& kernel);
+
 using AlignmentCallback = std::function<void(int k, int K)>;
 
 // grid: 0 = t_0 < ... < t_K = 1. The model is the kernel's model (for denoised rewards and values).
