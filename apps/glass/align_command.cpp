@@ -29,7 +29,10 @@ namespace glass::cli {
 
 namespace {
 
-const std::vector<std::string> kMethods{"plain", "guidance", "value-guidance", "best-of-n", "smc", "smc+guidance"};
+const std::vector<std::string> kMethods{"plain",     "guidance", "value-guidance",
+                                        "best-of-n", "smc",      "smc+guidance", "smc+value-guidance"};
+
+bool is_smc(const std::string& method) { return method.rfind("smc", 0) == 0; }
 
 struct AlignOptions {
   ModelOptions model;
@@ -88,14 +91,16 @@ class Aligner {
   // Network calls per particle (chain) of a method, and the particles per output it gets.
   int64_t per_particle_nfe(const std::string& method) const {
     const int64_t steps = static_cast<int64_t>(grid_.size()) - 1, chain = steps * kernel_->nfe_per_step();
-    if (method == "value-guidance") return chain + (steps - 1) * ValueOptions{o_.value_samples, o_.value_steps}.nfe();
-    if (method == "smc" || method == "smc+guidance") return smc_nfe_per_particle(*kernel_, grid_, smc_);
+    const int64_t value_guidance = (steps - 1) * ValueOptions{o_.value_samples, o_.value_steps}.nfe();
+    if (method == "value-guidance") return chain + value_guidance;
+    if (method == "smc+value-guidance") return smc_nfe_per_particle(*kernel_, grid_, smc_) + value_guidance;
+    if (is_smc(method)) return smc_nfe_per_particle(*kernel_, grid_, smc_);
     return chain;
   }
 
   int64_t particles_for(const std::string& method) const {
-    if (method == "smc" || method == "smc+guidance") require_stochastic_kernel(*kernel_);
-    const bool many = method == "best-of-n" || method == "smc" || method == "smc+guidance";
+    if (is_smc(method)) require_stochastic_kernel(*kernel_);
+    const bool many = method == "best-of-n" || is_smc(method);
     const int64_t per = per_particle_nfe(method);
     int64_t n = many ? (o_.particles > 0 ? o_.particles : 8) : 1;
     if (many && o_.particles == 0 && o_.max_nfe > 0) n = static_cast<int64_t>(o_.max_nfe / static_cast<double>(per));
@@ -120,17 +125,18 @@ class Aligner {
     ProgressBar bar(method, static_cast<int64_t>(grid_.size()) - 1, o_.run.show_progress());
     const AlignmentCallback progress = [&](int k, int) { bar.update(k); };
     try {
+      // Value guidance wraps the kernel: a drift up the value after every transition.
+      std::unique_ptr<TransitionKernel> value_kernel;
+      TransitionKernel* kernel = kernel_.get();
+      if (method == "value-guidance" || method == "smc+value-guidance") {
+        value_kernel = std::make_unique<ValueGuidedKernel>(
+            *kernel_, *m_.model,
+            ValueGuidanceOptions{reward_ptr_, o_.lambda, ValueOptions{o_.value_samples, o_.value_steps},
+                                 GuidanceScale{o_.value_guidance, window_.first, window_.second}});
+        kernel = value_kernel.get();
+      }
       if (method == "plain" || method == "guidance" || method == "value-guidance") {
         const CostMeter meter(*m_.model, reward_);
-        std::unique_ptr<TransitionKernel> value_kernel;
-        TransitionKernel* kernel = kernel_.get();
-        if (method == "value-guidance") {
-          value_kernel = std::make_unique<ValueGuidedKernel>(
-              *kernel_, *m_.model,
-              ValueGuidanceOptions{reward_ptr_, o_.lambda, ValueOptions{o_.value_samples, o_.value_steps},
-                                   GuidanceScale{o_.value_guidance, window_.first, window_.second}});
-          kernel = value_kernel.get();
-        }
         out.samples = run_chain(*kernel, prior_noise(outputs_, m_.sample_shape, gen), grid_, gen,
                                 [&](int k, int, const torch::Tensor&) { bar.update(k); }).x;
         torch::NoGradGuard no_grad;
@@ -146,11 +152,11 @@ class Aligner {
       } else {
         SmcOptions so = smc_;
         so.particles = out.particles;
-        SmcResult r = run_smc(*m_.model, *kernel_, reward_, grid_, outputs_, m_.sample_shape, so, gen, progress);
+        SmcResult r = run_smc(*m_.model, *kernel, reward_, grid_, outputs_, m_.sample_shape, so, gen, progress);
         out.samples = r.samples;
         out.rewards = r.sample_rewards;
         out.cost = r.cost;
-        out.details = smc_details(r, so, guided);
+        out.details = smc_details(r, so, guided || value_kernel != nullptr);
       }
     } catch (...) {
       m_.model->set_guidance(nullptr);
@@ -247,7 +253,8 @@ void run_align(const AlignOptions& o) {
   std::vector<std::string> methods;
   for (const std::string& name : split(o.methods, ',')) {
     if (std::find(kMethods.begin(), kMethods.end(), name) == kMethods.end())
-      throw std::invalid_argument("unknown method '" + name + "' (plain, guidance, value-guidance, best-of-n, smc, smc+guidance)");
+      throw std::invalid_argument("unknown method '" + name +
+                                  "' (plain, guidance, value-guidance, best-of-n, smc, smc+guidance, smc+value-guidance)");
     if (std::find(methods.begin(), methods.end(), name) != methods.end())
       throw std::invalid_argument("method '" + name + "' listed twice");
     methods.push_back(name);
@@ -343,7 +350,7 @@ void add_align_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--methods", o->methods,
-                  "comma-separated: plain, guidance, value-guidance, best-of-n, smc, smc+guidance")
+                  "comma-separated: plain, guidance, value-guidance, best-of-n, smc, smc+guidance, smc+value-guidance")
       ->capture_default_str();
   cmd->add_option("-n,--num-samples", o->n, "samples per method (default: 32 images, 1000 points)")
       ->check(CLI::PositiveNumber);
@@ -378,7 +385,7 @@ void add_align_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--guidance-detached", o->guidance_detached,
                 "guidance: gradient w.r.t. the denoised estimate only (no backward pass through the network)");
-  cmd->add_option("--value-guidance", o->value_guidance, "value guidance scale (method value-guidance)")
+  cmd->add_option("--value-guidance", o->value_guidance, "value guidance scale (methods value-guidance, smc+value-guidance)")
       ->capture_default_str();
   cmd->add_option("--guidance-window", o->guidance_window, "times 'a,b' where guidance acts")->capture_default_str();
   cmd->add_option("--classifier", o->classifier, "Fashion-MNIST classifier for class rewards, classifier-FID and class shares")
