@@ -38,10 +38,10 @@ ValueEstimate estimate_value(FlowModel& model, Reward& reward, const torch::Tens
   const torch::Tensor r = reward(z).reshape({n, k});
   ValueEstimate out;
   if (with_gradient) {
-    // d/dx log mean_j exp(lambda r_j) = lambda * (softmax-weighted) d r_j / dx.
-    const torch::Tensor objective = lambda == 0.0 ? r.mean(1) * 0.0 : torch::logsumexp(r * lambda, 1);
+    // d/dx log mean_j exp(lambda r_j) = lambda * (softmax-weighted) d r_j / dx: zero at lambda = 0.
     out.gradient = lambda == 0.0 ? torch::zeros_like(x)
-                                 : torch::nan_to_num(torch::autograd::grad({objective.sum()}, {x_in})[0], 0.0, 0.0, 0.0);
+                                 : torch::nan_to_num(torch::autograd::grad({torch::logsumexp(r * lambda, 1).sum()}, {x_in})[0],
+                                                     0.0, 0.0, 0.0);
   }
   out.value = soft_value(r.detach(), lambda);
   return out;
