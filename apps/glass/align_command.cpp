@@ -40,7 +40,7 @@ struct AlignOptions {
   RunOptions run;
   std::string reward;  // empty: class:3 (dress) on Fashion-MNIST, a quadratic on 2-D data
   double lambda = 1.0;
-  std::string methods = "plain,best-of-n,smc";
+  std::string methods = "plain,best-of-n,smc,smc+guidance";
   int64_t n = 0;          // outputs; 0: 32 images or 1000 points
   int64_t particles = 0;  // per output; 0: 8, or as many as --max-nfe allows
   double max_nfe = 0.0;   // network calls per output; 0: no limit
