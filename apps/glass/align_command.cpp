@@ -56,11 +56,6 @@ struct AlignOptions {
   std::string classifier = default_model_path("fashion-mnist-classifier/model.json");
 };
 
-std::vector<double> to_vector(const torch::Tensor& t) {
-  const torch::Tensor c = t.detach().to(torch::kCPU, torch::kFloat64).contiguous().reshape({-1});
-  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
-
 struct MethodRun {
   std::string name;
   torch::Tensor samples, rewards;  // [G, ...], float64 [G]
@@ -183,10 +178,10 @@ class Aligner {
     nlohmann::json steps = nlohmann::json::array();
     for (const SmcStep& s : r.steps) {
       nlohmann::json lw = nlohmann::json::array();
-      for (int64_t g = 0; g < s.log_weights.size(0); ++g) lw.push_back(to_vector(s.log_weights[g]));
+      for (int64_t g = 0; g < s.log_weights.size(0); ++g) lw.push_back(to_doubles(s.log_weights[g]));
       steps.push_back({{"t", s.t}, {"ess", s.ess}, {"resampled", s.resampled},
                        {"distinct_parents", s.distinct_parents}, {"surviving_lineages", s.surviving_lineages},
-                       {"rewards", to_vector(s.rewards)}, {"log_weights", lw}});
+                       {"rewards", to_doubles(s.rewards)}, {"log_weights", lw}});
     }
     double mean_log_z = 0.0;
     for (double v : r.log_z) mean_log_z += v / static_cast<double>(r.log_z.size());
@@ -283,7 +278,7 @@ void run_align(const AlignOptions& o) {
                      {"particles_per_sample", r.particles},
                      {"reward_mean", r.rewards.mean().item<double>()},
                      {"reward_std", r.rewards.numel() > 1 ? r.rewards.std().item<double>() : 0.0},
-                     {"rewards", to_vector(r.rewards)},
+                     {"rewards", to_doubles(r.rewards)},
                      {"nfe_per_sample", r.cost.nfe_per_output()},
                      {"network_calls", r.cost.network_calls},
                      {"network_rows", r.cost.network_rows},
@@ -296,8 +291,8 @@ void run_align(const AlignOptions& o) {
     if (exact) {
       const MixtureFit fit = assess_mixture_fit(r.samples, exact->mixture, eval_gen);
       j["fit_to_exact_target"] = {{"energy_distance", fit.energy_distance}, {"max_weight_error", fit.max_weight_error},
-                                  {"component_fractions", to_vector(fit.fractions)},
-                                  {"component_weights", to_vector(exact->mixture.weights())}};
+                                  {"component_fractions", to_doubles(fit.fractions)},
+                                  {"component_weights", to_doubles(exact->mixture.weights())}};
     }
     j["npy"] = o.run.path(file_stem(method) + ".npy");
     if (images) {

@@ -53,13 +53,9 @@ void run_sample(const SampleOptions& o) {
   if (m.mixture) {
     at::Generator eval_gen = make_generator(o.run.seed + 1);  // keeps the evaluation off the sampling stream
     const MixtureFit fit = assess_mixture_fit(r.x, *m.mixture, eval_gen);
-    const auto vec = [](const torch::Tensor& t) {
-      const torch::Tensor c = t.contiguous();
-      return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-    };
     summary["fit"] = {{"energy_distance_to_exact", fit.energy_distance},
-                      {"component_fractions", vec(fit.fractions)},
-                      {"component_weights", vec(m.mixture->weights())},
+                      {"component_fractions", to_doubles(fit.fractions)},
+                      {"component_weights", to_doubles(m.mixture->weights())},
                       {"max_weight_error", fit.max_weight_error}};
     if (m.mixture->dim() == 2) reference = m.mixture->sample(n, eval_gen);
   }

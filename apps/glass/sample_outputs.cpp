@@ -57,6 +57,11 @@ nlohmann::json FashionMnistScorer::score(const torch::Tensor& images, int64_t ta
   return out;
 }
 
+std::vector<double> to_doubles(const torch::Tensor& t) {
+  const torch::Tensor c = t.detach().to(torch::kCPU, torch::kFloat64).contiguous().reshape({-1});
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
 std::string default_model_path(const std::string& relative) {
   const char* env = std::getenv("GLASS_MODELS_DIR");
   return (std::filesystem::path(env && *env ? env : GLASS_MODELS_DIR) / relative).string();

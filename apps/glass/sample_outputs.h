@@ -29,6 +29,9 @@ class FashionMnistScorer {
   torch::Tensor test_features_, test_labels_;
 };
 
+// A tensor's values as float64, flattened, for JSON summaries.
+std::vector<double> to_doubles(const torch::Tensor& t);
+
 // A file of the models shipped with glass (GLASS_MODELS_DIR overrides the built-in folder).
 std::string default_model_path(const std::string& relative);
 
