@@ -10,6 +10,8 @@
 #include "glass/transitions/sde_transition.h"
 #include "glass/util/particle_scalars.h"
 #include "glass/util/random.h"
+#include "convention_networks.h"
+#include "glass/schedules/ddpm_table.h"
 #include "test_helpers.h"
 
 using namespace glass;
@@ -268,3 +270,56 @@ TEST(SdeTransition, PreservesMarginalsWithManySubsteps) {
 }
 
 }  // namespace
+
+namespace {
+
+// A model on integer DDPM steps (epsilon prediction, exact for gmm2d) and GLASS with its inner
+// nodes on the table (spec 6) or with t* snapped to the nearest step. Returns the mean energy
+// distance to exact transitions over three starts, and the exact-vs-exact floor.
+struct TableGridDistances {
+  double on_table, snapped, floor;
+  double on_table_rounding, snapped_rounding;  // the largest distance of a call from a table step
+};
+
+TableGridDistances table_grid_distances(int table_steps, int M) {
+  const GaussianMixture g = GaussianMixture::preset("gmm2d");
+  const SchedulePtr s = make_schedule("ddpm:" + std::to_string(table_steps));
+  const auto& table = dynamic_cast<const DDPMTableSchedule&>(*s);
+  const ModelSpec spec{Prediction::Noise, TimeConvention::DDPMStep, 1.0};
+  FlowModel model(std::make_shared<test::ConventionMixtureNetwork>(g, s, spec), s, spec);
+  const double t = table.time_of_step(table_steps * 7 / 10), tn = table.time_of_step(table_steps * 3 / 10);
+  GlassTransition on_table(model, GlassOptions{RhoSchedule::constant(0.4), M, 1.0, true});
+  GlassTransition snapped(model, GlassOptions{RhoSchedule::constant(0.4), M, 1.0, false});
+  ExactMixtureTransition exact(g, s, RhoSchedule::constant(0.4));
+  at::Generator gen = make_generator(8);
+  const int64_t n = 3000;
+  TableGridDistances d{0, 0, 0, 0, 0};
+  for (int i = 0; i < 3; ++i) {
+    const torch::Tensor x = g.sample_noisy(1, s->alpha(t), s->sigma(t), gen).to(torch::kFloat32).expand({n, 2}).contiguous();
+    const torch::Tensor tt = full_times(1, t), ttn = full_times(1, tn);
+    const torch::Tensor ref = exact.step(x, tt, ttn, gen).x;
+    model.reset_cost();
+    d.on_table += energy_distance(on_table.step(x, tt, ttn, gen).x, ref) / 3;
+    d.on_table_rounding = std::max(d.on_table_rounding, model.cost().max_step_rounding);
+    model.reset_cost();
+    d.snapped += energy_distance(snapped.step(x, tt, ttn, gen).x, ref) / 3;
+    d.snapped_rounding = std::max(d.snapped_rounding, model.cost().max_step_rounding);
+    d.floor += energy_distance(exact.step(x, tt, ttn, gen).x, ref) / 3;
+  }
+  std::printf("[table inner grid] table %d steps, M = %d: on the table %.5f, snapped %.5f, floor %.5f "
+              "(largest rounding to a step: %.3g vs %.3g)\n",
+              table_steps, M, d.on_table, d.snapped, d.floor, d.on_table_rounding, d.snapped_rounding);
+  return d;
+}
+
+}  // namespace
+
+TEST(GlassTransition, InnerNodesOnTheDdpmTableReachTheExactTransition) {
+  // Measured at M = 4 too (docs/benchmarks.md); asserted where the inner Euler error is small.
+  for (int steps : {50, 1000}) {
+    const TableGridDistances d = table_grid_distances(steps, 16);
+    EXPECT_LT(d.on_table, 4 * d.floor) << steps << " table steps";
+    EXPECT_LT(d.on_table_rounding, 1e-6) << "a call fell between table steps";
+    EXPECT_GT(d.snapped_rounding, 0.1) << "snapping never rounded: the comparison shows nothing";
+  }
+}

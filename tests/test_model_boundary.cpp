@@ -7,55 +7,14 @@
 #include "glass/schedules/ddpm_table.h"
 #include "glass/util/particle_scalars.h"
 #include "glass/util/random.h"
+#include "convention_networks.h"
 #include "test_helpers.h"
 
 using namespace glass;
 
 namespace {
 
-// A network that reports the exact mixture in another parameterisation and time convention,
-// decoding its timestep back to library time itself (as a real network's training would).
-class ReparameterisedNetwork : public Network {
- public:
-  ReparameterisedNetwork(GaussianMixture g, SchedulePtr s, ModelSpec spec) : g_(std::move(g)), s_(std::move(s)), spec_(spec) {}
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& timestep) override {
-    last_timestep = timestep.clone();
-    const std::vector<double> ts = particle_values(timestep, x.size(0), "timestep");
-    std::vector<double> t(ts.size()), a(ts.size()), sg(ts.size()), da(ts.size()), ds(ts.size());
-    for (size_t i = 0; i < ts.size(); ++i) {
-      switch (spec_.time) {
-        case TimeConvention::FlowTime: t[i] = ts[i] / spec_.time_scale; break;
-        case TimeConvention::Sigma: t[i] = 1.0 - ts[i] / spec_.time_scale; break;
-        case TimeConvention::DDPMStep: t[i] = dynamic_cast<const DDPMTableSchedule&>(*s_).time_of_step(ts[i]); break;
-      }
-      a[i] = s_->alpha(t[i]);
-      sg[i] = s_->sigma(t[i]);
-      da[i] = s_->d_alpha(t[i]);
-      ds[i] = s_->d_sigma(t[i]);
-    }
-    const torch::Tensor d = g_.denoise(x.to(torch::kFloat64), times_tensor(a), times_tensor(sg));
-    const torch::Tensor xd = x.to(torch::kFloat64);
-    torch::Tensor out;
-    if (spec_.prediction == Prediction::Denoiser) out = d;
-    if (spec_.prediction == Prediction::Noise) out = (xd - broadcastable(a, xd) * d) / broadcastable(sg, xd);
-    if (spec_.prediction == Prediction::Velocity) {
-      std::vector<double> r(ts.size()), cd(ts.size());
-      for (size_t i = 0; i < ts.size(); ++i) {
-        r[i] = ds[i] / sg[i];
-        cd[i] = da[i] - a[i] * r[i];
-      }
-      out = broadcastable(r, xd) * xd + broadcastable(cd, xd) * d;
-    }
-    return out.to(x.scalar_type());
-  }
-  std::string describe() const override { return "reparameterised mixture"; }
-  torch::Tensor last_timestep;
-
- private:
-  GaussianMixture g_;
-  SchedulePtr s_;
-  ModelSpec spec_;
-};
+using ReparameterisedNetwork = test::ConventionMixtureNetwork;
 
 struct BoundaryCase {
   const char* schedule;
@@ -96,7 +55,48 @@ INSTANTIATE_TEST_SUITE_P(
                       BoundaryCase{"cosine", Prediction::Denoiser, TimeConvention::Sigma, 1.0},
                       BoundaryCase{"vp", Prediction::Noise, TimeConvention::FlowTime, 1.0},
                       BoundaryCase{"ddpm", Prediction::Noise, TimeConvention::DDPMStep, 1.0},
-                      BoundaryCase{"ddpm:100", Prediction::Velocity, TimeConvention::DDPMStep, 1.0}));
+                      BoundaryCase{"ddpm:100", Prediction::VPrediction, TimeConvention::DDPMStep, 1.0},
+                      BoundaryCase{"ddpm:1000:scaled_linear", Prediction::VPrediction, TimeConvention::DDPMStep, 1.0},
+                      BoundaryCase{"vp", Prediction::VPrediction, TimeConvention::FlowTime, 1000.0},
+                      BoundaryCase{"cosine", Prediction::VPrediction, TimeConvention::Sigma, 1.0},
+                      BoundaryCase{"cosine", Prediction::Velocity, TimeConvention::Sigma, 1.0}));
+
+std::ostream& operator<<(std::ostream& os, const BoundaryCase& c) {
+  return os << c.schedule << " " << to_string(c.prediction) << " time=" << to_string(c.time) << "*" << c.scale;
+}
+
+TEST(ModelBoundary, ASigmaTimeVelocityIsTheDerivativeInSigma) {
+  // FLUX / SD3 / diffusers: x_sigma = (1 - sigma) z + sigma eps and the network returns eps - z.
+  // For a point mass at z = c the library velocity is dx/dt = z - eps = (c - x) / (1 - t).
+  class PointMassFlux : public Network {
+   public:
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& ts) override {
+      const torch::Tensor sigma = (ts.to(torch::kFloat64) / 1000.0).reshape({-1, 1});
+      const torch::Tensor c = torch::tensor({2.0, -1.0}, torch::kFloat64);
+      const torch::Tensor eps = (x.to(torch::kFloat64) - (1 - sigma) * c) / sigma;
+      return (eps - c).to(x.scalar_type());
+    }
+    std::string describe() const override { return "point mass"; }
+  };
+  const SchedulePtr s = make_schedule("condot");
+  FlowModel model(std::make_shared<PointMassFlux>(), s, ModelSpec{Prediction::Velocity, TimeConvention::Sigma, 1000.0});
+  const torch::Tensor x = torch::tensor({{0.5, 0.5}, {-1.0, 3.0}}, torch::kFloat64);
+  const torch::Tensor t = torch::tensor({0.25, 0.6}, torch::kFloat64);
+  const torch::Tensor expected = (torch::tensor({2.0, -1.0}, torch::kFloat64) - x) / (1 - t).reshape({-1, 1});
+  EXPECT_TRUE(torch::allclose(model.velocity(x, t), expected, 1e-9, 1e-9));
+  EXPECT_TRUE(torch::allclose(model.denoise(x, t), torch::tensor({2.0, -1.0}, torch::kFloat64).expand({2, 2}), 1e-9, 1e-9));
+}
+
+TEST(ModelBoundary, ConventionNamesOfTheEcosystem) {
+  EXPECT_EQ(parse_prediction("epsilon"), Prediction::Noise);
+  EXPECT_EQ(parse_prediction("sample"), Prediction::Denoiser);
+  EXPECT_EQ(parse_prediction("v_prediction"), Prediction::VPrediction);
+  EXPECT_EQ(parse_prediction("flow_prediction"), Prediction::Velocity);
+  EXPECT_THROW(parse_prediction("v"), std::invalid_argument);  // ambiguous between the two
+  const SchedulePtr s = make_schedule("ddpm:100");
+  auto net = std::make_shared<MixtureNetwork>(GaussianMixture::preset("gmm2d"), s);
+  EXPECT_THROW(FlowModel(net, s, ModelSpec{Prediction::Velocity, TimeConvention::DDPMStep, 1.0}), std::invalid_argument);
+}
 
 TEST(ModelBoundary, DDPMStepsAreIntegersOnTheGrid) {
   const SchedulePtr s = make_schedule("ddpm");

@@ -175,6 +175,37 @@ TEST(Smc, LambdaZeroIsPlainSampling) {
   for (double lz : r.log_z) EXPECT_NEAR(lz, 0.0, 1e-12);
 }
 
+// Hides a kernel's start-denoiser entry, so every move calls the network itself.
+class CallingKernel : public TransitionKernel {
+ public:
+  explicit CallingKernel(TransitionKernel& k) : k_(k) {}
+  std::string name() const override { return k_.name(); }
+  bool stochastic() const override { return k_.stochastic(); }
+  StepResult step(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& tn, at::Generator& gen) override {
+    return k_.step(x, t, tn, gen);
+  }
+  int64_t nfe_per_step() const override { return k_.nfe_per_step(); }
+
+ private:
+  TransitionKernel& k_;
+};
+
+TEST(Smc, ReusingThePotentialsDenoiserChangesNothingButTheCalls) {
+  // Resampling every step reorders the particles; the reused D_t(x_t) must follow them.
+  Scene s;
+  SmcOptions o;
+  o.particles = 16;
+  o.lambda = 2.0;
+  o.ess_threshold = 1.0;
+  CallingKernel calling(s.kernel);
+  at::Generator gen_a = make_generator(4), gen_b = make_generator(4);
+  const SmcResult reused = run_smc(*s.model, s.kernel, s.reward, uniform_grid(4), 3, {2}, o, gen_a);
+  const SmcResult called = run_smc(*s.model, calling, s.reward, uniform_grid(4), 3, {2}, o, gen_b);
+  EXPECT_TRUE(torch::equal(reused.particles, called.particles));
+  EXPECT_TRUE(torch::equal(reused.log_weights, called.log_weights));
+  EXPECT_EQ(called.cost.network_rows - reused.cost.network_rows, 3 * 16 * 3);  // K - 1 = 3 calls per particle
+}
+
 TEST(Smc, HugeLambdaStaysFinite) {
   Scene s;
   SmcOptions o;
@@ -255,7 +286,9 @@ TEST(Smc, SpendsExactlyThePlannedNetworkCalls) {
     const std::vector<double> grid = uniform_grid(4);
     const SmcResult r = run_smc(*s.model, s.kernel, s.reward, grid, 5, {2}, o, gen);
     const int64_t per_particle = smc_nfe_per_particle(s.kernel, grid, o);
-    EXPECT_EQ(per_particle, kind == IntermediateReward::Denoised ? 4 * 8 + 3 : 4 * 8 + 3 * 12);
+    // Denoised potentials: each move after the first starts from the potential's D_t(x_t), so
+    // the potentials cost nothing extra; value estimates pay n * M calls each.
+    EXPECT_EQ(per_particle, kind == IntermediateReward::Denoised ? 4 * 8 : 4 * 8 + 3 * 12);
     EXPECT_EQ(r.cost.network_rows, per_particle * 30);
     EXPECT_DOUBLE_EQ(r.cost.nfe_per_output(), per_particle * 6.0);
     EXPECT_EQ(r.cost.reward_calls, 4);

@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <iostream>
 #include <set>
+#include <sstream>
 
 #include "commands.h"
 #include "kernel_options.h"
@@ -14,6 +15,7 @@
 #include "glass/alignment/best_of_n.h"
 #include "glass/alignment/smc.h"
 #include "glass/guidance/value_guided_kernel.h"
+#include "glass/io/bitmap_font.h"
 #include "glass/io/png_image.h"
 #include "glass/io/tensor_files.h"
 #include "glass/rewards/analytic_rewards.h"
@@ -88,21 +90,31 @@ class Aligner {
     const int64_t steps = static_cast<int64_t>(grid_.size()) - 1, chain = steps * kernel_->nfe_per_step();
     const int64_t value_guidance = (steps - 1) * ValueOptions{o_.value_samples, o_.value_steps}.nfe();
     if (method == "value-guidance") return chain + value_guidance;
-    if (method == "smc+value-guidance") return smc_nfe_per_particle(*kernel_, grid_, smc_) + value_guidance;
-    if (is_smc(method)) return smc_nfe_per_particle(*kernel_, grid_, smc_);
+    // The value-guided wrapper moves with its own calls: no potential's denoiser is reused (as when guided).
+    if (method == "smc+value-guidance") return smc_nfe_per_particle(*kernel_, grid_, smc_, true) + value_guidance;
+    if (is_smc(method)) return smc_nfe_per_particle(*kernel_, grid_, smc_, method == "smc+guidance");
     return chain;
+  }
+
+  // Network calls allowed per output: --max-nfe, or by default what best-of-8 spends (8 chains),
+  // so the methods are compared at equal compute; none when --particles fixes the counts.
+  double budget() const {
+    if (o_.max_nfe > 0) return o_.max_nfe;
+    if (o_.particles > 0) return 0.0;
+    return 8.0 * static_cast<double>(per_particle_nfe("plain"));
   }
 
   int64_t particles_for(const std::string& method) const {
     if (is_smc(method)) require_stochastic_kernel(*kernel_);
     const bool many = method == "best-of-n" || is_smc(method);
     const int64_t per = per_particle_nfe(method);
+    const double max_nfe = budget();
     int64_t n = many ? (o_.particles > 0 ? o_.particles : 8) : 1;
-    if (many && o_.particles == 0 && o_.max_nfe > 0) n = static_cast<int64_t>(o_.max_nfe / static_cast<double>(per));
-    if (o_.max_nfe > 0 && (n < 1 || static_cast<double>(n * per) > o_.max_nfe))
+    if (many && o_.particles == 0 && max_nfe > 0) n = static_cast<int64_t>(max_nfe / static_cast<double>(per));
+    if (max_nfe > 0 && (n < 1 || static_cast<double>(n * per) > max_nfe))
       throw std::invalid_argument("method '" + method + "' needs " + std::to_string(std::max<int64_t>(n, 1) * per) +
-                                  " network calls per sample, over --max-nfe " + c10::str(o_.max_nfe) +
-                                  " (one chain costs " + std::to_string(per) + ")");
+                                  " network calls per sample, over the budget of " + c10::str(max_nfe) +
+                                  " (--max-nfe; one chain costs " + std::to_string(per) + ")");
     return n;
   }
 
@@ -209,10 +221,14 @@ std::string file_stem(const std::string& method) {
   return s;
 }
 
+// The console's view of a run: one line per method (everything else is in summary.json).
 void print_table(const std::vector<MethodRun>& runs, const nlohmann::json& methods_json) {
-  std::cerr << std::left << std::setw(16) << "method" << std::right << std::setw(12) << "reward" << std::setw(12)
-            << "NFE/sample" << std::setw(10) << "particles" << std::setw(12) << "FID(test)" << std::setw(12)
-            << "FID(class)" << std::setw(10) << "class %" << std::setw(10) << "seconds" << "\n";
+  const bool exact = !methods_json.empty() && methods_json[0].contains("fit_to_exact_target");
+  std::cout << std::left << std::setw(20) << "method" << std::right << std::setw(10) << "reward" << std::setw(12)
+            << "NFE/sample" << std::setw(10) << "particles";
+  if (exact) std::cout << std::setw(14) << "dist(target)" << std::setw(12) << "weight err";
+  else std::cout << std::setw(11) << "FID(test)" << std::setw(12) << "FID(class)" << std::setw(9) << "class %";
+  std::cout << std::setw(9) << "seconds" << "\n";
   for (size_t i = 0; i < runs.size(); ++i) {
     const MethodRun& r = runs[i];
     const nlohmann::json& q = methods_json[i].contains("quality") ? methods_json[i]["quality"] : nlohmann::json::object();
@@ -222,11 +238,18 @@ void print_table(const std::vector<MethodRun>& runs, const nlohmann::json& metho
       else s << "-";
       return s.str();
     };
-    std::cerr << std::left << std::setw(16) << r.name << std::right << std::fixed << std::setprecision(3) << std::setw(12)
+    std::cout << std::left << std::setw(20) << r.name << std::right << std::fixed << std::setprecision(3) << std::setw(10)
               << r.rewards.mean().item<double>() << std::setprecision(0) << std::setw(12) << r.cost.nfe_per_output()
-              << std::setw(10) << r.particles << std::setw(12) << num("classifier_fid_vs_test") << std::setw(12)
-              << num("classifier_fid_vs_target_class") << std::setw(10) << num("target_class_fraction", 100.0)
-              << std::setprecision(1) << std::setw(10) << r.seconds << "\n";
+              << std::setw(10) << r.particles;
+    if (exact) {
+      const nlohmann::json& f = methods_json[i]["fit_to_exact_target"];
+      std::cout << std::setprecision(4) << std::setw(14) << f["energy_distance"].get<double>() << std::setw(12)
+                << f["max_weight_error"].get<double>();
+    } else {
+      std::cout << std::setw(11) << num("classifier_fid_vs_test") << std::setw(12) << num("classifier_fid_vs_target_class")
+                << std::setw(9) << num("target_class_fraction", 100.0);
+    }
+    std::cout << std::setprecision(1) << std::setw(9) << r.seconds << "\n";
   }
 }
 
@@ -242,7 +265,7 @@ void run_align(const AlignOptions& o) {
     else throw std::invalid_argument("no default reward for samples of this shape: give --reward");
   }
   const RewardPtr reward = make_reward(reward_spec, RewardContext{o.classifier});
-  const std::vector<double> grid = o.grid.empty() ? uniform_grid(o.steps) : parse_grid(o.grid);
+  const std::vector<double> grid = o.grid.empty() ? default_grid(*m.model, o.steps) : parse_grid(o.grid);
   const int64_t outputs = o.n > 0 ? o.n : (images ? 32 : 1000);
 
   std::vector<std::string> methods;
@@ -295,13 +318,16 @@ void run_align(const AlignOptions& o) {
                                   {"component_weights", to_doubles(exact->mixture.weights())}};
     }
     j["npy"] = o.run.path(file_stem(method) + ".npy");
+    std::ostringstream caption;
+    caption << method << ": reward " << std::fixed << std::setprecision(2) << r.rewards.mean().item<double>()
+            << ", " << std::setprecision(0) << r.cost.nfe_per_output() << " NFE/sample";
     if (images) {
-      panels.push_back(image_grid(r.samples.narrow(0, 0, std::min<int64_t>(outputs, 64)), 16));
+      panels.push_back(with_caption(image_grid(r.samples.narrow(0, 0, std::min<int64_t>(outputs, 64)), 16), caption.str()));
     } else if (m.sample_shape == std::vector<int64_t>{2}) {
       std::vector<ScatterLayer> layers;
       if (reference.defined()) layers.push_back({reference, {150, 150, 150}, 0.35});
       layers.push_back({r.samples, {30, 90, 200}, 0.6});
-      panels.push_back(scatter_plot(layers, 420));
+      panels.push_back(with_caption(scatter_plot(layers, 420), caption.str(), 1));
     }
     methods_json.push_back(j);
     runs.push_back(std::move(r));
@@ -314,7 +340,7 @@ void run_align(const AlignOptions& o) {
                          {"settings", o.kernel.to_json()},
                          {"grid", grid},
                          {"samples_per_method", outputs},
-                         {"max_nfe_per_sample", o.max_nfe},
+                         {"max_nfe_per_sample", aligner.budget()},
                          {"methods", methods_json}};
   if (exact) summary["exact_log_z"] = exact->log_z;
   // Files only once every method has finished: a failed run leaves no partial set behind.
@@ -322,11 +348,13 @@ void run_align(const AlignOptions& o) {
   if (!panels.empty()) {
     write_png(o.run.path("align.png"), stack_images(panels, /*vertical=*/images, 10));
     summary["png"] = o.run.path("align.png");
-    summary["png_layout"] = std::string(images ? "one block of rows per method, top to bottom: "
-                                               : "one panel per method, left to right: ") + o.methods;
+    summary["png_layout"] = std::string(images ? "one captioned block of rows per method, top to bottom: "
+                                               : "one captioned panel per method, left to right: ") + o.methods;
   }
-  if (!o.run.quiet) print_table(runs, methods_json);
-  finish_summary(o.run, summary, start);
+  print_table(runs, methods_json);
+  finish_summary(o.run, summary, start,
+                 {"model", "reward", "lambda", "kernel", "samples_per_method", "max_nfe_per_sample", "exact_log_z", "png",
+                  "wall_seconds"});
 }
 
 }  // namespace
@@ -352,7 +380,9 @@ void add_align_command(CLI::App& app) {
   cmd->add_option("-N,--particles", o->particles,
                   "particles (SMC) or candidates (best-of-N) per sample (default 8, or what --max-nfe allows)")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--max-nfe", o->max_nfe, "network calls allowed per sample; methods over it are an error")
+  cmd->add_option("--max-nfe", o->max_nfe,
+                  "network calls allowed per sample (default without -N: best-of-8's); best-of-N and SMC take "
+                  "as many particles as fit, methods over it are an error")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("-K,--steps", o->steps, "outer transitions on a uniform grid")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--grid", o->grid, "explicit outer time grid '0,t1,...,1' (overrides --steps)");

@@ -9,8 +9,10 @@
 namespace glass::cli {
 
 void KernelOptions::add_to(CLI::App& app) {
-  app.add_option("-k,--kernel", kernel, "transition kernel: glass, ode, ddpm, sde, exact (mixtures only)")
-      ->check(CLI::IsMember({"glass", "ode", "ddpm", "sde", "exact"}))
+  app.add_option("-k,--kernel", kernel,
+                 "transition kernel: glass, ode, ddpm (ancestral), ddim (deterministic unless --eta), sde, exact "
+                 "(mixtures only)")
+      ->check(CLI::IsMember({"glass", "ode", "ddpm", "ddim", "sde", "exact"}))
       ->capture_default_str();
   app.add_option("--rho", rho, "GLASS/exact: noise correlation in (-1, 1), or 'ddpm'")->capture_default_str();
   app.add_option("-M,--inner-steps", inner_steps, "GLASS: inner Euler steps (network calls per transition)")
@@ -23,7 +25,10 @@ void KernelOptions::add_to(CLI::App& app) {
   app.add_option("--diffusion", diffusion, "SDE: diffusion g_t: sigma (eta*sigma_t), constant (eta), ddpm")
       ->check(CLI::IsMember({"sigma", "constant", "ddpm"}))
       ->capture_default_str();
-  app.add_option("--eta", eta, "SDE: noise scale")->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--eta", eta,
+                 "SDE: noise scale (default 1); ddpm/ddim: std of the step noise as a share of DDPM's "
+                 "(ddpm 1, ddim 0)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--substeps", substeps, "SDE: Euler-Maruyama sub-steps per transition")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -34,7 +39,8 @@ nlohmann::json KernelOptions::to_json() const {
   if (kernel == "glass") j.update({{"rho", rho}, {"inner_steps", inner_steps}, {"sbar_init", sbar_init}});
   if (kernel == "exact") j["rho"] = rho;
   if (kernel == "ode") j["ode_method"] = ode_method;
-  if (kernel == "sde") j.update({{"diffusion", diffusion}, {"eta", eta}, {"substeps", substeps}});
+  if (kernel == "sde") j.update({{"diffusion", diffusion}, {"eta", eta_or_default()}, {"substeps", substeps}});
+  if (kernel == "ddpm" || kernel == "ddim") j["eta"] = eta_or_default();
   return j;
 }
 
@@ -42,9 +48,9 @@ std::unique_ptr<TransitionKernel> make_kernel(const KernelOptions& o, LoadedMode
   if (o.kernel == "glass")
     return std::make_unique<GlassTransition>(*m.model, GlassOptions{RhoSchedule::parse(o.rho), o.inner_steps, o.sbar_init});
   if (o.kernel == "ode") return std::make_unique<OdeTransition>(*m.model, parse_ode_method(o.ode_method));
-  if (o.kernel == "ddpm") return std::make_unique<DdpmTransition>(*m.model);
+  if (o.kernel == "ddpm" || o.kernel == "ddim") return std::make_unique<DdpmTransition>(*m.model, o.eta_or_default());
   if (o.kernel == "sde")
-    return std::make_unique<SdeTransition>(*m.model, SdeOptions{parse_diffusion(o.diffusion), o.eta, o.substeps});
+    return std::make_unique<SdeTransition>(*m.model, SdeOptions{parse_diffusion(o.diffusion), o.eta_or_default(), o.substeps});
   if (o.kernel == "exact") {
     if (!m.mixture) throw std::invalid_argument("the exact kernel needs a Gaussian-mixture model");
     return std::make_unique<ExactMixtureTransition>(*m.mixture, m.model->schedule_ptr(), RhoSchedule::parse(o.rho));

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <optional>
 
 #include "model_options.h"
 #include "glass/transitions/transition.h"
@@ -11,17 +12,18 @@
 namespace glass::cli {
 
 struct KernelOptions {
-  std::string kernel = "glass";  // glass | ode | ddpm | sde | exact
+  std::string kernel = "glass";  // glass | ode | ddpm | ddim | sde | exact
   std::string rho = "0.4";
   int inner_steps = 10;
   double sbar_init = 1.0;
   std::string ode_method = "heun";
   std::string diffusion = "sigma";
-  double eta = 1.0;
+  std::optional<double> eta;  // SDE noise scale (default 1); ddpm/ddim step-noise share (1 / 0)
   int substeps = 1;
 
   void add_to(CLI::App& app);
   nlohmann::json to_json() const;
+  double eta_or_default() const { return eta.value_or(kernel == "ddim" ? 0.0 : 1.0); }
 };
 
 std::unique_ptr<TransitionKernel> make_kernel(const KernelOptions& options, LoadedModel& model);

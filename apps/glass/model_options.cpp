@@ -15,9 +15,10 @@ void ModelOptions::add_to(CLI::App& app) {
                  "built-in Gaussian-mixture model (see `glass presets`); default without --model: the shipped "
                  "Fashion-MNIST model, or gmm2d where it is missing");
   app.add_option("--mixture", mixture_file, "Gaussian-mixture JSON file {means, stds, weights} (overrides --preset)");
-  app.add_option("--schedule", schedule, "noise schedule: condot, cosine, poly:<n>, vp, ddpm[:<steps>] (default condot)");
-  app.add_option("--prediction", prediction, "what the network predicts: velocity, x0, noise")
-      ->check(CLI::IsMember({"velocity", "x0", "noise"}));
+  app.add_option("--schedule", schedule, "noise schedule: condot, cosine, poly:<n>, vp, ddpm[:<steps>[:linear|scaled_linear|squaredcos_cap_v2]] (default condot)");
+  app.add_option("--prediction", prediction,
+                 "what the network predicts: velocity (dx/d of its own time: dx/dsigma for --time sigma), x0 "
+                 "(sample), noise (epsilon), v_prediction");
   app.add_option("--time", time, "the network's time input: t, sigma (= 1 - t), ddpm (integer step)")
       ->check(CLI::IsMember({"t", "sigma", "ddpm"}));
   app.add_option("--time-scale", time_scale, "multiplier of the time input, e.g. 1000")->check(CLI::PositiveNumber);

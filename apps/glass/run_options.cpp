@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -36,13 +37,40 @@ bool RunOptions::show_progress() const { return !quiet && ::isatty(STDERR_FILENO
 
 std::string RunOptions::path(const std::string& file) const { return (std::filesystem::path(out_dir) / file).string(); }
 
-void finish_summary(const RunOptions& run, nlohmann::json summary, std::chrono::steady_clock::time_point start) {
+namespace {
+
+// One line per setting: scalars and short lists, nested objects as dotted keys; long lists (every
+// particle's reward, per-step diagnostics) stay in summary.json.
+void print_compact(const nlohmann::json& j, const std::string& prefix, std::ostream& os) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
+    const nlohmann::json& v = it.value();
+    if (v.is_object()) {
+      print_compact(v, key, os);
+    } else if (v.is_array()) {
+      const bool short_scalars = v.size() <= 10 && std::all_of(v.begin(), v.end(), [](const nlohmann::json& e) {
+                                   return e.is_primitive();
+                                 });
+      if (short_scalars) os << key << ": " << v.dump() << "\n";
+    } else {
+      os << key << ": " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+void finish_summary(const RunOptions& run, nlohmann::json summary, std::chrono::steady_clock::time_point start,
+                    const std::vector<std::string>& console_keys) {
   summary["seed"] = run.seed;
   summary["threads"] = torch::get_num_threads();
   summary["wall_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const std::string text = summary.dump(2);
-  write_text_atomically(run.path("summary.json"), text + "\n");
-  std::cout << text << std::endl;
+  write_text_atomically(run.path("summary.json"), summary.dump(2) + "\n");
+  nlohmann::json shown = nlohmann::json::object();
+  for (const std::string& key : console_keys)
+    if (summary.contains(key)) shown[key] = summary[key];
+  print_compact(console_keys.empty() ? summary : shown, "", std::cout);
+  std::cout << "summary: " << run.path("summary.json") << std::endl;
 }
 
 }  // namespace glass::cli

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <string>
+#include <vector>
 
 #include "glass/util/random.h"
 
@@ -25,7 +27,9 @@ struct RunOptions {
 // Sets LibTorch's (and so OpenBLAS-OpenMP's) threads; 0: every logical core.
 void set_threads(int threads);
 
-// Writes summary.json into the output directory and prints it on stdout.
-void finish_summary(const RunOptions& run, nlohmann::json summary, std::chrono::steady_clock::time_point start);
+// Writes summary.json into the output directory and prints a compact form on stdout (scalars and
+// short lists; only `console_keys` when given), then the summary's path.
+void finish_summary(const RunOptions& run, nlohmann::json summary, std::chrono::steady_clock::time_point start,
+                    const std::vector<std::string>& console_keys = {});
 
 }  // namespace glass::cli

@@ -31,7 +31,7 @@ void run_sample(const SampleOptions& o) {
   at::Generator gen = o.run.start();
   LoadedModel m = load_model(o.model);
   auto kernel = make_kernel(o.kernel, m);
-  const std::vector<double> grid = o.grid.empty() ? uniform_grid(o.steps) : parse_grid(o.grid);
+  const std::vector<double> grid = o.grid.empty() ? default_grid(*m.model, o.steps) : parse_grid(o.grid);
 
   const int64_t n = o.n > 0 ? o.n : (m.sample_shape.size() > 1 ? 64 : 2000);
   torch::Tensor x = prior_noise(n, m.sample_shape, gen);
@@ -74,7 +74,7 @@ void add_sample_command(CLI::App& app) {
   o->kernel.add_to(*cmd);
   o->run.add_to(*cmd);
   cmd->add_option("-n,--num-samples", o->n, "number of samples (default: 2000 points, or 64 images)")->check(CLI::PositiveNumber);
-  cmd->add_option("-K,--steps", o->steps, "outer transitions on a uniform grid")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("-K,--steps", o->steps, "outer transitions on a uniform grid (a DDPM-step model: that many table steps)")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--classifier", o->classifier, "Fashion-MNIST classifier for classifier-FID and class counts (28x28 models)")
       ->capture_default_str();
   cmd->add_option("--grid", o->grid, "explicit outer time grid 't0,t1,...,tK' (overrides --steps)");

@@ -38,15 +38,27 @@ void check_noise_to_data_grid(const std::vector<double>& grid) {
     throw std::invalid_argument("SMC: the time grid must run from 0 (noise) to 1 (data)");
 }
 
-// Per-step reward of the particles at time t < 1 (the plain model's, guidance paused).
-torch::Tensor intermediate_rewards(FlowModel& model, Reward& reward, const torch::Tensor& x, double t,
-                                   const SmcOptions& o, at::Generator& gen) {
+// Per-step reward of the particles at time t < 1 (the plain model's, guidance paused), and the
+// denoised estimate it was computed from (undefined for value estimates).
+struct Intermediate {
+  torch::Tensor rewards, denoised;
+};
+
+Intermediate intermediate_rewards(FlowModel& model, Reward& reward, const torch::Tensor& x, double t,
+                                  const SmcOptions& o, at::Generator& gen) {
   const torch::Tensor times = full_times(x.size(0), t);
   if (o.intermediate == IntermediateReward::Value)
-    return estimate_value(model, reward, x, times, o.lambda, o.value, gen).value;
+    return {estimate_value(model, reward, x, times, o.lambda, o.value, gen).value, torch::Tensor()};
   FlowModel::GuidancePause plain(model);
   torch::NoGradGuard no_grad;
-  return reward(model.denoise(x, times)).to(torch::kCPU, torch::kFloat64);
+  torch::Tensor d = model.denoise(x, times);
+  return {reward(d).to(torch::kCPU, torch::kFloat64), d};
+}
+
+// The next move can start from the potential's own D_t(x_t) when it is the plain denoiser the
+// kernel would ask for first (no guidance changes the kernel's view of the model).
+bool reuses_denoiser(const TransitionKernel& kernel, const SmcOptions& o, bool guided) {
+  return o.intermediate == IntermediateReward::Denoised && kernel.takes_start_denoiser() && !guided;
 }
 
 // Carried weights times the step's potentials; a particle with weight zero stays at zero.
@@ -65,10 +77,11 @@ void require_stochastic_kernel(const TransitionKernel& kernel) {
 }
 
 int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const std::vector<double>& grid,
-                             const SmcOptions& options) {
+                             const SmcOptions& options, bool guided) {
   const int64_t steps = static_cast<int64_t>(grid.size()) - 1;
   const int64_t per_estimate = options.intermediate == IntermediateReward::Value ? options.value.nfe() : 1;
-  return steps * kernel.nfe_per_step() + (steps - 1) * per_estimate;
+  const int64_t reused = reuses_denoiser(kernel, options, guided) ? steps - 1 : 0;
+  return steps * kernel.nfe_per_step() + (steps - 1) * per_estimate - reused;
 }
 
 SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, const std::vector<double>& grid,
@@ -82,6 +95,7 @@ SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, co
   const int64_t n = o.particles, total = groups * n;
   const int K = static_cast<int>(grid.size()) - 1;
   const double neg_inf = -std::numeric_limits<double>::infinity();
+  const bool reuse = reuses_denoiser(kernel, o, model.guidance() != nullptr);
 
   torch::Tensor x = prior_noise(total, sample_shape, gen);
   torch::Tensor log_w = torch::zeros({groups, n}, torch::kFloat64);
@@ -89,14 +103,22 @@ SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, co
   PotentialState state = PotentialState::start(total);
   torch::Tensor roots = torch::arange(total, torch::kInt64);
   SmcResult result;
-  torch::Tensor r;
+  torch::Tensor r, denoised;
 
   for (int k = 1; k <= K; ++k) {
     const bool final = k == K;
-    x = kernel.step(x, full_times(total, grid[k - 1]), full_times(total, grid[k]), gen).x.detach();
+    const torch::Tensor t0 = full_times(total, grid[k - 1]), t1 = full_times(total, grid[k]);
+    x = (reuse && denoised.defined() ? kernel.step_from_denoised(x, t0, t1, denoised, gen) : kernel.step(x, t0, t1, gen))
+            .x.detach();
     {
       torch::NoGradGuard no_grad;
-      r = final ? reward(x).to(torch::kCPU, torch::kFloat64) : intermediate_rewards(model, reward, x, grid[k], o, gen);
+      if (final) {
+        r = reward(x).to(torch::kCPU, torch::kFloat64);
+      } else {
+        Intermediate in = intermediate_rewards(model, reward, x, grid[k], o, gen);
+        r = in.rewards;
+        denoised = reuse ? in.denoised : torch::Tensor();
+      }
     }
     const torch::Tensor log_g = log_potential(o.potential, o.lambda, r, final, o.final_correction, state);
     const torch::Tensor new_w = carry(log_w, log_g.view({groups, n}));
@@ -148,6 +170,7 @@ SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, co
       state = state.select(idx);
       roots = roots.index_select(0, idx);
       r = r.index_select(0, idx);
+      if (denoised.defined()) denoised = denoised.index_select(0, idx.to(denoised.device()));
     }
     result.steps.push_back(std::move(step));
     if (on_step) on_step(k, K);

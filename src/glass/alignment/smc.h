@@ -57,9 +57,12 @@ struct SmcResult {
   AlignmentCost cost;
 };
 
-// Network calls per particle that a run will spend (K outer steps on `grid`).
+// Network calls per particle that a run will spend (K outer steps on `grid`). With denoised
+// potentials and a kernel that takes its start denoiser (GLASS, DDPM), each move after the first
+// reuses the potential's D_t(x_t): K * calls per move + (K - 1) potentials - (K - 1) reused.
+// `guided`: denoiser guidance is installed on the model (the kernel then sees another denoiser).
 int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const std::vector<double>& grid,
-                             const SmcOptions& options);
+                             const SmcOptions& options, bool guided = false);
 
 // Throws unless the kernel is stochastic (resampling deterministic moves only copies futures).
 void require_stochastic_kernel(const TransitionKernel& kernel);

@@ -44,6 +44,30 @@ void write_png(const std::string& path, const RgbImage& image) {
   commit_temporary(path);
 }
 
+torch::Tensor read_png(const std::string& path) {
+  png_image image{};
+  image.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_file(&image, path.c_str()))
+    throw std::invalid_argument("'" + path + "' is not a readable PNG (" + image.message + ")");
+  const bool gray = (image.format & PNG_FORMAT_FLAG_COLOR) == 0;
+  image.format = gray ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
+  const int channels = gray ? 1 : 3;
+  std::vector<uint8_t> buffer(PNG_IMAGE_SIZE(image));
+  const png_color black{0, 0, 0};
+  if (!png_image_finish_read(&image, &black, buffer.data(), 0, nullptr)) {
+    const std::string message = image.message;
+    png_image_free(&image);
+    throw std::invalid_argument("'" + path + "' is not a readable PNG (" + message + ")");
+  }
+  const int64_t h = image.height, w = image.width;
+  return torch::from_blob(buffer.data(), {h, w, channels}, torch::kUInt8)
+      .permute({2, 0, 1})
+      .to(torch::kFloat32)
+      .div(127.5)
+      .sub(1.0)
+      .contiguous();
+}
+
 RgbImage image_grid(const torch::Tensor& images_in, int columns, int scale) {
   if (images_in.dim() != 4 || (images_in.size(1) != 1 && images_in.size(1) != 3))
     throw std::invalid_argument("image grid: expected [N, 1 or 3, H, W], got " + c10::str(images_in.sizes()));

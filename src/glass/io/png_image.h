@@ -18,6 +18,11 @@ struct RgbImage {
 
 void write_png(const std::string& path, const RgbImage& image);
 
+// A PNG file as float32 [C, H, W] in [-1, 1] (the range image models are trained on): C = 1 for a
+// grayscale file, 3 otherwise (alpha is composited on black). Throws naming the file when it is
+// missing or not a readable PNG.
+torch::Tensor read_png(const std::string& path);
+
 struct ScatterLayer {
   torch::Tensor points;  // [N, 2]
   uint8_t rgb[3];

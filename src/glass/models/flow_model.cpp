@@ -11,6 +11,7 @@ namespace glass {
 FlowModel::FlowModel(NetworkPtr network, SchedulePtr schedule, ModelSpec spec)
     : network_(std::move(network)), schedule_(std::move(schedule)), spec_(spec) {
   if (!network_) throw std::invalid_argument("FlowModel: no network");
+  spec_.validate();
   if (!schedule_) throw std::invalid_argument("FlowModel: no schedule");
   if (!(spec_.time_scale > 0.0) || !std::isfinite(spec_.time_scale))
     throw std::invalid_argument("FlowModel: the time scale must be a positive number");
@@ -35,11 +36,15 @@ double FlowModel::effective_time(double t) const {
   return ddpm_table_->time_of_step(k);
 }
 
-std::vector<double> FlowModel::effective_times(const torch::Tensor& t, int64_t n) const {
+std::vector<double> FlowModel::effective_times(const torch::Tensor& t, int64_t n) {
   std::vector<double> ts = particle_values(t, n, "time");
   for (double& v : ts) {
     if (!(v >= 0.0 && v <= 1.0)) throw std::invalid_argument("model time " + std::to_string(v) + " is outside [0, 1]");
-    v = effective_time(v);
+    const double snapped = effective_time(v);
+    if (ddpm_table_ && v >= ddpm_table_->time_of_step(ddpm_table_->steps() - 1) && v < 1.0)
+      cost_.max_step_rounding = std::max(cost_.max_step_rounding,
+                                         std::abs(ddpm_table_->step_of_time(v) - ddpm_table_->step_of_time(snapped)));
+    v = snapped;
   }
   return ts;
 }
@@ -65,6 +70,8 @@ torch::Tensor FlowModel::call_network(const torch::Tensor& x, const std::vector<
   // One reduction: NaN or infinity anywhere makes the sum non-finite.
   if (!std::isfinite(out.sum().item<double>()))
     throw std::runtime_error("the network returned NaN or infinite values");
+  // A sigma-time flow returns dx/dsigma = eps - z; library time runs the other way (t = 1 - sigma).
+  if (spec_.prediction == Prediction::Velocity && spec_.time == TimeConvention::Sigma) return -out;
   return out;
 }
 
@@ -83,6 +90,11 @@ torch::Tensor FlowModel::to_denoiser(const torch::Tensor& x, const torch::Tensor
         throw std::runtime_error("velocity -> denoiser is undefined at t = " + std::to_string(te[i]));
       cx[i] = -ds / den;
       co[i] = sg / den;
+    } else if (spec_.prediction == Prediction::VPrediction) {
+      // x = alpha z + sigma eps and v = alpha eps - sigma z give z = (alpha x - sigma v) / (alpha^2 + sigma^2)
+      const double norm = a * a + sg * sg;
+      cx[i] = a / norm;
+      co[i] = -sg / norm;
     } else {
       // D = (x - sigma eps) / alpha
       if (!(a > 0.0))

@@ -19,6 +19,9 @@ struct NetworkCost {
   int64_t calls = 0;  // batched network evaluations (NFE of one particle when all move together)
   int64_t rows = 0;   // particle evaluations summed over calls
   int64_t gradient_calls = 0;  // backward passes through the network (full denoiser guidance)
+  // Models on integer DDPM steps: the largest |t - t_step| of a call, in table steps (0 when every
+  // call landed on the table; up to 0.5 when a time between steps was rounded).
+  double max_step_rounding = 0.0;
 };
 
 class FlowModel {
@@ -57,9 +60,10 @@ class FlowModel {
   double effective_time(double t) const;
 
  private:
-  // Calls the network at the effective times; returns the raw prediction and those times.
+  // Calls the network at the effective times; returns its prediction with a velocity already turned
+  // into dx/dt of library time (the only conversion that does not need the schedule).
   torch::Tensor call_network(const torch::Tensor& x, const std::vector<double>& t_eff);
-  std::vector<double> effective_times(const torch::Tensor& t, int64_t n) const;
+  std::vector<double> effective_times(const torch::Tensor& t, int64_t n);
   // The denoiser from the network's raw prediction at the effective times.
   torch::Tensor to_denoiser(const torch::Tensor& x, const torch::Tensor& out, const std::vector<double>& te) const;
   // Guidance factors per particle, or empty when guidance is off for all of them.

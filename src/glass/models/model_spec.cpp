@@ -5,10 +5,14 @@
 namespace glass {
 
 Prediction parse_prediction(const std::string& s) {
-  if (s == "velocity" || s == "v") return Prediction::Velocity;
-  if (s == "x0" || s == "denoiser") return Prediction::Denoiser;
-  if (s == "noise" || s == "eps") return Prediction::Noise;
-  throw std::invalid_argument("unknown prediction type '" + s + "' (expected velocity, x0 or noise)");
+  if (s == "velocity" || s == "flow_prediction") return Prediction::Velocity;
+  if (s == "x0" || s == "sample" || s == "denoiser") return Prediction::Denoiser;
+  if (s == "noise" || s == "eps" || s == "epsilon") return Prediction::Noise;
+  if (s == "v_prediction" || s == "v-prediction") return Prediction::VPrediction;
+  if (s == "v")
+    throw std::invalid_argument("prediction 'v' is ambiguous: say velocity (a flow's dx/dt or dx/dsigma) or "
+                                "v_prediction (alpha eps - sigma z, SD 2.x)");
+  throw std::invalid_argument("unknown prediction type '" + s + "' (expected velocity, x0, noise or v_prediction)");
 }
 
 TimeConvention parse_time_convention(const std::string& s) {
@@ -18,11 +22,19 @@ TimeConvention parse_time_convention(const std::string& s) {
   throw std::invalid_argument("unknown time convention '" + s + "' (expected t, sigma or ddpm)");
 }
 
+void ModelSpec::validate() const {
+  if (prediction == Prediction::Velocity && time == TimeConvention::DDPMStep)
+    throw std::invalid_argument(
+        "a velocity is a derivative in continuous time (t or sigma); a model on integer DDPM steps predicts "
+        "noise, x0 or v_prediction");
+}
+
 std::string to_string(Prediction p) {
   switch (p) {
     case Prediction::Velocity: return "velocity";
     case Prediction::Denoiser: return "x0";
     case Prediction::Noise: return "noise";
+    case Prediction::VPrediction: return "v_prediction";
   }
   return "?";
 }

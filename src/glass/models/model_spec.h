@@ -1,10 +1,17 @@
 #pragma once
-// How a network's output and time input are to be read.
+// How a network's output and time input are to be read. Each ecosystem's convention is one value
+// here; FlowModel converts to library time and the denoiser in one place.
 #include <string>
 
 namespace glass {
 
-enum class Prediction { Velocity, Denoiser, Noise };
+enum class Prediction {
+  Velocity,     // dx/d(own time): dx/dt for time t; dx/dsigma = eps - z for sigma time (FLUX, SD3,
+                // diffusers FlowMatchEuler). The time scale (e.g. 1000) scales the input only.
+  Denoiser,     // x0 / "sample": E[z | x]
+  Noise,        // epsilon: E[eps | x]
+  VPrediction,  // v = alpha eps - sigma z (Salimans & Ho; SD 2.x "v_prediction")
+};
 
 enum class TimeConvention {
   FlowTime,  // timestep = scale * t (t = 0 noise, t = 1 data)
@@ -16,10 +23,14 @@ struct ModelSpec {
   Prediction prediction = Prediction::Velocity;
   TimeConvention time = TimeConvention::FlowTime;
   double time_scale = 1.0;  // e.g. 1000 for networks trained on t * 1000
+
+  // Throws when the pair has no meaning (a velocity needs a continuous time variable).
+  void validate() const;
 };
 
-Prediction parse_prediction(const std::string& s);            // velocity | x0 | denoiser | noise | eps
-TimeConvention parse_time_convention(const std::string& s);   // t | sigma | ddpm
+// velocity | flow_prediction; x0 | sample | denoiser; noise | eps | epsilon; v_prediction | v-prediction
+Prediction parse_prediction(const std::string& s);
+TimeConvention parse_time_convention(const std::string& s);  // t | sigma | ddpm
 std::string to_string(Prediction p);
 std::string to_string(TimeConvention c);
 

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "glass/models/flow_model.h"
+#include "glass/schedules/ddpm_table.h"
 #include "glass/util/parse.h"
 
 namespace glass {
@@ -27,6 +29,28 @@ void check_grid(const std::vector<double>& grid) {
     if (!(grid[k] >= 0.0 && grid[k] <= 1.0)) throw std::invalid_argument("time grid: times must lie in [0, 1]");
     if (k > 0 && !(grid[k] > grid[k - 1])) throw std::invalid_argument("time grid: times must increase strictly");
   }
+}
+
+}  // namespace glass
+
+namespace glass {
+
+std::vector<double> table_step_grid(const DDPMTableSchedule& table, int steps) {
+  if (steps < 1 || steps > table.steps())
+    throw std::invalid_argument("time grid: " + std::to_string(steps) + " steps on a table of " +
+                                std::to_string(table.steps()) + " (need 1 to " + std::to_string(table.steps()) + ")");
+  const int ratio = table.steps() / steps;
+  std::vector<double> grid;
+  for (int i = steps - 1; i >= 0; --i) grid.push_back(table.time_of_step(i * ratio));
+  grid.push_back(1.0);
+  check_grid(grid);
+  return grid;
+}
+
+std::vector<double> default_grid(const FlowModel& model, int steps) {
+  if (model.spec().time == TimeConvention::DDPMStep)
+    return table_step_grid(dynamic_cast<const DDPMTableSchedule&>(model.schedule()), steps);
+  return uniform_grid(steps);
 }
 
 }  // namespace glass

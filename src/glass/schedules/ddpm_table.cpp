@@ -6,7 +6,9 @@
 
 namespace glass {
 
-DDPMTableSchedule::DDPMTableSchedule(std::vector<double> alphabar) : alphabar_(std::move(alphabar)) {
+DDPMTableSchedule::DDPMTableSchedule(std::vector<double> alphabar, std::string name)
+    : alphabar_(std::move(alphabar)), name_(std::move(name)) {
+  if (name_.empty()) name_ = "ddpm:" + std::to_string(alphabar_.size());
   const size_t K = alphabar_.size();
   if (K < 2) throw std::invalid_argument("ddpm table: need at least 2 steps");
   for (size_t k = 0; k < K; ++k) {
@@ -25,18 +27,47 @@ DDPMTableSchedule::DDPMTableSchedule(std::vector<double> alphabar) : alphabar_(s
   knots_alpha_.push_back(1.0);
 }
 
-std::vector<double> DDPMTableSchedule::linear_betas(int steps, double beta_start, double beta_end) {
-  std::vector<double> alphabar(steps);
+namespace {
+
+std::vector<double> cumulative_product(const std::vector<double>& betas) {
+  std::vector<double> alphabar(betas.size());
   double prod = 1.0;
-  for (int k = 0; k < steps; ++k) {
-    const double beta = beta_start + (beta_end - beta_start) * k / std::max(1, steps - 1);
-    prod *= 1.0 - beta;
+  for (size_t k = 0; k < betas.size(); ++k) {
+    if (!(betas[k] > 0.0 && betas[k] < 1.0)) throw std::invalid_argument("ddpm table: betas must lie in (0, 1)");
+    prod *= 1.0 - betas[k];
     alphabar[k] = prod;
   }
   return alphabar;
 }
 
-std::string DDPMTableSchedule::name() const { return "ddpm:" + std::to_string(alphabar_.size()); }
+}  // namespace
+
+std::vector<double> DDPMTableSchedule::linear_betas(int steps, double beta_start, double beta_end) {
+  std::vector<double> betas(steps);
+  for (int k = 0; k < steps; ++k) betas[k] = beta_start + (beta_end - beta_start) * k / std::max(1, steps - 1);
+  return cumulative_product(betas);
+}
+
+std::vector<double> DDPMTableSchedule::scaled_linear_betas(int steps, double beta_start, double beta_end) {
+  std::vector<double> betas(steps);
+  const double a = std::sqrt(beta_start), b = std::sqrt(beta_end);
+  for (int k = 0; k < steps; ++k) {
+    const double r = a + (b - a) * k / std::max(1, steps - 1);
+    betas[k] = r * r;
+  }
+  return cumulative_product(betas);
+}
+
+std::vector<double> DDPMTableSchedule::cosine_alphabar(int steps) {
+  // Nichol & Dhariwal: alphabar(u) = cos^2((u + 0.008) / 1.008 * pi / 2), betas capped at 0.999.
+  const auto f = [](double u) { const double c = std::cos((u + 0.008) / 1.008 * M_PI / 2.0); return c * c; };
+  std::vector<double> betas(steps);
+  for (int k = 0; k < steps; ++k)
+    betas[k] = std::min(1.0 - f(static_cast<double>(k + 1) / steps) / f(static_cast<double>(k) / steps), 0.999);
+  return cumulative_product(betas);
+}
+
+std::string DDPMTableSchedule::name() const { return name_; }
 
 size_t DDPMTableSchedule::segment(double t) const {
   const double tc = std::clamp(t, 0.0, 1.0);

@@ -31,14 +31,27 @@ SchedulePtr make_schedule(const std::string& spec) {
   if (kind == "poly" && parts.size() <= 2) return std::make_shared<PolynomialSchedule>(number(1, 2.0));
   if (kind == "vp" && (parts.size() == 1 || parts.size() == 3))
     return std::make_shared<VPSchedule>(number(1, 0.1), number(2, 20.0));
-  if (kind == "ddpm" && parts.size() <= 2) {
+  if (kind == "ddpm" && parts.size() <= 5 && parts.size() != 4) {
+    // ddpm[:steps[:betas[:beta_start:beta_end]]], betas in diffusers' names
     const double steps = number(1, 1000.0);
-    if (steps < 2 || steps != static_cast<int>(steps))
+    if (!(steps >= 2 && steps <= 1e6) || steps != static_cast<int>(steps))
       throw std::invalid_argument("schedule '" + spec + "': the step count must be an integer >= 2");
-    return std::make_shared<DDPMTableSchedule>(DDPMTableSchedule::linear_betas(static_cast<int>(steps)));
+    const int K = static_cast<int>(steps);
+    const std::string betas = parts.size() > 2 ? parts[2] : "linear";
+    std::vector<double> alphabar;
+    if (betas == "linear") alphabar = DDPMTableSchedule::linear_betas(K, number(3, 1e-4), number(4, 0.02));
+    else if (betas == "scaled_linear") alphabar = DDPMTableSchedule::scaled_linear_betas(K, number(3, 0.00085), number(4, 0.012));
+    else if (betas == "squaredcos_cap_v2" && parts.size() == 3) alphabar = DDPMTableSchedule::cosine_alphabar(K);
+    else
+      throw std::invalid_argument("schedule '" + spec +
+                                  "': unknown beta schedule (expected linear, scaled_linear or squaredcos_cap_v2)");
+    std::string name = "ddpm:" + std::to_string(K);
+    if (parts.size() > 2) name = spec;
+    return std::make_shared<DDPMTableSchedule>(std::move(alphabar), name);
   }
   throw std::invalid_argument("unknown schedule '" + spec +
-                              "' (expected condot, cosine, poly:<n>, vp[:<b0>:<b1>], ddpm[:<steps>])");
+                              "' (expected condot, cosine, poly:<n>, vp[:<b0>:<b1>], "
+                              "ddpm[:<steps>[:linear|scaled_linear|squaredcos_cap_v2[:<b0>:<b1>]]])");
 }
 
 }  // namespace glass

@@ -18,26 +18,46 @@ torch::Tensor isotropic_gaussian_log_density(const torch::Tensor& x, const torch
   return -0.5 * sq / s.pow(2) - d * s.log() - 0.5 * d * std::log(2.0 * M_PI);
 }
 
-DdpmTransition::DdpmTransition(FlowModel& model) : model_(model) {}
+DdpmTransition::DdpmTransition(FlowModel& model, double eta) : model_(model), eta_(eta) {
+  if (!(eta >= 0.0 && eta <= 1.0)) throw std::invalid_argument("ddpm/ddim: eta must lie in [0, 1]");
+}
 
-DdpmTransition::Gaussian DdpmTransition::step_gaussian(const torch::Tensor& x, const StepTimes& st) {
+std::string DdpmTransition::name() const {
+  if (eta_ == 1.0) return "ddpm";
+  if (eta_ == 0.0) return "ddim";
+  return "ddim(eta=" + c10::str(eta_) + ")";
+}
+
+DdpmTransition::Gaussian DdpmTransition::step_gaussian(const torch::Tensor& x, const StepTimes& st,
+                                                       const torch::Tensor* denoised) {
   const size_t n = st.t.size();
   std::vector<double> gam(n), abar(n), sbar(n);
   for (size_t i = 0; i < n; ++i) {
-    const auto c = glass_coefficients(model_.schedule(), st.t[i], st.t_next[i],
-                                      rho_ddpm(model_.schedule(), st.t[i], st.t_next[i]));
+    const double r = rho_ddpm(model_.schedule(), st.t[i], st.t_next[i]);
+    const double rho = eta_ == 1.0 ? r : std::sqrt(std::max(0.0, 1.0 - eta_ * eta_ * (1.0 - r * r)));
+    const auto c = glass_coefficients(model_.schedule(), st.t[i], st.t_next[i], rho);
     gam[i] = c.gam;
     abar[i] = c.abar;
     sbar[i] = c.sbar;
   }
-  const torch::Tensor d = model_.denoise(x, times_tensor(st.t));
+  const torch::Tensor d = denoised ? *denoised : model_.denoise(x, times_tensor(st.t));
   return {torch::addcmul(broadcastable(abar, x) * d, broadcastable(gam, x), x), sbar};
 }
 
 StepResult DdpmTransition::step(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
                                 at::Generator& gen) {
-  const StepTimes st = check_step(x, t, t_next);
-  Gaussian g = step_gaussian(x, st);
+  return draw(x, check_step(x, t, t_next), nullptr, gen);
+}
+
+StepResult DdpmTransition::step_from_denoised(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
+                                              const torch::Tensor& denoised, at::Generator& gen) {
+  if (denoised.sizes() != x.sizes()) throw std::invalid_argument("ddpm: the start denoiser must be shaped like x");
+  return draw(x, check_step(x, t, t_next), &denoised, gen);
+}
+
+StepResult DdpmTransition::draw(const torch::Tensor& x, const StepTimes& st, const torch::Tensor* denoised,
+                                at::Generator& gen) {
+  Gaussian g = step_gaussian(x, st, denoised);
   const torch::Tensor eps = randn_like_on(x, gen);
   const torch::Tensor x_next = torch::addcmul(g.mean, broadcastable(g.std, x), eps);
   std::optional<torch::Tensor> lp;
@@ -48,7 +68,7 @@ StepResult DdpmTransition::step(const torch::Tensor& x, const torch::Tensor& t, 
     lp = -0.5 * eps.to(torch::kFloat64).reshape({n, -1}).pow(2).sum(1).cpu() - d * times_tensor(g.std).log() -
          0.5 * d * std::log(2.0 * M_PI);
   }
-  return {x_next, 1, lp};
+  return {x_next, denoised ? 0 : 1, lp};
 }
 
 torch::Tensor DdpmTransition::log_density(const torch::Tensor& x, const torch::Tensor& t,

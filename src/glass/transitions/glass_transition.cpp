@@ -25,13 +25,65 @@ std::string GlassTransition::name() const {
   return "glass(rho=" + options_.rho.name() + ", M=" + std::to_string(options_.inner_steps) + ")";
 }
 
+std::vector<double> GlassTransition::uniform_inner_grid(int M) {
+  std::vector<double> s(static_cast<size_t>(M) + 1);
+  for (int j = 0; j <= M; ++j) s[j] = static_cast<double>(j) / M;
+  return s;
+}
+
+std::vector<double> GlassTransition::table_inner_grid(double t, const GlassCoefficients& c, int M) const {
+  // Spec 6 (the paper's appendix B.4): under the CondOT inner schedule, t* equals a table time tt
+  // at s = q sbar_init / (abar + q (sbar_init - sbar)) with q = sqrt(1/g(tt) - 1/g(t)) (negated
+  // when abar < 0). Each uniform node's t* is moved to its nearest table step, and the node to the
+  // s that reaches that step exactly; a step beyond the end of the inner flow is taken one lower.
+  std::vector<double> s = uniform_inner_grid(M);
+  const Schedule& sch = model_.schedule();
+  if (c.abar == 0.0) return s;  // t* stays at t
+  const double s0 = options_.sbar_init, inv_g_t = 1.0 / sch.g(t);
+  const auto node_of = [&](double tt) {
+    const double q2 = 1.0 / sch.g(tt) - inv_g_t;
+    if (!(q2 >= 0.0) || !std::isfinite(q2)) return -1.0;
+    const double q = c.abar > 0.0 ? std::sqrt(q2) : -std::sqrt(q2);
+    const double den = c.abar + q * (s0 - c.sbar);
+    return den != 0.0 ? q * s0 / den : -1.0;
+  };
+  const auto t_star_of = [&](double sj) {
+    const double snr = sj * c.abar / ((1.0 - sj) * s0 + sj * c.sbar), snr_t2 = inv_g_t;
+    return sch.inv_g(1.0 / (snr_t2 + snr * snr));
+  };
+  for (int j = 1; j < M; ++j) {
+    const double ts = t_star_of(s[j]);
+    double snapped = model_.effective_time(ts);
+    double node = node_of(snapped);
+    if (!(node >= s[j - 1] && node < 1.0)) {  // rounded past the inner flow's end: one step noisier
+      snapped = model_.effective_time(std::max(0.0, 2.0 * ts - snapped));
+      node = node_of(snapped);
+    }
+    if (node >= s[j - 1] && node < 1.0) s[j] = node;
+    else s[j] = s[j - 1];  // no table step left before the end: a zero-length step
+  }
+  return s;
+}
+
 StepResult GlassTransition::step(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
                                  at::Generator& gen) {
+  return run(x, t, t_next, nullptr, gen);
+}
+
+StepResult GlassTransition::step_from_denoised(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
+                                               const torch::Tensor& denoised, at::Generator& gen) {
+  if (denoised.sizes() != x.sizes()) throw std::invalid_argument("glass: the start denoiser must be shaped like x");
+  return run(x, t, t_next, &denoised, gen);
+}
+
+StepResult GlassTransition::run(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
+                                const torch::Tensor* denoised, at::Generator& gen) {
   const StepTimes st = check_step(x, t, t_next);
   const Schedule& sch = model_.schedule();
   const size_t n = st.t.size();
   const int M = options_.inner_steps;
-  const double s0 = options_.sbar_init, h = 1.0 / M;
+  const double s0 = options_.sbar_init;
+  const bool on_table = options_.table_inner_grid && model_.spec().time == TimeConvention::DDPMStep;
 
   // All per-particle scalars of all M inner steps are computed here in float64, in one buffer
   // that crosses to x's dtype and device once; the inner loop is then the network call plus
@@ -44,8 +96,9 @@ StepResult GlassTransition::step(const torch::Tensor& x, const torch::Tensor& t,
     const GlassCoefficients c = glass_coefficients(sch, st.t[i], st.t_next[i], options_.rho(sch, st.t[i], st.t_next[i]));
     const double sigma_t = sch.sigma(st.t[i]), snr_t = sch.alpha(st.t[i]) / sigma_t;
     gam[i] = c.gam;
+    const std::vector<double> s_grid = on_table ? table_inner_grid(st.t[i], c, M) : uniform_inner_grid(M);
     for (int j = 0; j < M; ++j) {
-      const double s = j * h;
+      const double s = s_grid[j], h = s_grid[j + 1] - s_grid[j];
       const double abar_s = s * c.abar, sbar_s = (1.0 - s) * s0 + s * c.sbar;  // > 0 for s < 1
       const double w1 = (c.sbar - s0) / sbar_s, w2 = c.abar * s0 / sbar_s;
       // GLASS denoiser: y = xbar - gam x_t is a second, independent measurement of z. Pool it
@@ -84,11 +137,12 @@ StepResult GlassTransition::step(const torch::Tensor& x, const torch::Tensor& t,
   torch::Tensor xbar = torch::add(broadcastable(gam, x) * x, randn_like_on(x, gen), s0);
   for (int j = 0; j < M; ++j) {
     const torch::Tensor c = coef_t[j];
-    const torch::Tensor net_in = torch::addcmul(c[kInX] * x, c[kInXbar], xbar);
-    const torch::Tensor d = model_.denoise(net_in, t_star_t[j]);
+    // At s = 0 the pooled input is x_t itself at t* = t: a given D_t(x_t) replaces the call.
+    const torch::Tensor d = j == 0 && denoised ? *denoised
+                                               : model_.denoise(torch::addcmul(c[kInX] * x, c[kInXbar], xbar), t_star_t[j]);
     xbar = torch::addcmul(torch::addcmul(c[kKeep] * xbar, c[kOnX], x), c[kOnD], d);
   }
-  return {xbar, M, std::nullopt};
+  return {xbar, denoised ? M - 1 : M, std::nullopt};
 }
 
 StepResult sample_posterior(FlowModel& model, const torch::Tensor& x, const torch::Tensor& t, int inner_steps,

@@ -25,6 +25,16 @@ class TransitionKernel {
                           at::Generator& gen) = 0;
   // Network calls one step costs (for budgets and for the NFE of a grid).
   virtual int64_t nfe_per_step() const = 0;
+
+  // Kernels whose first network call is the plain denoiser D_t(x_t) at the start point (GLASS,
+  // DDPM/DDIM) can be handed it when the caller already paid for it (SMC's denoised potentials):
+  // the step then spends one call less. Others ignore `denoised` and call step().
+  virtual bool takes_start_denoiser() const { return false; }
+  virtual StepResult step_from_denoised(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
+                                        const torch::Tensor& denoised, at::Generator& gen) {
+    (void)denoised;
+    return step(x, t, t_next, gen);
+  }
 };
 
 // Validated per-particle times of one step.
