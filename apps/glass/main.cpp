@@ -3,11 +3,17 @@
 
 #include <c10/util/Exception.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "commands.h"
+#include "glass/util/allocator.h"
 
 int main(int argc, char** argv) {
+  // Tensors freed between network calls stay in the process (glass/util/allocator.h);
+  // GLASS_MALLOC_DEFAULTS=1 keeps glibc's defaults, for side-by-side measurements.
+  const char* defaults = std::getenv("GLASS_MALLOC_DEFAULTS");
+  if (!(defaults && std::string(defaults) == "1")) glass::keep_freed_memory();
   CLI::App app{"glass: transition sampling and reward alignment for flow and diffusion models"};
   app.require_subcommand(1);
   app.failure_message([](const CLI::App*, const CLI::Error& e) {

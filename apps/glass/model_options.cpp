@@ -25,10 +25,25 @@ void ModelOptions::add_to(CLI::App& app) {
   app.add_option("--cond", conditioning,
                  "conditioning .npy file(s) passed to a TorchScript model after (x, t); batch 1 is broadcast")
       ->expected(1, 8);
+  app.add_option("--max-batch", max_batch,
+                 "at most this many rows per network call (bounds memory; same results, same NFE; 0: no limit)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--sample-shape", sample_shape, "shape of one sample, e.g. 1,28,28 (TorchScript without sidecar)");
 }
 
+namespace {
+LoadedModel load_model_unbatched(const ModelOptions& options);
+}  // namespace
+
 LoadedModel load_model(const ModelOptions& options) {
+  LoadedModel loaded = load_model_unbatched(options);
+  loaded.model->set_max_batch(options.max_batch);
+  return loaded;
+}
+
+namespace {
+
+LoadedModel load_model_unbatched(const ModelOptions& options) {
   ModelOptions o = options;
   if (o.model_file.empty() && o.mixture_file.empty() && o.preset.empty()) {
     const std::string shipped = default_model_path("fashion-mnist-unet/model.json");
@@ -67,5 +82,7 @@ LoadedModel load_model(const ModelOptions& options) {
   loaded.mixture = std::move(mixture);
   return loaded;
 }
+
+}  // namespace
 
 }  // namespace glass::cli

@@ -18,6 +18,7 @@ struct ModelOptions {
   std::string schedule, prediction, time, sample_shape;
   double time_scale = 0.0;
   std::vector<std::string> conditioning;  // .npy files for a conditional TorchScript model
+  int64_t max_batch = 0;                   // rows per network call; 0: all particles at once
 
   void add_to(CLI::App& app);
 };

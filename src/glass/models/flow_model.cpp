@@ -61,7 +61,21 @@ torch::Tensor FlowModel::call_network(const torch::Tensor& x, const std::vector<
   }
   torch::Tensor ts = times_tensor(timestep);
   ts = spec_.time == TimeConvention::DDPMStep ? ts.to(x.device(), torch::kInt64) : ts.to(x.device(), x.scalar_type());
-  torch::Tensor out = network_->forward(x, ts);
+  torch::Tensor out;
+  if (max_batch_ > 0 && n > max_batch_) {
+    std::vector<torch::Tensor> parts;
+    for (int64_t begin = 0; begin < n; begin += max_batch_) {
+      const int64_t len = std::min(max_batch_, n - begin);
+      parts.push_back(network_->forward(x.narrow(0, begin, len), ts.narrow(0, begin, len)));
+      if (!parts.back().defined() || parts.back().size(0) != len)
+        throw std::runtime_error("the network returned " +
+                                 (parts.back().defined() ? c10::str(parts.back().sizes()) : std::string("none")) +
+                                 " for a chunk of " + std::to_string(len) + " rows");
+    }
+    out = torch::cat(parts);
+  } else {
+    out = network_->forward(x, ts);
+  }
   cost_.calls += 1;
   cost_.rows += n;
   if (!out.defined() || out.sizes() != x.sizes())
@@ -105,6 +119,11 @@ torch::Tensor FlowModel::to_denoiser(const torch::Tensor& x, const torch::Tensor
     }
   }
   return torch::addcmul(broadcastable(cx, x) * x, broadcastable(co, x), out);
+}
+
+void FlowModel::set_max_batch(int64_t rows) {
+  if (rows < 0) throw std::invalid_argument("the largest batch per network call must be positive (0: no limit)");
+  max_batch_ = rows;
 }
 
 void FlowModel::set_guidance(std::shared_ptr<const DenoiserGuidance> guidance) {

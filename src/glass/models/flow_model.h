@@ -52,6 +52,12 @@ class FlowModel {
   const Schedule& schedule() const { return *schedule_; }
   const SchedulePtr& schedule_ptr() const { return schedule_; }
   const ModelSpec& spec() const { return spec_; }
+  // At most this many rows go through the network at once (0: no limit): a call on more particles
+  // is split into chunks, so memory for activations stays bounded. Still one call in the NFE count.
+  // Per-particle conditioning tensors (batch > 1) cannot be chunked; batch-1 ones are broadcast.
+  void set_max_batch(int64_t rows);
+  int64_t max_batch() const { return max_batch_; }
+
   const NetworkCost& cost() const { return cost_; }
   void reset_cost() { cost_ = {}; }
   std::string describe() const;
@@ -78,6 +84,7 @@ class FlowModel {
   ModelSpec spec_;
   const DDPMTableSchedule* ddpm_table_ = nullptr;  // set for the DDPM-step convention
   NetworkCost cost_;
+  int64_t max_batch_ = 0;
   std::shared_ptr<const DenoiserGuidance> guidance_;
   bool guidance_paused_ = false;
 };
