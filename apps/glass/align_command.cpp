@@ -48,6 +48,7 @@ struct AlignOptions {
   double max_nfe = 0.0;   // network calls per output; 0: no limit
   int steps = 5;
   std::string grid;
+  std::string table_spacing = "trailing";  // DDPM-step models: which table steps -K picks
   std::string potential = "difference", resampling = "systematic", intermediate = "denoised";
   double ess_threshold = 0.5;
   bool no_final_correction = false;
@@ -265,7 +266,7 @@ void run_align(const AlignOptions& o) {
     else throw std::invalid_argument("no default reward for samples of this shape: give --reward");
   }
   const RewardPtr reward = make_reward(reward_spec, RewardContext{o.classifier});
-  const std::vector<double> grid = o.grid.empty() ? default_grid(*m.model, o.steps) : parse_grid(o.grid);
+  const std::vector<double> grid = o.grid.empty() ? default_grid(*m.model, o.steps, parse_table_spacing(o.table_spacing)) : parse_grid(o.grid);
   const int64_t outputs = o.n > 0 ? o.n : (images ? 32 : 1000);
 
   std::vector<std::string> methods;
@@ -385,6 +386,11 @@ void add_align_command(CLI::App& app) {
                   "as many particles as fit, methods over it are an error")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("-K,--steps", o->steps, "outer transitions on a uniform grid")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--table-spacing", o->table_spacing,
+                  "DDPM-step models: -K picks table steps 'trailing' (from the noisiest step) or 'leading' (DDIM's "
+                  "default)")
+      ->check(CLI::IsMember({"leading", "trailing"}))
+      ->capture_default_str();
   cmd->add_option("--grid", o->grid, "explicit outer time grid '0,t1,...,1' (overrides --steps)");
   cmd->add_option("--potential", o->potential, "SMC potential: difference, max, sum")
       ->check(CLI::IsMember({"difference", "max", "sum"}))

@@ -23,6 +23,7 @@ struct SampleOptions {
   int64_t n = 0;  // 0: 2000 points for low-dimensional data, 64 images
   int steps = 5;
   std::string grid;
+  std::string table_spacing = "trailing";  // DDPM-step models: which table steps -K picks
   std::string classifier = default_model_path("fashion-mnist-classifier/model.json");
 };
 
@@ -31,7 +32,7 @@ void run_sample(const SampleOptions& o) {
   at::Generator gen = o.run.start();
   LoadedModel m = load_model(o.model);
   auto kernel = make_kernel(o.kernel, m);
-  const std::vector<double> grid = o.grid.empty() ? default_grid(*m.model, o.steps) : parse_grid(o.grid);
+  const std::vector<double> grid = o.grid.empty() ? default_grid(*m.model, o.steps, parse_table_spacing(o.table_spacing)) : parse_grid(o.grid);
 
   const int64_t n = o.n > 0 ? o.n : (m.sample_shape.size() > 1 ? 64 : 2000);
   torch::Tensor x = prior_noise(n, m.sample_shape, gen);
@@ -76,6 +77,11 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("-n,--num-samples", o->n, "number of samples (default: 2000 points, or 64 images)")->check(CLI::PositiveNumber);
   cmd->add_option("-K,--steps", o->steps, "outer transitions on a uniform grid (a DDPM-step model: that many table steps)")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--classifier", o->classifier, "Fashion-MNIST classifier for classifier-FID and class counts (28x28 models)")
+      ->capture_default_str();
+  cmd->add_option("--table-spacing", o->table_spacing,
+                  "DDPM-step models: -K picks table steps 'trailing' (from the noisiest step) or 'leading' (DDIM's "
+                  "default)")
+      ->check(CLI::IsMember({"leading", "trailing"}))
       ->capture_default_str();
   cmd->add_option("--grid", o->grid, "explicit outer time grid 't0,t1,...,tK' (overrides --steps)");
   cmd->callback([o] { run_sample(*o); });

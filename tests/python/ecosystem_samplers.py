@@ -13,7 +13,8 @@ glass draws it). Writes the networks (*.pt with JSON sidecars) and, per rule, it
   ddim_eps:    DDIM (eta 0) on an epsilon network, linear betas, 50 of 1000 steps
   ddim_eps_eta:DDIM (eta 0.5) on the same network, 25 steps
   ddpm_eps:    DDPM ancestral on the same network, 50 of 1000 steps
-  ddim_v:      DDIM (eta 0) on a v-prediction network, scaled_linear betas, 50 of 1000 steps
+  ddim_v:      DDIM (eta 0) on a v-prediction network, scaled_linear betas, 50 of 1000 steps with
+               "trailing" spacing (the others use "leading")
 and gauss_flux.pt: a FLUX-style network that is exact for N((2, -1), 0.25 I).
 """
 import json
@@ -79,9 +80,14 @@ def flow_match_euler(net, x, steps: int, shift: float):
     return x, sig
 
 
-def leading_timesteps(train_steps: int, steps: int) -> np.ndarray:
+def leading_timesteps(train_steps: int, steps: int):
     ratio = train_steps // steps
     return (np.arange(steps) * ratio)[::-1].copy(), ratio
+
+
+def trailing_timesteps(train_steps: int, steps: int):
+    # diffusers' "trailing": round(arange(T, 0, -T / steps)) - 1, from the noisiest step T - 1
+    return np.round(np.arange(train_steps, 0, -train_steps / steps)).astype(np.int64) - 1, train_steps // steps
 
 
 def to_x0_eps(pred: str, out, x, a_t):
@@ -91,8 +97,8 @@ def to_x0_eps(pred: str, out, x, a_t):
     return math.sqrt(a_t) * x - math.sqrt(1 - a_t) * out, math.sqrt(a_t) * out + math.sqrt(1 - a_t) * x
 
 
-def ddim(net, x, abar: np.ndarray, steps: int, pred: str, eta: float, noise):
-    ts, ratio = leading_timesteps(len(abar), steps)
+def ddim(net, x, abar: np.ndarray, steps: int, pred: str, eta: float, noise, spacing=leading_timesteps):
+    ts, ratio = spacing(len(abar), steps)
     for i, t in enumerate(ts):
         out = call(net, x, int(t))
         a_t = abar[t]
@@ -145,7 +151,7 @@ def main() -> None:
         "ddim_eps": ddim(eps_net, x_init, linear, 50, "epsilon", 0.0, noise),
         "ddim_eps_eta": ddim(eps_net, x_init, linear, 25, "epsilon", 0.5, noise),
         "ddpm_eps": ddpm(eps_net, x_init, linear, 50, noise),
-        "ddim_v": ddim(v_net, x_init, scaled, 50, "v_prediction", 0.0, noise),
+        "ddim_v": ddim(v_net, x_init, scaled, 50, "v_prediction", 0.0, noise, trailing_timesteps),
     }
     for name, (x, grid) in results.items():
         np.save(f"{out}/{name}.npy", x.float().numpy())

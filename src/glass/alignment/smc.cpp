@@ -31,11 +31,15 @@ void SmcOptions::validate() const {
 
 namespace {
 
-// SMC starts from the prior and ends with the true reward: the grid must span noise to data.
-void check_noise_to_data_grid(const std::vector<double>& grid) {
+// SMC starts from the prior and ends with the true reward: the grid must span noise to data. A
+// model on DDPM steps starts, as its ecosystem does, from N(0, I) at a table step of its noisy
+// end (alpha <= 0.1: Stable Diffusion's table ends at 0.068, DDPM's at 0.006).
+void check_noise_to_data_grid(const std::vector<double>& grid, const FlowModel& model) {
   check_grid(grid);
-  if (grid.front() != 0.0 || grid.back() != 1.0)
-    throw std::invalid_argument("SMC: the time grid must run from 0 (noise) to 1 (data)");
+  const bool table_start = model.spec().time == TimeConvention::DDPMStep && model.schedule().alpha(grid.front()) <= 0.1;
+  if ((grid.front() != 0.0 && !table_start) || grid.back() != 1.0)
+    throw std::invalid_argument("SMC: the time grid must run from 0 (noise; a DDPM-step model: a table step with "
+                                "alpha <= 0.1) to 1 (data)");
 }
 
 // Per-step reward of the particles at time t < 1 (the plain model's, guidance paused), and the
@@ -88,7 +92,7 @@ SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, co
                   int64_t groups, at::IntArrayRef sample_shape, const SmcOptions& o, at::Generator& gen,
                   const AlignmentCallback& on_step) {
   o.validate();
-  check_noise_to_data_grid(grid);
+  check_noise_to_data_grid(grid, model);
   if (groups < 1) throw std::invalid_argument("SMC: need at least 1 group");
   require_stochastic_kernel(kernel);
   const CostMeter meter(model, reward);

@@ -1,5 +1,6 @@
 #include "glass/sampling/time_grid.h"
 
+#include <cmath>
 #include <stdexcept>
 
 #include "glass/models/flow_model.h"
@@ -35,21 +36,32 @@ void check_grid(const std::vector<double>& grid) {
 
 namespace glass {
 
-std::vector<double> table_step_grid(const DDPMTableSchedule& table, int steps) {
-  if (steps < 1 || steps > table.steps())
-    throw std::invalid_argument("time grid: " + std::to_string(steps) + " steps on a table of " +
-                                std::to_string(table.steps()) + " (need 1 to " + std::to_string(table.steps()) + ")");
-  const int ratio = table.steps() / steps;
+TableSpacing parse_table_spacing(const std::string& name) {
+  if (name == "leading") return TableSpacing::Leading;
+  if (name == "trailing") return TableSpacing::Trailing;
+  throw std::invalid_argument("unknown table spacing '" + name + "' (expected leading or trailing)");
+}
+
+std::vector<double> table_step_grid(const DDPMTableSchedule& table, int steps, TableSpacing spacing) {
+  const int K = table.steps();
+  if (steps < 1 || steps > K)
+    throw std::invalid_argument("time grid: " + std::to_string(steps) + " steps on a table of " + std::to_string(K) +
+                                " (need 1 to " + std::to_string(K) + ")");
   std::vector<double> grid;
-  for (int i = steps - 1; i >= 0; --i) grid.push_back(table.time_of_step(i * ratio));
+  for (int i = 0; i < steps; ++i) {
+    const double k = spacing == TableSpacing::Leading
+                         ? static_cast<double>((steps - 1 - i) * (K / steps))
+                         : std::round(K - static_cast<double>(i) * K / steps) - 1.0;
+    grid.push_back(table.time_of_step(k));
+  }
   grid.push_back(1.0);
   check_grid(grid);
   return grid;
 }
 
-std::vector<double> default_grid(const FlowModel& model, int steps) {
+std::vector<double> default_grid(const FlowModel& model, int steps, TableSpacing spacing) {
   if (model.spec().time == TimeConvention::DDPMStep)
-    return table_step_grid(dynamic_cast<const DDPMTableSchedule&>(model.schedule()), steps);
+    return table_step_grid(dynamic_cast<const DDPMTableSchedule&>(model.schedule()), steps, spacing);
   return uniform_grid(steps);
 }
 

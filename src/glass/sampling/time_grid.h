@@ -13,10 +13,16 @@ std::vector<double> uniform_grid(int steps, double t_start = 0.0, double t_end =
 std::vector<double> parse_grid(const std::string& text);
 void check_grid(const std::vector<double>& grid);
 
-// A DDPM table's own steps with diffusers' default ("leading") spacing: k_i = i * floor(K / steps),
-// noisiest first, then t = 1 (alphabar = 1). Every network call of a chain lands on a table step.
-std::vector<double> table_step_grid(const DDPMTableSchedule& table, int steps);
-// The grid a model samples on by default: table steps for a model on integer DDPM steps, else uniform.
-std::vector<double> default_grid(const FlowModel& model, int steps);
+// A DDPM table's own steps, noisiest first, then t = 1 (alphabar = 1), in diffusers' spacings:
+// leading k_i = i * floor(K / steps) (DDIM's default; with few steps it starts far from the
+// noisiest step), trailing k_i = round(K - i K / steps) - 1 (starts at the noisiest step, K - 1).
+// Every network call of a chain lands on a table step.
+enum class TableSpacing { Leading, Trailing };
+TableSpacing parse_table_spacing(const std::string& name);  // leading | trailing
+std::vector<double> table_step_grid(const DDPMTableSchedule& table, int steps,
+                                    TableSpacing spacing = TableSpacing::Trailing);
+// The grid a model samples on by default: trailing table steps for a model on integer DDPM steps
+// (the prior N(0, I) belongs to the noisiest step), else uniform.
+std::vector<double> default_grid(const FlowModel& model, int steps, TableSpacing spacing = TableSpacing::Trailing);
 
 }  // namespace glass
