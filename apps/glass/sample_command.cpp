@@ -37,7 +37,9 @@ void run_sample(const SampleOptions& o) {
   const int64_t n = o.n > 0 ? o.n : (m.sample_shape.size() > 1 ? 64 : 2000);
   torch::Tensor x = prior_noise(n, m.sample_shape, gen);
   ProgressBar bar("sample", static_cast<int64_t>(grid.size()) - 1, o.run.show_progress());
+  const auto sampling_start = std::chrono::steady_clock::now();
   SampleResult r = run_chain(*kernel, x, grid, gen, [&](int k, int, const torch::Tensor&) { bar.update(k); });
+  const double sampling_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sampling_start).count();
   bar.finish();
 
   nlohmann::json summary{{"command", "sample"},
@@ -49,7 +51,8 @@ void run_sample(const SampleOptions& o) {
                          {"grid", grid},
                          {"outer_steps", grid.size() - 1},
                          {"nfe", r.nfe},
-                         {"network_rows", m.model->cost().rows}};
+                         {"network_rows", m.model->cost().rows},
+                         {"sampling_seconds", sampling_seconds}};
   torch::Tensor reference;
   if (m.mixture) {
     at::Generator eval_gen = make_generator(o.run.seed + 1);  // keeps the evaluation off the sampling stream

@@ -118,7 +118,7 @@ torch::Tensor FlowModel::to_denoiser(const torch::Tensor& x, const torch::Tensor
       co[i] = -sg / a;
     }
   }
-  return torch::addcmul(broadcastable(cx, x) * x, broadcastable(co, x), out);
+  return scaled_sum(cx, x, co, out);
 }
 
 void FlowModel::set_max_batch(int64_t rows) {
@@ -198,7 +198,7 @@ torch::Tensor FlowModel::velocity(const torch::Tensor& x, const torch::Tensor& t
     cx[i] = r;
     cd[i] = s.d_alpha(te[i]) - s.alpha(te[i]) * r;
   }
-  return torch::addcmul(broadcastable(cx, x) * x, broadcastable(cd, x), d);
+  return scaled_sum(cx, x, cd, d);
 }
 
 }  // namespace glass

@@ -85,14 +85,18 @@ StepResult GlassTransition::run(const torch::Tensor& x, const torch::Tensor& t, 
   const double s0 = options_.sbar_init;
   const bool on_table = options_.table_inner_grid && model_.spec().time == TimeConvention::DDPMStep;
 
-  // All per-particle scalars of all M inner steps are computed here in float64, in one buffer
-  // that crosses to x's dtype and device once; the inner loop is then the network call plus
-  // five fused tensor operations.
+  // When every particle shares t and t' (the usual chain) the coefficients are plain scalars and
+  // the inner loop multiplies by numbers; otherwise all per-particle scalars of all M inner steps
+  // are computed here in float64, in one buffer that crosses to x's dtype and device once. Either
+  // way the inner loop is the network call plus five fused tensor operations.
+  const bool shared = std::all_of(st.t.begin(), st.t.end(), [&](double v) { return v == st.t[0]; }) &&
+                      std::all_of(st.t_next.begin(), st.t_next.end(), [&](double v) { return v == st.t_next[0]; });
+  const size_t nc = shared ? 1 : n;  // particles with their own coefficients
   enum Row { kInX, kInXbar, kKeep, kOnX, kOnD, kRows };
-  std::vector<double> coef(static_cast<size_t>(M) * kRows * n);
-  std::vector<double> t_star(static_cast<size_t>(M) * n), gam(n);
-  const auto at = [&](int j, int row, size_t i) -> double& { return coef[(static_cast<size_t>(j) * kRows + row) * n + i]; };
-  for (size_t i = 0; i < n; ++i) {
+  std::vector<double> coef(static_cast<size_t>(M) * kRows * nc);
+  std::vector<double> t_star(static_cast<size_t>(M) * nc), gam(nc);
+  const auto at = [&](int j, int row, size_t i) -> double& { return coef[(static_cast<size_t>(j) * kRows + row) * nc + i]; };
+  for (size_t i = 0; i < nc; ++i) {
     const GlassCoefficients c = glass_coefficients(sch, st.t[i], st.t_next[i], options_.rho(sch, st.t[i], st.t_next[i]));
     const double sigma_t = sch.sigma(st.t[i]), snr_t = sch.alpha(st.t[i]) / sigma_t;
     gam[i] = c.gam;
@@ -105,7 +109,7 @@ StepResult GlassTransition::run(const torch::Tensor& x, const torch::Tensor& t, 
       // with x_t by precision, S = (alpha/sigma^2 x_t + abar_s/sbar_s^2 y) / lam = z + noise of
       // variance 1/lam, and ask the model at t* = g^{-1}(1/lam) with input alpha_{t*} S.
       const double snr_s = abar_s / sbar_s, lam = snr_t * snr_t + snr_s * snr_s;
-      double& ts = t_star[static_cast<size_t>(j) * n + i];
+      double& ts = t_star[static_cast<size_t>(j) * nc + i];
       if (lam > 0.0) {
         ts = std::min(sch.inv_g(1.0 / lam), kMaxInnerTime);
         const double k = sch.alpha(ts) / lam;
@@ -123,6 +127,19 @@ StepResult GlassTransition::run(const torch::Tensor& x, const torch::Tensor& t, 
       at(j, kOnD, i) = h * w2;
     }
   }
+  if (shared) {
+    // xbar_0 = gam x_t + sbar_init epsbar: the only randomness.
+    torch::Tensor xbar = torch::add(x.mul(gam[0]), randn_like_on(x, gen), s0);
+    for (int j = 0; j < M; ++j) {
+      // At s = 0 the pooled input is x_t itself at t* = t: a given D_t(x_t) replaces the call.
+      const torch::Tensor d = j == 0 && denoised ? *denoised
+                                                 : model_.denoise(torch::add(x.mul(at(j, kInX, 0)), xbar, at(j, kInXbar, 0)),
+                                                                  full_times(1, t_star[static_cast<size_t>(j)]));
+      xbar = torch::add(torch::add(xbar.mul(at(j, kKeep, 0)), x, at(j, kOnX, 0)), d, at(j, kOnD, 0));
+    }
+    return {xbar, denoised ? M - 1 : M, std::nullopt};
+  }
+
   std::vector<int64_t> shape(static_cast<size_t>(x.dim()) + 2, 1);
   shape[0] = M;
   shape[1] = kRows;

@@ -1,9 +1,23 @@
 #include "glass/util/particle_scalars.h"
 
+#include <algorithm>
+
 #include <stdexcept>
 #include <string>
 
 namespace glass {
+
+namespace {
+bool all_same(const std::vector<double>& v) {
+  return std::all_of(v.begin(), v.end(), [&](double e) { return e == v.front(); });
+}
+}  // namespace
+
+torch::Tensor scaled_sum(const std::vector<double>& a, const torch::Tensor& x, const std::vector<double>& b,
+                         const torch::Tensor& y) {
+  if (!a.empty() && !b.empty() && all_same(a) && all_same(b)) return torch::add(x.mul(a.front()), y, b.front());
+  return torch::addcmul(broadcastable(a, x) * x, broadcastable(b, x), y);
+}
 
 std::vector<double> particle_values(const torch::Tensor& t, int64_t n, const char* what) {
   if (!t.defined()) throw std::invalid_argument(std::string(what) + " is undefined");
