@@ -148,6 +148,14 @@ struct ConventionCase {
 
 std::ostream& operator<<(std::ostream& os, const ConventionCase& c) { return os << c.label << " " << c.kernel; }
 
+// "label_kernel" (or the label alone) with every other character made '_', for gtest's names.
+std::string case_name(const ConventionCase& c, bool with_kernel) {
+  std::string name = std::string(c.label) + (with_kernel ? std::string("_") + c.kernel : "");
+  for (char& ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return name;
+}
+
 std::unique_ptr<TransitionKernel> make_kernel(const std::string& name, FlowModel& m) {
   if (name == "ode") return std::make_unique<OdeTransition>(m, OdeMethod::Heun);
   if (name == "ddim") return std::make_unique<DdpmTransition>(m, 0.0);
@@ -192,12 +200,7 @@ INSTANTIATE_TEST_SUITE_P(
                       CONVENTION("eps-ddpm-linear", "ddpm:1000", Prediction::Noise, TimeConvention::DDPMStep, 1.0),
                       CONVENTION("v-ddpm-scaled-linear", "ddpm:1000:scaled_linear", Prediction::VPrediction,
                                  TimeConvention::DDPMStep, 1.0)),
-    [](const ::testing::TestParamInfo<ConventionCase>& info) {
-      std::string name = std::string(info.param.label) + "_" + info.param.kernel;
-      for (char& ch : name)
-        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      return name;
-    });
+    [](const ::testing::TestParamInfo<ConventionCase>& info) { return case_name(info.param, true); });
 
 }  // namespace
 
@@ -243,11 +246,6 @@ INSTANTIATE_TEST_SUITE_P(
         ConventionCase{"eps-ddpm-linear", "ddpm:1000", Prediction::Noise, TimeConvention::DDPMStep, 1.0, "glass", 5},
         ConventionCase{"v-ddpm-scaled-linear", "ddpm:1000:scaled_linear", Prediction::VPrediction,
                        TimeConvention::DDPMStep, 1.0, "glass", 5}),
-    [](const ::testing::TestParamInfo<ConventionCase>& info) {
-      std::string name = info.param.label;
-      for (char& ch : name)
-        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      return name;
-    });
+    [](const ::testing::TestParamInfo<ConventionCase>& info) { return case_name(info.param, false); });
 
 }  // namespace

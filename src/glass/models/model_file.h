@@ -3,7 +3,8 @@
 // TorchScript file (with an optional JSON sidecar of the same stem, or explicit settings).
 //
 // Sidecar fields: "format" ("native" | "torchscript"), "weights" (file name, default: the stem
-// with .pt), "prediction" (velocity | x0 | noise), "time" (t | sigma | ddpm), "time_scale",
+// with .pt), "prediction" (velocity | x0 | noise | v_prediction, or diffusers' names epsilon, sample,
+// flow_prediction), "time" (t | sigma | ddpm), "time_scale",
 // "schedule", "sample_shape", and for native networks "arch", "width", "depth".
 #include <optional>
 #include <string>
