@@ -164,14 +164,21 @@ std::unique_ptr<TransitionKernel> make_kernel(const std::string& name, FlowModel
   return std::make_unique<GlassTransition>(m, GlassOptions{RhoSchedule::constant(0.4), 10, 1.0});
 }
 
+// A model whose network serves gmm2d exactly in the case's convention.
+std::unique_ptr<FlowModel> convention_model(const ConventionCase& c, const GaussianMixture& g) {
+  const SchedulePtr s = make_schedule(c.schedule);
+  const ModelSpec spec{c.prediction, c.time, c.scale};
+  return std::make_unique<FlowModel>(std::make_shared<test::ConventionMixtureNetwork>(g, s, spec), s, spec);
+}
+
 class ConventionSampling : public ::testing::TestWithParam<ConventionCase> {};
 
 TEST_P(ConventionSampling, ReachesTheMixture) {
   const ConventionCase c = GetParam();
   const GaussianMixture g = GaussianMixture::preset("gmm2d");
-  const SchedulePtr s = make_schedule(c.schedule);
-  const ModelSpec spec{c.prediction, c.time, c.scale};
-  FlowModel model(std::make_shared<test::ConventionMixtureNetwork>(g, s, spec), s, spec);
+  const auto owned = convention_model(c, g);
+  FlowModel& model = *owned;
+  const Schedule* s = &model.schedule();
   auto kernel = make_kernel(c.kernel, model);
   const std::vector<double> grid = default_grid(model, c.steps);
   const int64_t n = 4000;
@@ -216,9 +223,8 @@ class ConventionSmc : public ::testing::TestWithParam<ConventionCase> {};
 TEST_P(ConventionSmc, ReachesTheExactTiltedMixture) {
   const ConventionCase c = GetParam();
   const GaussianMixture g = GaussianMixture::preset("gmm2d");
-  const SchedulePtr s = make_schedule(c.schedule);
-  const ModelSpec spec{c.prediction, c.time, c.scale};
-  FlowModel model(std::make_shared<test::ConventionMixtureNetwork>(g, s, spec), s, spec);
+  const auto owned = convention_model(c, g);
+  FlowModel& model = *owned;
   GlassTransition kernel(model, GlassOptions{RhoSchedule::constant(0.4), 8, 1.0});
   const torch::Tensor center = torch::tensor({2.0, 1.0}, torch::kFloat64);
   QuadraticReward reward(0.5, center);

@@ -32,10 +32,6 @@ void check_grid(const std::vector<double>& grid) {
   }
 }
 
-}  // namespace glass
-
-namespace glass {
-
 TableSpacing parse_table_spacing(const std::string& name) {
   if (name == "leading") return TableSpacing::Leading;
   if (name == "trailing") return TableSpacing::Trailing;
