@@ -94,13 +94,18 @@ TEST_P(MarginalPreservation, GlassMovesPtToPtPrime) {
   auto model = test::mixture_model(g, s);
   at::Generator gen = make_generator(77);
   const double t = 0.25, tn = 0.65;
-  const torch::Tensor xt = g.sample_noisy(kN, s->alpha(t), s->sigma(t), gen).to(torch::kFloat32);
-  // M = 32 keeps the Euler error well under the floor, so what is tested is preservation.
+  // M = 32 keeps the solver's error well under the floor, so what is tested is preservation.
   GlassTransition kernel(*model, GlassOptions{RhoSchedule::parse(GetParam()), 32, 1.0});
-  const torch::Tensor moved = kernel.step(xt, full_times(1, t), full_times(1, tn), gen).x;
   const auto draw = [&] { return g.sample_noisy(kN, s->alpha(tn), s->sigma(tn), gen); };
   const double floor = test::noise_floor(draw);
-  const double d = energy_distance(moved, draw());
+  // Averaged over 3 start sets x_t ~ p_t: one set's distance scatters by a few floors, whatever
+  // the solver (Euler with M = 512 gives the same distances).
+  double d = 0.0;
+  torch::Tensor xt;
+  for (int i = 0; i < 3; ++i) {
+    xt = g.sample_noisy(kN, s->alpha(t), s->sigma(t), gen).to(torch::kFloat32);
+    d += energy_distance(kernel.step(xt, full_times(1, t), full_times(1, tn), gen).x, draw()) / 3;
+  }
   EXPECT_LT(d, 3 * floor) << "floor " << floor;
   // Not vacuous: the unmoved particles are far from p_t'.
   EXPECT_GT(energy_distance(xt, draw()), 20 * floor);

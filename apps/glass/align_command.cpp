@@ -59,6 +59,11 @@ struct AlignOptions {
   std::string classifier = default_model_path("fashion-mnist-classifier/model.json");
 };
 
+// Value estimates integrate with the kernel's inner solver.
+ValueOptions value_options(const AlignOptions& o) {
+  return ValueOptions{o.value_samples, o.value_steps, parse_inner_solver(o.kernel.inner_solver)};
+}
+
 struct MethodRun {
   std::string name;
   torch::Tensor samples, rewards;  // [G, ...], float64 [G]
@@ -83,13 +88,13 @@ class Aligner {
     smc_.resampling = parse_resampling_scheme(o.resampling);
     smc_.ess_threshold = o.ess_threshold;
     smc_.intermediate = parse_intermediate_reward(o.intermediate);
-    smc_.value = ValueOptions{o.value_samples, o.value_steps};
+    smc_.value = value_options(o);
   }
 
   // Network calls per particle (chain) of a method, and the particles per output it gets.
   int64_t per_particle_nfe(const std::string& method) const {
     const int64_t steps = static_cast<int64_t>(grid_.size()) - 1, chain = steps * kernel_->nfe_per_step();
-    const int64_t value_guidance = (steps - 1) * ValueOptions{o_.value_samples, o_.value_steps}.nfe();
+    const int64_t value_guidance = (steps - 1) * value_options(o_).nfe();
     if (method == "value-guidance") return chain + value_guidance;
     // The value-guided wrapper moves with its own calls: no potential's denoiser is reused (as when guided).
     if (method == "smc+value-guidance") return smc_nfe_per_particle(*kernel_, grid_, smc_, true) + value_guidance;
@@ -139,7 +144,7 @@ class Aligner {
       if (method == "value-guidance" || method == "smc+value-guidance") {
         value_kernel = std::make_unique<ValueGuidedKernel>(
             *kernel_, *m_.model,
-            ValueGuidanceOptions{reward_ptr_, o_.lambda, ValueOptions{o_.value_samples, o_.value_steps},
+            ValueGuidanceOptions{reward_ptr_, o_.lambda, value_options(o_),
                                  GuidanceScale{o_.value_guidance, window_.first, window_.second}});
         kernel = value_kernel.get();
       }

@@ -15,8 +15,13 @@ void KernelOptions::add_to(CLI::App& app) {
       ->check(CLI::IsMember({"glass", "ode", "ddpm", "ddim", "sde", "exact"}))
       ->capture_default_str();
   app.add_option("--rho", rho, "GLASS/exact: noise correlation in (-1, 1), or 'ddpm'")->capture_default_str();
-  app.add_option("-M,--inner-steps", inner_steps, "GLASS: inner Euler steps (network calls per transition)")
+  app.add_option("-M,--inner-steps", inner_steps,
+                 "GLASS: inner steps per transition (network calls: M, or 2M for midpoint and heun)")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--inner-solver", inner_solver,
+                 "GLASS and value estimates: inner ODE solver: euler, ab2, pc3 (1 call a step), midpoint, heun (2)")
+      ->check(CLI::IsMember({"euler", "midpoint", "heun", "ab2", "pc3"}))
       ->capture_default_str();
   app.add_option("--sbar-init", sbar_init, "GLASS: scale of the inner start noise")->capture_default_str();
   app.add_option("--ode-method", ode_method, "ODE: euler, heun or midpoint")
@@ -36,7 +41,8 @@ void KernelOptions::add_to(CLI::App& app) {
 
 nlohmann::json KernelOptions::to_json() const {
   nlohmann::json j{{"kernel", kernel}};
-  if (kernel == "glass") j.update({{"rho", rho}, {"inner_steps", inner_steps}, {"sbar_init", sbar_init}});
+  if (kernel == "glass")
+    j.update({{"rho", rho}, {"inner_steps", inner_steps}, {"inner_solver", inner_solver}, {"sbar_init", sbar_init}});
   if (kernel == "exact") j["rho"] = rho;
   if (kernel == "ode") j["ode_method"] = ode_method;
   if (kernel == "sde") j.update({{"diffusion", diffusion}, {"eta", eta_or_default()}, {"substeps", substeps}});
@@ -44,9 +50,14 @@ nlohmann::json KernelOptions::to_json() const {
   return j;
 }
 
+GlassOptions KernelOptions::glass_options() const {
+  GlassOptions options{RhoSchedule::parse(rho), inner_steps, sbar_init};
+  options.solver = parse_inner_solver(inner_solver);
+  return options;
+}
+
 std::unique_ptr<TransitionKernel> make_kernel(const KernelOptions& o, LoadedModel& m) {
-  if (o.kernel == "glass")
-    return std::make_unique<GlassTransition>(*m.model, GlassOptions{RhoSchedule::parse(o.rho), o.inner_steps, o.sbar_init});
+  if (o.kernel == "glass") return std::make_unique<GlassTransition>(*m.model, o.glass_options());
   if (o.kernel == "ode") return std::make_unique<OdeTransition>(*m.model, parse_ode_method(o.ode_method));
   if (o.kernel == "ddpm" || o.kernel == "ddim") return std::make_unique<DdpmTransition>(*m.model, o.eta_or_default());
   if (o.kernel == "sde")

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "model_options.h"
+#include "glass/transitions/glass_transition.h"
 #include "glass/transitions/transition.h"
 
 namespace glass::cli {
@@ -15,6 +16,7 @@ struct KernelOptions {
   std::string kernel = "glass";  // glass | ode | ddpm | ddim | sde | exact
   std::string rho = "0.4";
   int inner_steps = 10;
+  std::string inner_solver = "pc3";
   double sbar_init = 1.0;
   std::string ode_method = "heun";
   std::string diffusion = "sigma";
@@ -24,6 +26,7 @@ struct KernelOptions {
   void add_to(CLI::App& app);
   nlohmann::json to_json() const;
   double eta_or_default() const { return eta.value_or(kernel == "ddim" ? 0.0 : 1.0); }
+  GlassOptions glass_options() const;
 };
 
 std::unique_ptr<TransitionKernel> make_kernel(const KernelOptions& options, LoadedModel& model);

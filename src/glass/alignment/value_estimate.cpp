@@ -34,7 +34,7 @@ ValueEstimate estimate_value(FlowModel& model, Reward& reward, const torch::Tens
   torch::AutoGradMode grad_mode(with_gradient);
   const torch::Tensor x_in = with_gradient ? x.detach().requires_grad_(true) : x.detach();
   const torch::Tensor z = sample_posterior(model, x_in.repeat_interleave(k, 0), times_tensor(repeated),
-                                           options.inner_steps, gen).x;
+                                           options.inner_steps, gen, options.solver).x;
   const torch::Tensor r = reward(z).reshape({n, k});
   ValueEstimate out;
   if (with_gradient) {

@@ -4,15 +4,17 @@
 // a log-mean-exp over posterior samples (not a mean of rewards). lambda = 0 gives the mean reward.
 #include "glass/models/flow_model.h"
 #include "glass/rewards/reward.h"
+#include "glass/transitions/inner_solver.h"
 
 namespace glass {
 
 struct ValueOptions {
   int samples = 4;       // n posterior samples per particle
   int inner_steps = 10;  // M GLASS steps per posterior sample
+  InnerSolver solver = InnerSolver::Euler;
   void validate() const;
   // Network calls per particle for one estimate.
-  int64_t nfe() const { return static_cast<int64_t>(samples) * inner_steps; }
+  int64_t nfe() const { return static_cast<int64_t>(samples) * inner_steps * calls_per_inner_step(solver); }
 };
 
 struct ValueEstimate {

@@ -22,7 +22,8 @@ GlassTransition::GlassTransition(FlowModel& model, GlassOptions options) : model
 }
 
 std::string GlassTransition::name() const {
-  return "glass(rho=" + options_.rho.name() + ", M=" + std::to_string(options_.inner_steps) + ")";
+  return "glass(rho=" + options_.rho.name() + ", M=" + std::to_string(options_.inner_steps) + ", " +
+         inner_solver_name(options_.solver) + ")";
 }
 
 std::vector<double> GlassTransition::uniform_inner_grid(int M) {
@@ -76,96 +77,220 @@ StepResult GlassTransition::step_from_denoised(const torch::Tensor& x, const tor
   return run(x, t, t_next, &denoised, gen);
 }
 
+namespace {
+
+// One inner velocity evaluation of one particle at inner time s < 1 (or sbar_s > 0):
+// u = w1 xbar + w2 Dbar + w3 x_t, where Dbar is one call of the model at t* on the pooled input
+// in_x x_t + in_xbar xbar.
+struct InnerNode {
+  double t_star, in_x, in_xbar, w1, w2, w3;
+};
+
+InnerNode inner_node(const Schedule& sch, double t, const GlassCoefficients& c, double s0, double s) {
+  const double sigma_t = sch.sigma(t), snr_t = sch.alpha(t) / sigma_t;
+  const double abar_s = s * c.abar, sbar_s = (1.0 - s) * s0 + s * c.sbar;  // CondOT inner schedule
+  InnerNode node{};
+  node.w1 = (c.sbar - s0) / sbar_s;
+  node.w2 = c.abar * s0 / sbar_s;
+  node.w3 = -node.w1 * c.gam;
+  // GLASS denoiser: y = xbar - gam x_t is a second, independent measurement of z. Pool it with x_t
+  // by precision, S = (alpha/sigma^2 x_t + abar_s/sbar_s^2 y) / lam = z + noise of variance 1/lam,
+  // and ask the model at t* = g^{-1}(1/lam) with input alpha_{t*} S.
+  const double snr_s = abar_s / sbar_s, lam = snr_t * snr_t + snr_s * snr_s;
+  if (lam > 0.0) {
+    node.t_star = std::min(sch.inv_g(1.0 / lam), kMaxInnerTime);
+    const double k = sch.alpha(node.t_star) / lam, cx = snr_t / sigma_t, cy = snr_s / sbar_s;
+    node.in_x = k * (cx - cy * c.gam);
+    node.in_xbar = k * cy;
+  } else {  // t = 0 and s = 0: the limit of the pooled input is x_t / sigma_t, at t* = 0
+    node.t_star = 0.0;
+    node.in_x = 1.0 / sigma_t;
+    node.in_xbar = 0.0;
+  }
+  return node;
+}
+
+// Per-particle float64 coefficients, laid out [row][particle]. When every particle shares them (the
+// usual chain) a row reads back as a plain scalar; otherwise the table crosses to x's dtype and
+// device once and a row reads back as an [N, 1, ..., 1] column.
+class CoefficientTable {
+ public:
+  struct Coef {
+    double scalar = 0.0;
+    torch::Tensor column;  // defined when per particle
+  };
+  CoefficientTable(size_t rows, size_t particles) : particles_(particles), values_(rows * particles, 0.0) {}
+  double& at(size_t row, size_t i) { return values_[row * particles_ + i]; }
+  void upload(const torch::Tensor& x) {
+    if (particles_ == 1) return;
+    std::vector<int64_t> shape(static_cast<size_t>(x.dim()) + 1, 1);
+    shape[0] = static_cast<int64_t>(values_.size() / particles_);
+    shape[1] = static_cast<int64_t>(particles_);
+    device_ = torch::from_blob(values_.data(), {static_cast<int64_t>(values_.size())}, torch::kFloat64)
+                  // a copy, never an alias of `values_`: autograd keeps it
+                  .to(x.device(), x.scalar_type(), /*non_blocking=*/false, /*copy=*/true)
+                  .reshape(shape);
+  }
+  Coef operator()(size_t row) const {
+    if (particles_ == 1) return {values_[row], {}};
+    return {0.0, device_[static_cast<int64_t>(row)]};
+  }
+
+ private:
+  size_t particles_;
+  std::vector<double> values_;
+  torch::Tensor device_;
+};
+
+torch::Tensor times(const CoefficientTable::Coef& a, const torch::Tensor& x) {
+  return a.column.defined() ? x * a.column : x.mul(a.scalar);
+}
+// y + a x
+torch::Tensor plus_times(const torch::Tensor& y, const CoefficientTable::Coef& a, const torch::Tensor& x) {
+  return a.column.defined() ? torch::addcmul(y, a.column, x) : torch::add(y, x, a.scalar);
+}
+
+enum NodeRow { kInX, kInXbar, kW1, kW2, kW3, kNodeRows };
+constexpr size_t kStepRows = 5;
+
+}  // namespace
+
 StepResult GlassTransition::run(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
                                 const torch::Tensor* denoised, at::Generator& gen) {
   const StepTimes st = check_step(x, t, t_next);
   const Schedule& sch = model_.schedule();
   const size_t n = st.t.size();
   const int M = options_.inner_steps;
+  const InnerSolver solver = options_.solver;
+  const int calls = calls_per_inner_step(solver), evaluations = M * calls;
   const double s0 = options_.sbar_init;
   const bool on_table = options_.table_inner_grid && model_.spec().time == TimeConvention::DDPMStep;
 
-  // When every particle shares t and t' (the usual chain) the coefficients are plain scalars and
-  // the inner loop multiplies by numbers; otherwise all per-particle scalars of all M inner steps
-  // are computed here in float64, in one buffer that crosses to x's dtype and device once. Either
-  // way the inner loop is the network call plus five fused tensor operations.
+  // All per-particle scalars of the whole inner solve are computed here in float64: for each
+  // network call its node (t*, pooled-input and velocity weights), for each step the solver's
+  // weights. When every particle shares t and t' they are plain scalars.
   const bool shared = std::all_of(st.t.begin(), st.t.end(), [&](double v) { return v == st.t[0]; }) &&
                       std::all_of(st.t_next.begin(), st.t_next.end(), [&](double v) { return v == st.t_next[0]; });
   const size_t nc = shared ? 1 : n;  // particles with their own coefficients
-  enum Row { kInX, kInXbar, kKeep, kOnX, kOnD, kRows };
-  std::vector<double> coef(static_cast<size_t>(M) * kRows * nc);
-  std::vector<double> t_star(static_cast<size_t>(M) * nc), gam(nc);
-  const auto at = [&](int j, int row, size_t i) -> double& { return coef[(static_cast<size_t>(j) * kRows + row) * nc + i]; };
+  const size_t step_base = static_cast<size_t>(evaluations) * kNodeRows;
+  CoefficientTable table(step_base + static_cast<size_t>(M) * kStepRows, nc);
+  const auto step_row = [&](int j, size_t k) { return step_base + static_cast<size_t>(j) * kStepRows + k; };
+  std::vector<double> t_star(static_cast<size_t>(evaluations) * nc), gam(nc);
   for (size_t i = 0; i < nc; ++i) {
     const GlassCoefficients c = glass_coefficients(sch, st.t[i], st.t_next[i], options_.rho(sch, st.t[i], st.t_next[i]));
-    const double sigma_t = sch.sigma(st.t[i]), snr_t = sch.alpha(st.t[i]) / sigma_t;
     gam[i] = c.gam;
-    const std::vector<double> s_grid = on_table ? table_inner_grid(st.t[i], c, M) : uniform_inner_grid(M);
+    const std::vector<double> s = on_table ? table_inner_grid(st.t[i], c, M) : uniform_inner_grid(M);
+    const auto set_node = [&](int e, double s_e) {
+      const InnerNode node = inner_node(sch, st.t[i], c, s0, s_e);
+      t_star[static_cast<size_t>(e) * nc + i] = node.t_star;
+      const double rows[kNodeRows] = {node.in_x, node.in_xbar, node.w1, node.w2, node.w3};
+      for (size_t r = 0; r < kNodeRows; ++r) table.at(static_cast<size_t>(e) * kNodeRows + r, i) = rows[r];
+    };
     for (int j = 0; j < M; ++j) {
-      const double s = s_grid[j], h = s_grid[j + 1] - s_grid[j];
-      const double abar_s = s * c.abar, sbar_s = (1.0 - s) * s0 + s * c.sbar;  // > 0 for s < 1
-      const double w1 = (c.sbar - s0) / sbar_s, w2 = c.abar * s0 / sbar_s;
-      // GLASS denoiser: y = xbar - gam x_t is a second, independent measurement of z. Pool it
-      // with x_t by precision, S = (alpha/sigma^2 x_t + abar_s/sbar_s^2 y) / lam = z + noise of
-      // variance 1/lam, and ask the model at t* = g^{-1}(1/lam) with input alpha_{t*} S.
-      const double snr_s = abar_s / sbar_s, lam = snr_t * snr_t + snr_s * snr_s;
-      double& ts = t_star[static_cast<size_t>(j) * nc + i];
-      if (lam > 0.0) {
-        ts = std::min(sch.inv_g(1.0 / lam), kMaxInnerTime);
-        const double k = sch.alpha(ts) / lam;
-        const double cx = snr_t / sigma_t, cy = snr_s / sbar_s;
-        at(j, kInX, i) = k * (cx - cy * c.gam);
-        at(j, kInXbar, i) = k * cy;
-      } else {  // t = 0 and s = 0: the limit of the pooled input is x_t / sigma_t, at t* = 0
-        ts = 0.0;
-        at(j, kInX, i) = 1.0 / sigma_t;
-        at(j, kInXbar, i) = 0.0;
+      const double h = s[j + 1] - s[j];
+      set_node(j * calls, s[j]);
+      switch (solver) {
+        case InnerSolver::Euler: {  // xbar += h u, folded: (1 + h w1) xbar + h w3 x_t + h w2 D
+          const size_t e = static_cast<size_t>(j) * kNodeRows;
+          table.at(step_row(j, 0), i) = 1.0 + h * table.at(e + kW1, i);
+          table.at(step_row(j, 1), i) = h * table.at(e + kW3, i);
+          table.at(step_row(j, 2), i) = h * table.at(e + kW2, i);
+          break;
+        }
+        case InnerSolver::AB2:
+        case InnerSolver::PC3: {
+          // Predictor over [s_j, s_j+1] from u_j, u_j-1 (Euler at j = 0); PC3's corrector redoes
+          // [s_j-1, s_j] from u_j-2, u_j-1 and u_j (the trapezoid at j = 1).
+          const std::vector<double> nodes(s.begin() + std::max(0, j - 1), s.begin() + j + 1);
+          const std::vector<double> p = interpolation_weights(nodes, s[j], s[j + 1]);
+          table.at(step_row(j, 0), i) = p.back();
+          if (p.size() > 1) table.at(step_row(j, 1), i) = p[0];
+          if (solver == InnerSolver::PC3 && j >= 1) {
+            const std::vector<double> cn(s.begin() + std::max(0, j - 2), s.begin() + j + 1);
+            const std::vector<double> q = interpolation_weights(cn, s[j - 1], s[j]);
+            for (size_t k = 0; k < q.size(); ++k) table.at(step_row(j, 2 + k), i) = q[q.size() - 1 - k];
+          }
+          break;
+        }
+        case InnerSolver::Midpoint:
+        case InnerSolver::Heun: {
+          // Two-stage Runge-Kutta with its stage at s_j + a h: Heun a = 1 (the step's end, a table
+          // step on table grids), midpoint a = 1/2; a step ending where the inner noise vanishes
+          // (t' = 1) is a midpoint step, so the singular end point is never evaluated.
+          const bool end_singular = (1.0 - s[j + 1]) * s0 + s[j + 1] * c.sbar <= 0.0;
+          const double a = solver == InnerSolver::Heun && !end_singular ? 1.0 : 0.5;
+          set_node(j * 2 + 1, s[j] + a * h);
+          table.at(step_row(j, 0), i) = a * h;
+          table.at(step_row(j, 1), i) = h * (1.0 - 0.5 / a);
+          table.at(step_row(j, 2), i) = h * 0.5 / a;
+          break;
+        }
       }
-      // Euler: xbar += h (w1 xbar + w2 D + w3 x_t), w3 = -w1 gam
-      at(j, kKeep, i) = 1.0 + h * w1;
-      at(j, kOnX, i) = -h * w1 * c.gam;
-      at(j, kOnD, i) = h * w2;
     }
   }
-  if (shared) {
-    // xbar_0 = gam x_t + sbar_init epsbar: the only randomness.
-    torch::Tensor xbar = torch::add(x.mul(gam[0]), randn_like_on(x, gen), s0);
-    for (int j = 0; j < M; ++j) {
-      // At s = 0 the pooled input is x_t itself at t* = t: a given D_t(x_t) replaces the call.
-      const torch::Tensor d = j == 0 && denoised ? *denoised
-                                                 : model_.denoise(torch::add(x.mul(at(j, kInX, 0)), xbar, at(j, kInXbar, 0)),
-                                                                  full_times(1, t_star[static_cast<size_t>(j)]));
-      xbar = torch::add(torch::add(xbar.mul(at(j, kKeep, 0)), x, at(j, kOnX, 0)), d, at(j, kOnD, 0));
-    }
-    return {xbar, denoised ? M - 1 : M, std::nullopt};
-  }
-
-  std::vector<int64_t> shape(static_cast<size_t>(x.dim()) + 2, 1);
-  shape[0] = M;
-  shape[1] = kRows;
-  shape[2] = static_cast<int64_t>(n);
-  const torch::Tensor coef_t = torch::from_blob(coef.data(), {static_cast<int64_t>(coef.size())}, torch::kFloat64)
-                                   // a copy, never an alias of `coef`: autograd keeps it
-                                   .to(x.device(), x.scalar_type(), /*non_blocking=*/false, /*copy=*/true)
-                                   .reshape(shape);
-  const torch::Tensor t_star_t = torch::from_blob(t_star.data(), {M, static_cast<int64_t>(n)}, torch::kFloat64);
+  table.upload(x);
+  const torch::Tensor t_star_t =
+      shared ? torch::Tensor() : torch::from_blob(t_star.data(), {evaluations, static_cast<int64_t>(n)}, torch::kFloat64);
+  const auto node_row = [&](int e, NodeRow r) { return table(static_cast<size_t>(e) * kNodeRows + r); };
+  const auto step = [&](int j, size_t k) { return table(step_row(j, k)); };
+  // Dbar at evaluation e; at s = 0 the pooled input is x_t itself at t* = t, so a given D_t(x_t)
+  // replaces the first call.
+  const auto denoise_at = [&](int e, const torch::Tensor& xbar) -> torch::Tensor {
+    if (e == 0 && denoised) return *denoised;
+    const torch::Tensor at = shared ? full_times(1, t_star[static_cast<size_t>(e)]) : t_star_t[e];
+    return model_.denoise(plus_times(times(node_row(e, kInX), x), node_row(e, kInXbar), xbar), at);
+  };
+  const auto velocity = [&](int e, const torch::Tensor& xbar) {
+    const torch::Tensor d = denoise_at(e, xbar);
+    return plus_times(plus_times(times(node_row(e, kW1), xbar), node_row(e, kW2), d), node_row(e, kW3), x);
+  };
 
   // xbar_0 = gam x_t + sbar_init epsbar: the only randomness.
-  torch::Tensor xbar = torch::add(broadcastable(gam, x) * x, randn_like_on(x, gen), s0);
-  for (int j = 0; j < M; ++j) {
-    const torch::Tensor c = coef_t[j];
-    // At s = 0 the pooled input is x_t itself at t* = t: a given D_t(x_t) replaces the call.
-    const torch::Tensor d = j == 0 && denoised ? *denoised
-                                               : model_.denoise(torch::addcmul(c[kInX] * x, c[kInXbar], xbar), t_star_t[j]);
-    xbar = torch::addcmul(torch::addcmul(c[kKeep] * xbar, c[kOnX], x), c[kOnD], d);
+  const CoefficientTable::Coef gam_coef =
+      shared ? CoefficientTable::Coef{gam[0], {}} : CoefficientTable::Coef{0.0, broadcastable(gam, x)};
+  torch::Tensor xbar = plus_times(randn_like_on(x, gen).mul(s0), gam_coef, x);
+  switch (solver) {
+    case InnerSolver::Euler:
+      for (int j = 0; j < M; ++j) {
+        const torch::Tensor d = denoise_at(j, xbar);
+        xbar = plus_times(plus_times(times(step(j, 0), xbar), step(j, 1), x), step(j, 2), d);
+      }
+      break;
+    case InnerSolver::AB2:
+    case InnerSolver::PC3: {
+      torch::Tensor u1, u2, corrected;  // u_j-1, u_j-2, and the corrected xbar_j-1
+      for (int j = 0; j < M; ++j) {
+        const torch::Tensor u = velocity(j, xbar);
+        if (solver == InnerSolver::PC3 && j >= 1) {
+          xbar = plus_times(plus_times(corrected, step(j, 2), u), step(j, 3), u1);
+          if (j >= 2) xbar = plus_times(xbar, step(j, 4), u2);
+        }
+        corrected = xbar;
+        xbar = plus_times(xbar, step(j, 0), u);
+        if (j >= 1) xbar = plus_times(xbar, step(j, 1), u1);
+        u2 = u1;
+        u1 = u;
+      }
+      break;
+    }
+    case InnerSolver::Midpoint:
+    case InnerSolver::Heun:
+      for (int j = 0; j < M; ++j) {
+        const torch::Tensor u = velocity(2 * j, xbar);
+        const torch::Tensor u_stage = velocity(2 * j + 1, plus_times(xbar, step(j, 0), u));
+        xbar = plus_times(plus_times(xbar, step(j, 1), u), step(j, 2), u_stage);
+      }
+      break;
   }
-  return {xbar, denoised ? M - 1 : M, std::nullopt};
+  return {xbar, denoised ? evaluations - 1 : evaluations, std::nullopt};
 }
 
 StepResult sample_posterior(FlowModel& model, const torch::Tensor& x, const torch::Tensor& t, int inner_steps,
-                            at::Generator& gen) {
+                            at::Generator& gen, InnerSolver solver) {
   // At t' = 1 the kernel does not depend on rho (gam = 0, abar = 1, sbar = 0).
-  GlassTransition kernel(model, GlassOptions{RhoSchedule::constant(0.0), inner_steps, 1.0});
+  GlassOptions options{RhoSchedule::constant(0.0), inner_steps, 1.0};
+  options.solver = solver;
+  GlassTransition kernel(model, options);
   return kernel.step(x, t, full_times(x.size(0), 1.0), gen);
 }
 
