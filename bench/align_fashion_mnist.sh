@@ -3,7 +3,9 @@
 # sample): best-of-N over ODE chains, best-of-N and SMC over GLASS moves, SMC over SDE moves, and
 # SMC + denoiser guidance; reward log p(dress | z), lambda = 1. Prints one table row per method
 # (columns: kernel, method, reward, NFE/sample, particles, FID vs test, FID vs dresses, dress share, seconds).
-# usage: bench/align_fashion_mnist.sh [samples=32] [threads=2] [out=bench-out/align-fmnist]
+# With `solvers` as the fourth argument, GLASS's inner solvers instead: Euler and pc3 with M = 10,
+# and pc3 with M = 4 (more particles in the same budget).
+# usage: bench/align_fashion_mnist.sh [samples=32] [threads=2] [out=bench-out/align-fmnist] [solvers]
 set -euo pipefail
 n=${1:-32}
 threads=${2:-2}
@@ -24,9 +26,18 @@ PY
 }
 echo "| kernel | method | reward | NFE/sample | particles | FID (test) | FID (dresses) | dresses | seconds |"
 echo "|---|---|---|---|---|---|---|---|---|"
+if [[ "${4:-}" == solvers ]]; then
+  for run in "euler 10" "pc3 10" "pc3 4"; do
+    read -r solver M <<<"$run"
+    "$glass" "${common[@]}" -k glass --rho 0.4 -K 5 -M "$M" --inner-solver "$solver" \
+      --methods plain,best-of-n,smc,smc+guidance -o "$out/$solver-$M" >/dev/null
+    row "GLASS rho 0.4, K 5 x M $M, $solver" "$out/$solver-$M"
+  done
+  exit 0
+fi
 "$glass" "${common[@]}" -k ode --ode-method heun -K 25 --methods plain,best-of-n -o "$out/ode" >/dev/null
 row "ODE Heun, 25 steps (49 NFE)" "$out/ode"
-"$glass" "${common[@]}" -k glass --rho 0.4 -K 5 -M 10 --methods plain,best-of-n,smc,smc+guidance -o "$out/glass" >/dev/null
+"$glass" "${common[@]}" -k glass --rho 0.4 -K 5 -M 10 --inner-solver euler --methods plain,best-of-n,smc,smc+guidance -o "$out/glass" >/dev/null
 row "GLASS rho 0.4, K 5 x M 10" "$out/glass"
 "$glass" "${common[@]}" -k sde --substeps 10 -K 5 --methods smc -o "$out/sde" >/dev/null
 row "SDE, 5 x 10 sub-steps" "$out/sde"

@@ -39,12 +39,15 @@ std::shared_ptr<glass::NativeNetwork> make_unet() {
 // One GLASS transition (M inner steps) against M bare network calls, interleaved in every
 // iteration, in alternating order, so that both see the same machine state: the counter
 // `overhead_ratio` is the side-by-side ratio of their summed times (1.00 = no overhead).
-void glass_overhead_ratio(benchmark::State& state, const glass::NetworkPtr& net, std::vector<int64_t> shape) {
+void glass_overhead_ratio(benchmark::State& state, const glass::NetworkPtr& net, std::vector<int64_t> shape,
+                          glass::InnerSolver solver) {
   using clock = std::chrono::steady_clock;
   torch::set_num_threads(2);  // both cores of the benchmark machine, as the CLI uses by default
   const int64_t batch = state.range(0);
   glass::FlowModel model(net, glass::make_schedule("condot"), {});
-  glass::GlassTransition kernel(model, {glass::RhoSchedule::constant(0.4), kInnerSteps, 1.0});
+  glass::GlassOptions options{glass::RhoSchedule::constant(0.4), kInnerSteps, 1.0};
+  options.solver = solver;
+  glass::GlassTransition kernel(model, options);
   at::Generator gen = glass::make_generator(0);
   shape.insert(shape.begin(), batch);
   const torch::Tensor x = torch::randn(shape), t_net = torch::full({batch}, 0.5f);
@@ -76,8 +79,13 @@ void glass_overhead_ratio(benchmark::State& state, const glass::NetworkPtr& net,
   state.counters["overhead_ratio"] = glass_time / bare;
 }
 
-void BM_GlassOverheadRatio(benchmark::State& state) { glass_overhead_ratio(state, make_mlp(), {2}); }
-void BM_GlassOverheadRatioUNet(benchmark::State& state) { glass_overhead_ratio(state, make_unet(), {1, 28, 28}); }
+// Second argument: the inner solver (0 euler, 1 pc3).
+void BM_GlassOverheadRatio(benchmark::State& state) {
+  glass_overhead_ratio(state, make_mlp(), {2}, state.range(1) == 0 ? glass::InnerSolver::Euler : glass::InnerSolver::PC3);
+}
+void BM_GlassOverheadRatioUNet(benchmark::State& state) {
+  glass_overhead_ratio(state, make_unet(), {1, 28, 28}, glass::InnerSolver::PC3);
+}
 
 // Images per second of one U-Net call; second argument: threads.
 void BM_UNetCall(benchmark::State& state) {
@@ -120,7 +128,7 @@ void BM_DdpmPerNetworkCall(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_BareNetworkCall)->Arg(64)->Arg(1024)->Arg(8192)->Unit(benchmark::kMicrosecond)->UseRealTime();
-BENCHMARK(BM_GlassOverheadRatio)->Arg(64)->Arg(1024)->Arg(8192)->Unit(benchmark::kMicrosecond)->UseManualTime();
+BENCHMARK(BM_GlassOverheadRatio)->ArgsProduct({{64, 1024, 8192}, {0, 1}})->Unit(benchmark::kMicrosecond)->UseManualTime();
 BENCHMARK(BM_GlassOverheadRatioUNet)->Arg(1)->Arg(16)->Arg(128)->Unit(benchmark::kMillisecond)->UseManualTime();
 BENCHMARK(BM_UNetCall)->ArgsProduct({{1, 16, 64, 256}, {1, 2}})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_UNetCallChannelsLast)->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
