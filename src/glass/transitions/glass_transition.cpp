@@ -79,11 +79,12 @@ StepResult GlassTransition::step_from_denoised(const torch::Tensor& x, const tor
 
 namespace {
 
-// One inner velocity evaluation of one particle at inner time s < 1 (or sbar_s > 0):
-// u = w1 xbar + w2 Dbar + w3 x_t, where Dbar is one call of the model at t* on the pooled input
-// in_x x_t + in_xbar xbar.
+// The solvers integrate y = xbar - gam x_t = abar_s z + sbar_s epsbar, whose velocity has no x_t
+// term (d xbar/ds = w1 xbar + w2 Dbar + w3 x_t with w3 = -w1 gam): u = w1 y + w2 Dbar. One
+// evaluation of one particle at inner time s < 1 (or sbar_s > 0): Dbar is one call of the model at
+// t* on the pooled input in_x x_t + in_y y.
 struct InnerNode {
-  double t_star, in_x, in_xbar, w1, w2, w3;
+  double t_star, in_x, in_y, w1, w2;
 };
 
 InnerNode inner_node(const Schedule& sch, double t, const GlassCoefficients& c, double s0, double s) {
@@ -92,20 +93,18 @@ InnerNode inner_node(const Schedule& sch, double t, const GlassCoefficients& c, 
   InnerNode node{};
   node.w1 = (c.sbar - s0) / sbar_s;
   node.w2 = c.abar * s0 / sbar_s;
-  node.w3 = -node.w1 * c.gam;
-  // GLASS denoiser: y = xbar - gam x_t is a second, independent measurement of z. Pool it with x_t
-  // by precision, S = (alpha/sigma^2 x_t + abar_s/sbar_s^2 y) / lam = z + noise of variance 1/lam,
+  // GLASS denoiser: y is a second measurement of z, independent of x_t's. Pool the two by precision, S = (alpha/sigma^2 x_t + abar_s/sbar_s^2 y) / lam = z + noise of variance 1/lam,
   // and ask the model at t* = g^{-1}(1/lam) with input alpha_{t*} S.
   const double snr_s = abar_s / sbar_s, lam = snr_t * snr_t + snr_s * snr_s;
   if (lam > 0.0) {
     node.t_star = std::min(sch.inv_g(1.0 / lam), kMaxInnerTime);
     const double k = sch.alpha(node.t_star) / lam, cx = snr_t / sigma_t, cy = snr_s / sbar_s;
-    node.in_x = k * (cx - cy * c.gam);
-    node.in_xbar = k * cy;
+    node.in_x = k * cx;
+    node.in_y = k * cy;
   } else {  // t = 0 and s = 0: the limit of the pooled input is x_t / sigma_t, at t* = 0
     node.t_star = 0.0;
     node.in_x = 1.0 / sigma_t;
-    node.in_xbar = 0.0;
+    node.in_y = 0.0;
   }
   return node;
 }
@@ -150,7 +149,7 @@ torch::Tensor plus_times(const torch::Tensor& y, const CoefficientTable::Coef& a
   return a.column.defined() ? torch::addcmul(y, a.column, x) : torch::add(y, x, a.scalar);
 }
 
-enum NodeRow { kInX, kInXbar, kW1, kW2, kW3, kNodeRows };
+enum NodeRow { kInX, kInY, kW1, kW2, kNodeRows };
 constexpr size_t kStepRows = 5;
 
 }  // namespace
@@ -183,18 +182,17 @@ StepResult GlassTransition::run(const torch::Tensor& x, const torch::Tensor& t, 
     const auto set_node = [&](int e, double s_e) {
       const InnerNode node = inner_node(sch, st.t[i], c, s0, s_e);
       t_star[static_cast<size_t>(e) * nc + i] = node.t_star;
-      const double rows[kNodeRows] = {node.in_x, node.in_xbar, node.w1, node.w2, node.w3};
+      const double rows[kNodeRows] = {node.in_x, node.in_y, node.w1, node.w2};
       for (size_t r = 0; r < kNodeRows; ++r) table.at(static_cast<size_t>(e) * kNodeRows + r, i) = rows[r];
     };
     for (int j = 0; j < M; ++j) {
       const double h = s[j + 1] - s[j];
       set_node(j * calls, s[j]);
       switch (solver) {
-        case InnerSolver::Euler: {  // xbar += h u, folded: (1 + h w1) xbar + h w3 x_t + h w2 D
+        case InnerSolver::Euler: {  // y += h u, folded: (1 + h w1) y + h w2 D
           const size_t e = static_cast<size_t>(j) * kNodeRows;
           table.at(step_row(j, 0), i) = 1.0 + h * table.at(e + kW1, i);
-          table.at(step_row(j, 1), i) = h * table.at(e + kW3, i);
-          table.at(step_row(j, 2), i) = h * table.at(e + kW2, i);
+          table.at(step_row(j, 1), i) = h * table.at(e + kW2, i);
           break;
         }
         case InnerSolver::AB2:
@@ -235,39 +233,33 @@ StepResult GlassTransition::run(const torch::Tensor& x, const torch::Tensor& t, 
   const auto step = [&](int j, size_t k) { return table(step_row(j, k)); };
   // Dbar at evaluation e; at s = 0 the pooled input is x_t itself at t* = t, so a given D_t(x_t)
   // replaces the first call.
-  const auto denoise_at = [&](int e, const torch::Tensor& xbar) -> torch::Tensor {
+  const auto denoise_at = [&](int e, const torch::Tensor& y) -> torch::Tensor {
     if (e == 0 && denoised) return *denoised;
     const torch::Tensor at = shared ? full_times(1, t_star[static_cast<size_t>(e)]) : t_star_t[e];
-    return model_.denoise(plus_times(times(node_row(e, kInX), x), node_row(e, kInXbar), xbar), at);
+    return model_.denoise(plus_times(times(node_row(e, kInX), x), node_row(e, kInY), y), at);
   };
-  const auto velocity = [&](int e, const torch::Tensor& xbar) {
-    const torch::Tensor d = denoise_at(e, xbar);
-    return plus_times(plus_times(times(node_row(e, kW1), xbar), node_row(e, kW2), d), node_row(e, kW3), x);
+  const auto velocity = [&](int e, const torch::Tensor& y) {
+    return plus_times(times(node_row(e, kW1), y), node_row(e, kW2), denoise_at(e, y));
   };
 
-  // xbar_0 = gam x_t + sbar_init epsbar: the only randomness.
-  const CoefficientTable::Coef gam_coef =
-      shared ? CoefficientTable::Coef{gam[0], {}} : CoefficientTable::Coef{0.0, broadcastable(gam, x)};
-  torch::Tensor xbar = plus_times(randn_like_on(x, gen).mul(s0), gam_coef, x);
+  // y_0 = sbar_init epsbar (xbar_0 = gam x_t + sbar_init epsbar): the only randomness.
+  torch::Tensor y = randn_like_on(x, gen).mul(s0);
   switch (solver) {
     case InnerSolver::Euler:
-      for (int j = 0; j < M; ++j) {
-        const torch::Tensor d = denoise_at(j, xbar);
-        xbar = plus_times(plus_times(times(step(j, 0), xbar), step(j, 1), x), step(j, 2), d);
-      }
+      for (int j = 0; j < M; ++j) y = plus_times(times(step(j, 0), y), step(j, 1), denoise_at(j, y));
       break;
     case InnerSolver::AB2:
     case InnerSolver::PC3: {
-      torch::Tensor u1, u2, corrected;  // u_j-1, u_j-2, and the corrected xbar_j-1
+      torch::Tensor u1, u2, corrected;  // u_j-1, u_j-2, and the corrected y_j-1
       for (int j = 0; j < M; ++j) {
-        const torch::Tensor u = velocity(j, xbar);
+        const torch::Tensor u = velocity(j, y);
         if (solver == InnerSolver::PC3 && j >= 1) {
-          xbar = plus_times(plus_times(corrected, step(j, 2), u), step(j, 3), u1);
-          if (j >= 2) xbar = plus_times(xbar, step(j, 4), u2);
+          y = plus_times(plus_times(corrected, step(j, 2), u), step(j, 3), u1);
+          if (j >= 2) y = plus_times(y, step(j, 4), u2);
         }
-        corrected = xbar;
-        xbar = plus_times(xbar, step(j, 0), u);
-        if (j >= 1) xbar = plus_times(xbar, step(j, 1), u1);
+        corrected = y;
+        y = plus_times(y, step(j, 0), u);
+        if (j >= 1) y = plus_times(y, step(j, 1), u1);
         u2 = u1;
         u1 = u;
       }
@@ -276,13 +268,16 @@ StepResult GlassTransition::run(const torch::Tensor& x, const torch::Tensor& t, 
     case InnerSolver::Midpoint:
     case InnerSolver::Heun:
       for (int j = 0; j < M; ++j) {
-        const torch::Tensor u = velocity(2 * j, xbar);
-        const torch::Tensor u_stage = velocity(2 * j + 1, plus_times(xbar, step(j, 0), u));
-        xbar = plus_times(plus_times(xbar, step(j, 1), u), step(j, 2), u_stage);
+        const torch::Tensor u = velocity(2 * j, y);
+        const torch::Tensor u_stage = velocity(2 * j + 1, plus_times(y, step(j, 0), u));
+        y = plus_times(plus_times(y, step(j, 1), u), step(j, 2), u_stage);
       }
       break;
   }
-  return {xbar, denoised ? evaluations - 1 : evaluations, std::nullopt};
+  // xbar_1 = y_1 + gam x_t
+  const CoefficientTable::Coef gam_coef =
+      shared ? CoefficientTable::Coef{gam[0], {}} : CoefficientTable::Coef{0.0, broadcastable(gam, x)};
+  return {plus_times(y, gam_coef, x), denoised ? evaluations - 1 : evaluations, std::nullopt};
 }
 
 StepResult sample_posterior(FlowModel& model, const torch::Tensor& x, const torch::Tensor& t, int inner_steps,
