@@ -90,6 +90,9 @@ TEST(Cli, BadInputIsAOneLineErrorAndNoOutput) {
       {"sample --preset gmm2d --schedule ddpm:1000:nope", "beta schedule"},
       {"sample --preset gmm2d --max-batch -3", "max-batch"},
       {"sample --preset gmm2d -k ddim --eta 2", "eta"},
+      {"sample --preset gmm2d --grid 0.3,0.6,1", "not N(0, I) noise"},
+      {"align --preset gmm2d --grid 0.5,1 --methods plain", "not N(0, I) noise"},
+      {"align --preset gmm2d -k exact --max-nfe 100 --methods best-of-n", "no network calls"},
   };
   for (const auto& [args, needle] : cases) {
     const fs::path out = dir / "out";

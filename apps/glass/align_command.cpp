@@ -89,6 +89,7 @@ class Aligner {
     smc_.ess_threshold = o.ess_threshold;
     smc_.intermediate = parse_intermediate_reward(o.intermediate);
     smc_.value = value_options(o);
+    check_starts_from_noise(grid, *m.model, "align");
   }
 
   // Network calls per particle (chain) of a method, and the particles per output it gets.
@@ -116,7 +117,12 @@ class Aligner {
     const int64_t per = per_particle_nfe(method);
     const double max_nfe = budget();
     int64_t n = many ? (o_.particles > 0 ? o_.particles : 8) : 1;
-    if (many && o_.particles == 0 && max_nfe > 0) n = static_cast<int64_t>(max_nfe / static_cast<double>(per));
+    if (many && o_.particles == 0 && max_nfe > 0) {
+      if (per == 0)
+        throw std::invalid_argument("method '" + method + "': the " + o_.kernel.kernel +
+                                    " kernel makes no network calls, so --max-nfe cannot size it; give -N");
+      n = static_cast<int64_t>(max_nfe / static_cast<double>(per));
+    }
     if (max_nfe > 0 && (n < 1 || static_cast<double>(n * per) > max_nfe))
       throw std::invalid_argument("method '" + method + "' needs " + std::to_string(std::max<int64_t>(n, 1) * per) +
                                   " network calls per sample, over the budget of " + c10::str(max_nfe) +

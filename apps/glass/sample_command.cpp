@@ -35,6 +35,7 @@ void run_sample(const SampleOptions& o) {
   const std::vector<double> grid = o.grid.empty() ? default_grid(*m.model, o.steps, parse_table_spacing(o.table_spacing)) : parse_grid(o.grid);
 
   const int64_t n = o.n > 0 ? o.n : (m.sample_shape.size() > 1 ? 64 : 2000);
+  check_starts_from_noise(grid, *m.model, "sample");
   torch::Tensor x = prior_noise(n, m.sample_shape, gen);
   ProgressBar bar("sample", static_cast<int64_t>(grid.size()) - 1, o.run.show_progress());
   const auto sampling_start = std::chrono::steady_clock::now();

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "glass/sampling/sampler.h"
+#include "glass/sampling/time_grid.h"
 
 namespace glass {
 
@@ -10,6 +11,7 @@ BestOfNResult best_of_n(FlowModel& model, TransitionKernel& kernel, Reward& rewa
                         int64_t groups, int64_t candidates, at::IntArrayRef sample_shape, at::Generator& gen,
                         const AlignmentCallback& on_step) {
   if (groups < 1 || candidates < 1) throw std::invalid_argument("best-of-N: need at least 1 output and 1 candidate");
+  check_starts_from_noise(grid, model, "best-of-N");
   const CostMeter meter(model, reward);
   const StepCallback progress = [&](int k, int K, const torch::Tensor&) {
     if (on_step) on_step(k, K);

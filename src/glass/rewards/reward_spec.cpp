@@ -1,5 +1,7 @@
 #include "glass/rewards/reward_spec.h"
 
+#include <cctype>
+
 #include <map>
 #include <stdexcept>
 
@@ -78,11 +80,23 @@ RewardPtr make_single(const std::string& text, const RewardContext& context) {
   return reward;
 }
 
+// Splits a sum of terms on '+', except the sign of a number's exponent (1e+2).
+std::vector<std::string> split_terms(const std::string& spec) {
+  std::vector<std::string> terms(1);
+  for (size_t i = 0; i < spec.size(); ++i) {
+    const bool exponent_sign = i >= 2 && (spec[i - 1] == 'e' || spec[i - 1] == 'E') &&
+                               (std::isdigit(static_cast<unsigned char>(spec[i - 2])) || spec[i - 2] == '.');
+    if (spec[i] == '+' && !exponent_sign) terms.emplace_back();
+    else terms.back() += spec[i];
+  }
+  return terms;
+}
+
 }  // namespace
 
 RewardPtr make_reward(const std::string& spec, const RewardContext& context) {
   if (spec.empty()) throw std::invalid_argument("empty reward");
-  const std::vector<std::string> texts = split(spec, '+');
+  const std::vector<std::string> texts = split_terms(spec);
   std::vector<std::pair<double, RewardPtr>> terms;
   bool weighted = texts.size() > 1;
   for (const std::string& text : texts) {

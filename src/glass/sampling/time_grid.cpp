@@ -61,4 +61,12 @@ std::vector<double> default_grid(const FlowModel& model, int steps, TableSpacing
   return uniform_grid(steps);
 }
 
+void check_starts_from_noise(const std::vector<double>& grid, const FlowModel& model, const std::string& who) {
+  check_grid(grid);
+  const double alpha = model.schedule().alpha(grid.front());
+  if (grid.front() != 0.0 && !(alpha <= 0.1))
+    throw std::invalid_argument(who + ": the grid starts at t = " + c10::str(grid.front()) + " (alpha " + c10::str(alpha) +
+                                "), where x_t is not N(0, I) noise; start it at 0");
+}
+
 }  // namespace glass

@@ -25,4 +25,9 @@ std::vector<double> table_step_grid(const DDPMTableSchedule& table, int steps,
 // (the prior N(0, I) belongs to the noisiest step), else uniform.
 std::vector<double> default_grid(const FlowModel& model, int steps, TableSpacing spacing = TableSpacing::Trailing);
 
+// Sampling from the prior N(0, I) needs a grid that starts where x_t is (nearly) that noise:
+// t = 0, or alpha_t <= 0.1 (the noisy end of a DDPM table, or a noise-predicting model started
+// just above t = 0). Throws naming `who` otherwise.
+void check_starts_from_noise(const std::vector<double>& grid, const FlowModel& model, const std::string& who);
+
 }  // namespace glass
