@@ -212,6 +212,57 @@ TEST(GlassTransition, OneInnerStepIsTheOneCallDdpmLikeStep) {
   EXPECT_TRUE(torch::allclose(out, expected, 1e-10, 1e-10));
 }
 
+// A denoiser that records what it is asked: input and time of every call, and answers with a fixed
+// affine map, so the inner flow can be followed by hand.
+class RecordingDenoiser : public Network {
+ public:
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& timestep) override {
+    inputs.push_back(x.clone());
+    times.push_back(timestep.to(torch::kFloat64).clone());
+    return 0.5 * x + 0.1;
+  }
+  std::string describe() const override { return "recording denoiser"; }
+  std::vector<torch::Tensor> inputs, times;
+};
+
+// The GLASS coefficients written out from the spec (sections 3-4) for CondOT, apart from the
+// library: gam, abar, sbar; at each inner node the pooled precision lam, t* = g^{-1}(1/lam), the two
+// coefficients of S and the velocity weights w1, w2, w3; Euler with M = 2, so the second call sees
+// a state the first call moved. x_t rows up to |x| = 4 (a dropped gam x_t is invisible near 0), and
+// sbar_init 0.5, 1 and 2.
+TEST(GlassTransition, InnerCallsFollowTheSpecsCoefficients) {
+  const double t = 0.3, tn = 0.8, rho = 0.4;
+  const torch::Tensor x = torch::tensor({{0.2, -0.1}, {3.0, -4.0}, {-2.5, 3.5}}, torch::kFloat64);
+  for (double s0 : {0.5, 1.0, 2.0}) {
+    auto net = std::make_shared<RecordingDenoiser>();
+    FlowModel model(net, make_schedule("condot"), ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
+    GlassOptions o{RhoSchedule::constant(rho), 2, s0};
+    o.solver = InnerSolver::Euler;
+    GlassTransition kernel(model, o);
+    at::Generator gen = make_generator(8), same = make_generator(8);
+    const torch::Tensor out = kernel.step(x, full_times(1, t), full_times(1, tn), gen).x;
+    const torch::Tensor eps = randn_like_on(x, same);
+
+    const double a = t, sg = 1 - t;                                            // alpha_t, sigma_t
+    const double gam = rho * (1 - tn) / sg, abar = tn - gam * a, sbar = (1 - tn) * std::sqrt(1 - rho * rho);
+    const auto D = [](const torch::Tensor& in) { return 0.5 * in + 0.1; };
+    torch::Tensor xbar = gam * x + s0 * eps;
+    ASSERT_EQ(net->inputs.size(), 2u);
+    for (int j = 0; j < 2; ++j) {
+      const double sj = 0.5 * j, abar_s = sj * abar, sbar_s = (1 - sj) * s0 + sj * sbar;
+      const double lam = a * a / (sg * sg) + abar_s * abar_s / (sbar_s * sbar_s);
+      const double t_star = 1.0 / (1.0 + std::sqrt(1.0 / lam));  // CondOT: g^{-1}(r) = 1 / (1 + sqrt r)
+      const double cx = (a / (sg * sg)) / lam, cy = (abar_s / (sbar_s * sbar_s)) / lam;
+      const torch::Tensor pooled = t_star * (cx * x + cy * (xbar - gam * x));  // alpha_{t*} S
+      EXPECT_NEAR(net->times[j][0].item<double>(), t_star, 1e-12) << "s0 " << s0 << " call " << j;
+      EXPECT_LT((net->inputs[j] - pooled).abs().max().item<double>(), 1e-12) << "s0 " << s0 << " call " << j;
+      const double w1 = (sbar - s0) / sbar_s, w2 = abar - w1 * abar_s, w3 = -w1 * gam;  // abar'_s = abar
+      xbar = xbar + 0.5 * (w1 * xbar + w2 * D(pooled) + w3 * x);
+    }
+    EXPECT_LT((out - xbar).abs().max().item<double>(), 1e-12) << "s0 " << s0;
+  }
+}
+
 TEST(GlassTransition, RejectsImpossibleParameters) {
   const GaussianMixture g = GaussianMixture::preset("gmm2d");
   const SchedulePtr s = make_schedule("condot");
