@@ -41,6 +41,39 @@ TEST(MixtureOracle, PosteriorSamplesHaveTheDenoiserAsMean) {
   }
 }
 
+// log p_t and the posterior's spread against the closed forms of spec 5, written out here:
+// p_t(x) = sum_k pi_k N(x; alpha m_k, v_k I), v_k = alpha^2 s_k^2 + sigma^2, and within component
+// k the posterior variance c_k = s_k^2 sigma^2 / v_k per coordinate.
+TEST(MixtureOracle, LogDensityAndPosteriorVarianceMatchClosedForms) {
+  const std::vector<double> pi = {0.3, 0.7}, sd = {0.4, 1.3};
+  const std::vector<std::vector<double>> m = {{1.0, -2.0, 0.5}, {-1.5, 0.5, 2.0}};
+  const GaussianMixture g(torch::tensor({1.0, -2.0, 0.5, -1.5, 0.5, 2.0}, torch::kFloat64).reshape({2, 3}),
+                          torch::tensor(sd, torch::kFloat64), torch::tensor(pi, torch::kFloat64));
+  const double a = 0.6, s = 0.55;
+  const torch::Tensor x = torch::tensor({0.3, -0.8, 1.1, 2.0, 2.0, -3.0}, torch::kFloat64).reshape({2, 3});
+  const torch::Tensor lp = g.log_prob_noisy(x, col(a), col(s));
+  for (int64_t i = 0; i < 2; ++i) {
+    double p = 0.0;
+    for (size_t k = 0; k < 2; ++k) {
+      const double v = a * a * sd[k] * sd[k] + s * s;
+      double sq = 0.0;
+      for (int64_t j = 0; j < 3; ++j) sq += std::pow(x[i][j].item<double>() - a * m[k][j], 2);
+      p += pi[k] * std::exp(-0.5 * sq / v) / std::pow(2 * M_PI * v, 1.5);
+    }
+    EXPECT_NEAR(lp[i].item<double>(), std::log(p), 1e-10) << "row " << i;
+  }
+  // One component: the posterior is N(mean, c I); the sample variance of n draws has a standard
+  // error of c sqrt(2 / (n - 1)).
+  const GaussianMixture one(torch::tensor({{1.0, -2.0, 0.5}}, torch::kFloat64), torch::full({1}, 1.3, torch::kFloat64),
+                            torch::ones({1}, torch::kFloat64));
+  at::Generator gen = make_generator(3);
+  const int64_t n = 40000;
+  const torch::Tensor z = one.sample_posterior(x.narrow(0, 0, 1).expand({n, 3}).contiguous(), col(a), col(s), gen);
+  const double v = a * a * 1.3 * 1.3 + s * s, c = 1.3 * 1.3 * s * s / v;
+  const torch::Tensor var = z.var(0);
+  for (int64_t j = 0; j < 3; ++j) EXPECT_NEAR(var[j].item<double>(), c, 5 * c * std::sqrt(2.0 / (n - 1))) << "coordinate " << j;
+}
+
 TEST(MixtureOracle, NoisyMarginalSamplesMatchTheirDensity) {
   // Sample mean of log p_t(x) over x ~ p_t is the negative entropy; check against the density by
   // comparing two estimates of E[x]: sampling vs the mixture's closed form alpha * sum pi_k m_k.
