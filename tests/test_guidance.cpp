@@ -204,4 +204,8 @@ TEST(ValueGuidance, RaisesTheReward) {
   EXPECT_GT(mean_reward(*s.reward, r.x), plain + 0.5);
   // 5 GLASS steps of 4 calls, and a 4 x 4 value estimate after each of the first 4.
   EXPECT_EQ(s.model->cost().rows, 1000 * (5 * 4) + 4000 * (4 * 4));
+  // NFE per particle counts each particle's 4 posterior samples: 5 * 4 + 4 * (4 * 4), what the
+  // kernel's nfe_per_step() budgets.
+  EXPECT_EQ(r.nfe, 5 * 4 + 4 * (4 * 4));
+  EXPECT_EQ(guided.nfe_per_step(), 4 + 4 * 4);
 }

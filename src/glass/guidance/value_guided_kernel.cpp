@@ -33,11 +33,12 @@ StepResult ValueGuidedKernel::step(const torch::Tensor& x, const torch::Tensor& 
     any = any || factor[i] != 0.0;
   }
   if (!any) return result;
-  const int64_t before = model_.cost().calls;
+  // Network calls per particle: the estimate's calls carry k rows per particle (k posterior samples).
+  const int64_t rows_before = model_.cost().rows;
   const ValueEstimate v = estimate_value(model_, *options_.reward, result.x, times_tensor(tn), options_.lambda,
                                          options_.value, gen, /*with_gradient=*/true);
   result.x = torch::addcmul(result.x, broadcastable(factor, result.x), v.gradient.to(result.x.scalar_type()));
-  result.nfe += model_.cost().calls - before;
+  result.nfe += (model_.cost().rows - rows_before) / x.size(0);
   result.log_prob.reset();  // the drift changes the kernel; its density is no longer known
   return result;
 }
