@@ -191,6 +191,19 @@ TEST(DenoiserGuidance, OutsideItsWindowChangesNothing) {
                std::invalid_argument);
 }
 
+// The default window is the paper's [0.2, 0.7]: near t = 0 the factor sigma^2 / alpha is unbounded.
+TEST(DenoiserGuidance, DefaultWindowKeepsTheFactorBounded) {
+  Scene s;
+  const DenoiserGuidance guidance{s.reward, GuidanceScale{1.0}, true};
+  const std::vector<double> c = guidance.coefficients(*s.schedule, {1e-6, 0.1, 0.2, 0.5, 0.7, 0.9});
+  EXPECT_EQ(c[0], 0.0);
+  EXPECT_EQ(c[1], 0.0);
+  EXPECT_NEAR(c[2], 0.8 * 0.8 / 0.2, 1e-12);
+  EXPECT_NEAR(c[3], 0.5 * 0.5 / 0.5, 1e-12);
+  EXPECT_NEAR(c[4], 0.3 * 0.3 / 0.7, 1e-12);
+  EXPECT_EQ(c[5], 0.0);
+}
+
 TEST(ValueGuidance, RaisesTheReward) {
   Scene s;
   GlassTransition glass(*s.model, GlassOptions{RhoSchedule::constant(0.4), 4, 1.0});

@@ -8,7 +8,9 @@ namespace glass {
 
 struct GuidanceScale {
   double scale = 0.0;
-  double t_min = 0.0, t_max = 1.0;
+  // The paper's window by default. Denoiser guidance's factor sigma_t^2 / alpha_t grows without
+  // bound as t -> 0, so a window reaching t = 0 is the caller's explicit choice.
+  double t_min = 0.2, t_max = 0.7;
 
   double at(double t) const { return (t >= t_min && t <= t_max) ? scale : 0.0; }
   bool enabled() const { return scale != 0.0; }
