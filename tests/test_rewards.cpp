@@ -108,6 +108,10 @@ TEST(Rewards, ClassifierRewardIsALogProbability) {
   // log-probabilities of all classes sum (in probability) to one
   EXPECT_LT((all.logsumexp(1)).abs().max().item<double>(), 1e-4);
   EXPECT_THROW((*make_reward("class:0", ctx))(torch::zeros({2, 2})), std::invalid_argument);
+  // Pixels outside [-1, 1] score as the clamped image that is saved and measured.
+  const torch::Tensor loud = images * 3;
+  const RewardPtr dress = make_reward("class:3", ctx);
+  EXPECT_LT(((*dress)(loud) - (*dress)(loud.clamp(-1, 1))).abs().max().item<double>(), 1e-6);
 }
 
 class Resamplers : public ::testing::TestWithParam<ResamplingScheme> {};

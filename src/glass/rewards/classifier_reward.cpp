@@ -20,7 +20,8 @@ torch::Tensor ClassifierReward::compute(const torch::Tensor& z) {
     throw std::invalid_argument("classifier reward needs [N, 1, 28, 28] images, got " + c10::str(z.sizes()));
   // Gradients flow only when the caller asks for them (z requires grad).
   torch::AutoGradMode grad(z.requires_grad() && torch::GradMode::is_enabled());
-  const torch::Tensor logits = classifier_->forward(z.to(torch::kFloat32));
+  // Scored as the image is shown and measured (FID and class shares clamp too): pixels in [-1, 1].
+  const torch::Tensor logits = classifier_->forward(z.clamp(-1.0, 1.0).to(torch::kFloat32));
   return torch::log_softmax(logits, 1).select(1, label_).to(z.scalar_type());
 }
 
