@@ -1,7 +1,6 @@
 #include "glass/models/flow_model.h"
 
 #include <algorithm>
-
 #include <cmath>
 #include <stdexcept>
 

@@ -1,7 +1,6 @@
 #include "glass/rewards/reward_spec.h"
 
 #include <cctype>
-
 #include <map>
 #include <stdexcept>
 
