@@ -1,8 +1,9 @@
 // Denoiser guidance against closed forms. With one Gaussian component z ~ N(m, s^2 I) the denoiser
 // is affine, D_t(x) = m + A_t (x - alpha_t m) with A_t = alpha_t s^2 / (alpha_t^2 s^2 + sigma_t^2),
 // and with the quadratic reward r(z) = -kappa |z - c|^2 / 2 the guided denoiser is
-//   full:     D + scale(t) (sigma_t^2 / alpha_t) A_t (-kappa (D - c))   (gradient through D)
-//   detached: D + scale(t) (sigma_t^2 / alpha_t) (-kappa (D - c))       (gradient w.r.t. D)
+//   full:     D + scale(t) lambda (sigma_t^2 / alpha_t) A_t (-kappa (D - c))   (gradient through D)
+//   detached: D + scale(t) lambda (sigma_t^2 / alpha_t) (-kappa (D - c))       (gradient w.r.t. D)
+// (lambda the target's tilt, which the scale multiplies, as for value guidance)
 // A network written here serves that formula directly; FlowModel's guidance (autograd through the
 // model, the window at the time the model is asked about) must give the same numbers, through the
 // denoiser, through a velocity model's ODE, and inside GLASS's inner flow, where the guided
@@ -21,7 +22,7 @@ using namespace glass;
 
 namespace {
 
-constexpr double kKappa = 0.5, kStd = 0.7, kScale = 1.5, kWindowLow = 0.2, kWindowHigh = 0.7;
+constexpr double kKappa = 0.5, kStd = 0.7, kScale = 1.5, kLambda = 1.7, kWindowLow = 0.2, kWindowHigh = 0.7;
 const std::vector<double> kMean = {0.5, -1.0}, kCenter = {2.0, 1.0};
 
 class ClosedFormGuidedNetwork : public Network {
@@ -35,7 +36,7 @@ class ClosedFormGuidedNetwork : public Network {
       const double t = ts[static_cast<size_t>(i)], a = t, sg = 1.0 - t;  // CondOT
       const double gain = a * kStd * kStd / (a * a * kStd * kStd + sg * sg);
       const double in_window = t >= kWindowLow && t <= kWindowHigh && a > 0.0 ? 1.0 : 0.0;
-      const double coef = in_window * kScale * sg * sg / std::max(a, 1e-300) * (detached_ ? 1.0 : gain);
+      const double coef = in_window * kScale * kLambda * sg * sg / std::max(a, 1e-300) * (detached_ ? 1.0 : gain);
       for (int64_t k = 0; k < 2; ++k) {
         const double d = kMean[k] + gain * (xd[i][k].item<double>() - a * kMean[k]);
         out[i][k] = d + coef * (-kKappa * (d - kCenter[k]));
@@ -60,7 +61,7 @@ std::unique_ptr<FlowModel> guided(Prediction prediction, bool detached) {
   auto model = std::make_unique<FlowModel>(std::make_shared<test::ConventionMixtureNetwork>(one_gaussian(), s, spec), s, spec);
   auto reward = std::make_shared<QuadraticReward>(kKappa, torch::tensor(kCenter, torch::kFloat64));
   model->set_guidance(std::make_shared<DenoiserGuidance>(
-      DenoiserGuidance{reward, GuidanceScale{kScale, kWindowLow, kWindowHigh}, detached}));
+      DenoiserGuidance{reward, GuidanceScale{kScale, kWindowLow, kWindowHigh}, detached, kLambda}));
   return model;
 }
 

@@ -169,3 +169,23 @@ TEST(Resampling, SchemesParseByName) {
     EXPECT_EQ(to_string(parse_resampling_scheme(n)), n);
   EXPECT_THROW(parse_resampling_scheme("ssp"), std::invalid_argument);
 }
+
+TEST(Rewards, ScoreFloat32SamplesInFloat64) {
+  // At lambda = 1e6 a reward rounded to float32 (7 digits) moves log-weights by about a nat; the
+  // reward of a float32 sample must be the float64 value of that very sample.
+  QuadraticReward q(0.5, torch::tensor({2.0, 1.0}));
+  BoxReward box(torch::tensor({-1.0, -1.0}), torch::tensor({1.0, 1.0}), 3.0);
+  at::Generator gen = make_generator(4);
+  const torch::Tensor z = (torch::randn({1000, 2}, gen, torch::kFloat64) * 4).to(torch::kFloat32);
+  const torch::Tensor zd = z.to(torch::kFloat64);
+  const torch::Tensor want_q = -0.25 * ((zd.select(1, 0) - 2).pow(2) + (zd.select(1, 1) - 1).pow(2));
+  const torch::Tensor out = (zd - zd.clamp(-1.0, 1.0)).pow(2).sum(1) * -1.5;
+  for (const auto& [reward, want] : {std::pair<Reward*, torch::Tensor>{&q, want_q}, {&box, out}}) {
+    const torch::Tensor r = (*reward)(z);
+    EXPECT_EQ(r.scalar_type(), torch::kFloat64) << reward->name();
+    EXPECT_LT(((r - want).abs() / (want.abs() + 1)).max().item<double>() * 1e6, 1e-6) << reward->name();
+  }
+  // A float32 reward is widened, so the interface's promise holds for every reward.
+  FixedReward fixed(1.0);
+  EXPECT_EQ(fixed(z).scalar_type(), torch::kFloat64);
+}

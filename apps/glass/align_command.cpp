@@ -1,6 +1,8 @@
 // glass align: reward alignment of a flow model, several methods side by side from the same seed,
 // optionally at equal compute (--max-nfe). Prints reward, quality and NFE for each method.
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -139,7 +141,8 @@ class Aligner {
     const bool guided = method == "guidance" || method == "smc+guidance";
     if (guided) {
       m_.model->set_guidance(std::make_shared<DenoiserGuidance>(
-          DenoiserGuidance{reward_ptr_, GuidanceScale{o_.guidance, window_.first, window_.second}, o_.guidance_detached}));
+          DenoiserGuidance{reward_ptr_, GuidanceScale{o_.guidance, window_.first, window_.second}, o_.guidance_detached,
+                           o_.lambda}));
     }
     ProgressBar bar(method, static_cast<int64_t>(grid_.size()) - 1, o_.run.show_progress());
     const AlignmentCallback progress = [&](int k, int) { bar.update(k); };
@@ -205,6 +208,7 @@ class Aligner {
       for (int64_t g = 0; g < s.log_weights.size(0); ++g) lw.push_back(to_doubles(s.log_weights[g]));
       steps.push_back({{"t", s.t}, {"ess", s.ess}, {"resampled", s.resampled},
                        {"distinct_parents", s.distinct_parents}, {"surviving_lineages", s.surviving_lineages},
+                       {"floored_constraints", s.floored_constraints},
                        {"rewards", to_doubles(s.rewards)}, {"log_weights", lw}});
     }
     double mean_log_z = 0.0;
@@ -265,7 +269,29 @@ void print_table(const std::vector<MethodRun>& runs, const nlohmann::json& metho
   }
 }
 
-void run_align(const AlignOptions& o) {
+// Flags that act on none of the chosen methods are errors, not silently ignored.
+void reject_unused_align_flags(const AlignOptions& o, const CLI::App& cmd, const std::vector<std::string>& methods,
+                               const FlowModel& model) {
+  const auto any = [&](const std::function<bool(const std::string&)>& pred) {
+    return std::any_of(methods.begin(), methods.end(), pred);
+  };
+  const bool smc = any(is_smc), many = any([](const std::string& m) { return m == "best-of-n" || is_smc(m); });
+  const bool guided = any([](const std::string& m) { return m == "guidance" || m == "smc+guidance"; });
+  const bool value_guided = any([](const std::string& m) { return m.find("value-guidance") != std::string::npos; });
+  const bool values = value_guided || (smc && o.intermediate == "value");
+  o.kernel.reject_unused(cmd, values);
+  reject_unused_grid_flags(cmd, !o.grid.empty(), model);
+  reject_unused_flags(cmd, {"--potential", "--no-final-correction", "--resampling", "--ess-threshold", "--intermediate"},
+                      smc, "the smc methods");
+  reject_unused_flags(cmd, {"--particles"}, many, "best-of-n and the smc methods");
+  reject_unused_flags(cmd, {"--guidance", "--guidance-detached"}, guided, "guidance and smc+guidance");
+  reject_unused_flags(cmd, {"--value-guidance"}, value_guided, "value-guidance and smc+value-guidance");
+  reject_unused_flags(cmd, {"--guidance-window"}, guided || value_guided, "the guided methods");
+  reject_unused_flags(cmd, {"--value-samples", "--value-steps"}, values,
+                      "value guidance and SMC with --intermediate value");
+}
+
+void run_align(const AlignOptions& o, const CLI::App& cmd) {
   const auto start = std::chrono::steady_clock::now();
   o.run.start();
   LoadedModel m = load_model(o.model);
@@ -289,6 +315,7 @@ void run_align(const AlignOptions& o) {
       throw std::invalid_argument("method '" + name + "' listed twice");
     methods.push_back(name);
   }
+  reject_unused_align_flags(o, cmd, methods, *m.model);
   Aligner aligner(o, m, reward, grid, outputs);
   for (const std::string& method : methods) aligner.particles_for(method);  // budget and kernel errors before any work
 
@@ -423,16 +450,19 @@ void add_align_command(CLI::App& app) {
   cmd->add_option("--value-steps", o->value_steps, "value estimates: GLASS steps per posterior sample")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--guidance", o->guidance, "denoiser guidance scale (methods guidance, smc+guidance)")
+  cmd->add_option("--guidance", o->guidance,
+                  "denoiser guidance scale (methods guidance, smc+guidance); 1: the tilt exp(lambda r) itself, "
+                  "as for --value-guidance")
       ->capture_default_str();
   cmd->add_flag("--guidance-detached", o->guidance_detached,
                 "guidance: gradient w.r.t. the denoised estimate only (no backward pass through the network)");
-  cmd->add_option("--value-guidance", o->value_guidance, "value guidance scale (methods value-guidance, smc+value-guidance)")
+  cmd->add_option("--value-guidance", o->value_guidance,
+                  "value guidance scale (methods value-guidance, smc+value-guidance); 1: the tilt exp(lambda V)")
       ->capture_default_str();
   cmd->add_option("--guidance-window", o->guidance_window, "times 'a,b' where guidance acts")->capture_default_str();
   cmd->add_option("--classifier", o->classifier, "Fashion-MNIST classifier for class rewards, classifier-FID and class shares")
       ->capture_default_str();
-  cmd->callback([o] { run_align(*o); });
+  cmd->callback([o, cmd] { run_align(*o, *cmd); });
 }
 
 }  // namespace glass::cli

@@ -9,13 +9,14 @@
 #include "glass/sampling/time_grid.h"
 #include "glass/util/particle_scalars.h"
 #include "glass/util/random.h"
+#include "glass/util/parse.h"
 
 namespace glass {
 
 IntermediateReward parse_intermediate_reward(const std::string& name) {
   if (name == "denoised") return IntermediateReward::Denoised;
   if (name == "value") return IntermediateReward::Value;
-  throw std::invalid_argument("unknown intermediate reward '" + name + "' (denoised, value)");
+  throw std::invalid_argument("unknown intermediate reward " + quote(name) + " (denoised, value)");
 }
 
 std::string to_string(IntermediateReward kind) { return kind == IntermediateReward::Denoised ? "denoised" : "value"; }
@@ -57,6 +58,25 @@ Intermediate intermediate_rewards(FlowModel& model, Reward& reward, const torch:
   torch::NoGradGuard no_grad;
   torch::Tensor d = model.denoise(x, times);
   return {reward(d).to(torch::kCPU, torch::kFloat64), d};
+}
+
+// A hard constraint (reward -inf) is final only at t = 1: a particle whose D_t(x_t) or value
+// breaks it now may still end inside. An intermediate -inf becomes the lowest finite reward of its
+// group at that step (0 when none is finite), so such a particle is down-weighted, not killed; the
+// potentials stay positive wherever the target is, and the target stays exactly p(z) exp(lambda r).
+// Returns how many rewards of each group were floored.
+std::vector<int64_t> floor_constraint_violations(torch::Tensor& r, int64_t groups) {
+  const torch::Tensor by_group = r.view({groups, -1});
+  const torch::Tensor violated = torch::isneginf(by_group);
+  std::vector<int64_t> counts(static_cast<size_t>(groups), 0);
+  if (!violated.any().item<bool>()) return counts;
+  const double inf = std::numeric_limits<double>::infinity();
+  torch::Tensor lowest = std::get<0>(torch::where(violated, torch::full_like(by_group, inf), by_group).min(1, true));
+  lowest = torch::where(torch::isposinf(lowest), torch::zeros_like(lowest), lowest);
+  r = torch::where(violated, lowest.expand_as(by_group), by_group).reshape({-1});
+  const torch::Tensor per_group = violated.sum(1);
+  for (int64_t g = 0; g < groups; ++g) counts[static_cast<size_t>(g)] = per_group[g].item<int64_t>();
+  return counts;
 }
 
 // The next move can start from the potential's own D_t(x_t) when it is the plain denoiser the
@@ -111,6 +131,7 @@ SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, co
 
   for (int k = 1; k <= K; ++k) {
     const bool final = k == K;
+    std::vector<int64_t> floored(static_cast<size_t>(groups), 0);
     const torch::Tensor t0 = full_times(total, grid[k - 1]), t1 = full_times(total, grid[k]);
     x = (reuse && denoised.defined() ? kernel.step_from_denoised(x, t0, t1, denoised, gen) : kernel.step(x, t0, t1, gen))
             .x.detach();
@@ -121,6 +142,7 @@ SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, co
       } else {
         Intermediate in = intermediate_rewards(model, reward, x, grid[k], o, gen);
         r = in.rewards;
+        floored = floor_constraint_violations(r, groups);
         denoised = reuse ? in.denoised : torch::Tensor();
       }
     }
@@ -131,6 +153,7 @@ SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, co
     SmcStep step;
     step.t = grid[k];
     step.rewards = r.clone();
+    step.floored_constraints = floored;
     step.log_weights = new_w.clone();
     std::vector<int64_t> ancestors(static_cast<size_t>(total));
     bool any_resampled = false;

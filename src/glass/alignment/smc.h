@@ -4,6 +4,8 @@
 // move by any stochastic transition kernel; weights live in log space, are carried across steps
 // that do not resample, and resampling (within each group) happens when ESS < threshold * N.
 // Each group delivers one sample, drawn from its final weights, and an estimate of log Z.
+// A -inf reward is a hard constraint on the final sample; at intermediate steps it is raised to the
+// group's lowest finite reward (a D_t(x_t) outside may still end inside), which keeps the target.
 #include <functional>
 #include <vector>
 
@@ -42,7 +44,8 @@ struct SmcStep {
   std::vector<bool> resampled;             // per group
   std::vector<int64_t> distinct_parents;   // per group: distinct ancestors chosen by this resampling
   std::vector<int64_t> surviving_lineages; // per group: distinct time-0 particles still alive
-  torch::Tensor rewards;                   // float64 [G*N]: the step's reward of every particle
+  std::vector<int64_t> floored_constraints; // per group: intermediate rewards -inf, raised to the group's lowest
+  torch::Tensor rewards;                   // float64 [G*N]: the step's reward of every particle (after flooring)
   torch::Tensor log_weights;               // float64 [G, N] after the potentials, before resampling
 };
 

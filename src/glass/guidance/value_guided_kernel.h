@@ -2,7 +2,8 @@
 // Value guidance: after each transition to t', push the particles up the value,
 //   x_t' += scale(t') sigma_t'^2 grad_x log mean_j exp(lambda r(z_j)),
 // with z_j differentiable GLASS posterior samples of x_t' (backpropagation through the M inner
-// steps). sigma^2 grad is the mean shift that a tilt by exp(lambda V) gives a locally Gaussian p_t.
+// steps). sigma^2 grad is the mean shift that a tilt by exp(lambda V) gives a locally Gaussian p_t:
+// scale 1 is the target's own tilt, as for denoiser guidance (lambda enters both the same way).
 // Wraps any kernel, so it composes with plain sampling, best-of-N and SMC.
 #include "glass/alignment/value_estimate.h"
 #include "glass/guidance/guidance_scale.h"

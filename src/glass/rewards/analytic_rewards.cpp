@@ -13,8 +13,9 @@ torch::Tensor flat_vector(const torch::Tensor& v, const char* what) {
   return out;
 }
 
+// The samples as float64 [N, d]: the reward is then an exact function of the sample it scores.
 torch::Tensor flat_samples(const torch::Tensor& z, int64_t d, const std::string& reward) {
-  const torch::Tensor flat = z.reshape({z.size(0), -1});
+  const torch::Tensor flat = z.reshape({z.size(0), -1}).to(torch::kFloat64);
   if (flat.size(1) != d)
     throw std::invalid_argument("reward '" + reward + "' is defined in dimension " + std::to_string(d) +
                                 " but the samples have " + std::to_string(flat.size(1)) + " values each");
@@ -31,7 +32,7 @@ std::string QuadraticReward::name() const { return "quadratic(kappa=" + c10::str
 
 torch::Tensor QuadraticReward::compute(const torch::Tensor& z) {
   const torch::Tensor flat = flat_samples(z, center_.numel(), name());
-  const torch::Tensor diff = flat - center_.to(z.device(), z.scalar_type()).unsqueeze(0);
+  const torch::Tensor diff = flat - center_.to(z.device()).unsqueeze(0);
   return diff.pow(2).sum(1) * (-0.5 * kappa_);
 }
 
@@ -46,7 +47,7 @@ std::string BoxReward::name() const { return "box(kappa=" + c10::str(kappa_) + "
 
 torch::Tensor BoxReward::compute(const torch::Tensor& z) {
   const torch::Tensor flat = flat_samples(z, lo_.numel(), name());
-  const torch::Tensor lo = lo_.to(z.device(), z.scalar_type()), hi = hi_.to(z.device(), z.scalar_type());
+  const torch::Tensor lo = lo_.to(z.device()), hi = hi_.to(z.device());
   const torch::Tensor outside = flat - torch::max(torch::min(flat, hi), lo);
   return outside.pow(2).sum(1) * (-0.5 * kappa_);
 }

@@ -22,7 +22,7 @@ torch::Tensor ClassifierReward::compute(const torch::Tensor& z) {
   torch::AutoGradMode grad(z.requires_grad() && torch::GradMode::is_enabled());
   // Scored as the image is shown and measured (FID and class shares clamp too): pixels in [-1, 1].
   const torch::Tensor logits = classifier_->forward(z.clamp(-1.0, 1.0).to(torch::kFloat32));
-  return torch::log_softmax(logits, 1).select(1, label_).to(z.scalar_type());
+  return torch::log_softmax(logits.to(torch::kFloat64), 1).select(1, label_);
 }
 
 }  // namespace glass

@@ -12,7 +12,7 @@ torch::Tensor Reward::operator()(const torch::Tensor& z) {
   if (!r.defined() || r.numel() != z.size(0))
     throw std::runtime_error("reward '" + name() + "' returned shape " + (r.defined() ? c10::str(r.sizes()) : "none") +
                              " for " + std::to_string(z.size(0)) + " samples (expected one value each)");
-  r = r.reshape({z.size(0)});
+  r = r.reshape({z.size(0)}).to(torch::kFloat64);
   const torch::Tensor bad = torch::isnan(r).logical_or(torch::isposinf(r));
   if (bad.any().item<bool>()) {
     const int64_t i = bad.nonzero()[0][0].item<int64_t>();

@@ -20,8 +20,9 @@ class Reward {
   // False when the reward has no useful gradient (guidance then refuses it).
   virtual bool differentiable() const { return true; }
 
-  // z: [N, ...]. Returns r(z) as [N] in z's dtype, differentiable when z requires grad. NaN or
-  // +inf is an error; -inf (a hard constraint) is allowed.
+  // z: [N, ...]. Returns r(z) as float64 [N] on z's device, differentiable when z requires grad:
+  // at lambda = 1e6 a float32 reward's rounding alone would move log-weights by about a nat. NaN
+  // or +inf is an error; -inf (a hard constraint) is allowed.
   torch::Tensor operator()(const torch::Tensor& z);
 
   const RewardCost& cost() const { return cost_; }

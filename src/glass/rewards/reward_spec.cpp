@@ -28,7 +28,7 @@ Term parse_term(const std::string& text) {
     const size_t eq = parts[i].find('=');
     const std::string key = eq == std::string::npos ? "" : parts[i].substr(0, eq);
     const std::string value = eq == std::string::npos ? parts[i] : parts[i].substr(eq + 1);
-    if (term.args.count(key)) throw std::invalid_argument("reward '" + text + "': argument '" + key + "' given twice");
+    if (term.args.count(key)) throw std::invalid_argument("reward " + quote(text) + ": argument " + quote(key) + " given twice");
     term.args[key] = value;
   }
   return term;
@@ -37,7 +37,7 @@ Term parse_term(const std::string& text) {
 std::string take(Term& term, const std::string& key, const std::string& fallback, bool required) {
   const auto it = term.args.find(key);
   if (it == term.args.end()) {
-    if (required) throw std::invalid_argument("reward '" + term.kind + "' needs " + (key.empty() ? "an argument" : key + "="));
+    if (required) throw std::invalid_argument("reward " + quote(term.kind) + " needs " + (key.empty() ? "an argument" : key + "="));
     return fallback;
   }
   std::string value = it->second;
@@ -72,10 +72,10 @@ RewardPtr make_single(const std::string& text, const RewardContext& context) {
     if (path.empty()) path = take(term, "path", "", true);
     reward = std::make_shared<TorchScriptReward>(path);
   } else {
-    throw std::invalid_argument("unknown reward '" + term.kind + "' (quadratic, box, class, script)");
+    throw std::invalid_argument("unknown reward " + quote(term.kind) + " (quadratic, box, class, script)");
   }
   if (!term.args.empty())
-    throw std::invalid_argument("reward '" + term.kind + "': unknown argument '" + term.args.begin()->first + "'");
+    throw std::invalid_argument("reward " + quote(term.kind) + ": unknown argument " + quote(term.args.begin()->first));
   return reward;
 }
 
@@ -107,7 +107,7 @@ RewardPtr make_reward(const std::string& spec, const RewardContext& context) {
       body = text.substr(star + 1);
       weighted = true;
     }
-    if (body.empty()) throw std::invalid_argument("reward '" + spec + "': empty term");
+    if (body.empty()) throw std::invalid_argument("reward " + quote(spec) + ": empty term");
     terms.emplace_back(w, make_single(body, context));
   }
   if (!weighted) return terms[0].second;

@@ -1,5 +1,8 @@
 #include "glass/rewards/torchscript_reward.h"
 
+#include "glass/util/parse.h"
+#include "glass/io/zip_check.h"
+
 #include <filesystem>
 #include <stdexcept>
 
@@ -8,9 +11,10 @@ namespace glass {
 TorchScriptReward::TorchScriptReward(const std::string& path) : path_(path) {
   if (!std::filesystem::exists(path)) throw std::invalid_argument("reward file '" + path + "' does not exist");
   try {
+    check_zip_archive(path);
     module_ = torch::jit::load(path);
-  } catch (const c10::Error& e) {
-    throw std::invalid_argument("'" + path + "' is not a loadable TorchScript module: " + e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throw std::invalid_argument("'" + path + "' is not a loadable TorchScript module: " + one_line(e.what()));
   }
   module_.eval();
 }
@@ -22,10 +26,10 @@ torch::Tensor TorchScriptReward::compute(const torch::Tensor& z) {
     out = module_.forward({z});
   } catch (const std::exception& e) {
     throw std::runtime_error("TorchScript reward '" + path_ + "' failed on input " + c10::str(z.sizes()) + ": " +
-                             std::string(e.what()).substr(0, 300));
+                             one_line(e.what()));
   }
   if (!out.isTensor()) throw std::runtime_error("TorchScript reward '" + path_ + "' did not return a tensor");
-  return out.toTensor().to(z.device(), z.scalar_type());
+  return out.toTensor().to(z.device());
 }
 
 }  // namespace glass

@@ -33,7 +33,7 @@ torch::Tensor WeightedSumReward::compute(const torch::Tensor& z) {
     const torch::Tensor v = (*r)(z) * w;
     total = total.defined() ? total + v : v;
   }
-  return total.defined() ? total : torch::zeros({z.size(0)}, z.options());
+  return total.defined() ? total : torch::zeros({z.size(0)}, z.options().dtype(torch::kFloat64));
 }
 
 }  // namespace glass

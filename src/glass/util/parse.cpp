@@ -5,6 +5,33 @@
 
 namespace glass {
 
+std::string quote(const std::string& text) {
+  static const char* hex = "0123456789abcdef";
+  std::string out = "'";
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (i == 80) {
+      out += "...";
+      break;
+    }
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out + "'";
+}
+
+std::string one_line(const std::string& message) {
+  std::string first = message.substr(0, message.find('\n'));
+  if (first.size() > 300) first = first.substr(0, 300) + "...";
+  const std::string q = quote(first);
+  return q.substr(1, q.size() - 2);
+}
+
 std::vector<std::string> split(const std::string& text, char sep) {
   std::vector<std::string> out;
   std::string cur;
@@ -29,7 +56,7 @@ double parse_double(const std::string& text, const std::string& what) {
     used = 0;
   }
   if (used == 0 || used != text.size() || !std::isfinite(v))
-    throw std::invalid_argument(what + ": '" + text + "' is not a finite number");
+    throw std::invalid_argument(what + ": " + quote(text) + " is not a finite number");
   return v;
 }
 
