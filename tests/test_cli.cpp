@@ -93,6 +93,22 @@ TEST(Cli, BadInputIsAOneLineErrorAndNoOutput) {
       {"sample --preset gmm2d --grid 0.3,0.6,1", "not N(0, I) noise"},
       {"align --preset gmm2d --grid 0.5,1 --methods plain", "not N(0, I) noise"},
       {"align --preset gmm2d -k exact --max-nfe 100 --methods best-of-n", "no network calls"},
+      // Flags that would change nothing in the run are errors, not silently ignored.
+      {"sample --preset gmm2d -k ode --rho 0.3", "--rho has no effect"},
+      {"sample --preset gmm2d -k ddpm -M 4", "--inner-steps has no effect"},
+      {"sample --preset gmm2d --eta 0.5", "--eta has no effect"},
+      {"sample --preset gmm2d -k sde --inner-solver euler", "--inner-solver has no effect"},
+      {"sample --preset gmm2d -k glass --diffusion constant", "--diffusion has no effect"},
+      {"sample --preset gmm2d -k ddim --ode-method euler", "--ode-method has no effect"},
+      {"sample --preset gmm2d --grid 0,0.5,1 -K 4", "--steps has no effect"},
+      {"sample --preset gmm2d --table-spacing leading", "--table-spacing has no effect"},
+      {"sample --preset gmm2d --prediction epsilon", "describe a model file"},
+      {"transition --preset gmm2d --x 1,2 -k ode --substeps 4", "--substeps has no effect"},
+      {"align --preset gmm2d --methods plain,best-of-n --potential max", "--potential has no effect"},
+      {"align --preset gmm2d --methods smc --guidance 2", "--guidance has no effect"},
+      {"align --preset gmm2d --methods smc --value-samples 8", "--value-samples has no effect"},
+      {"align --preset gmm2d --methods plain -N 4", "--particles has no effect"},
+      {"align --preset gmm2d --methods plain,smc --guidance-window 0.2,0.6", "--guidance-window has no effect"},
   };
   for (const auto& [args, needle] : cases) {
     const fs::path out = dir / "out";

@@ -1,5 +1,7 @@
 #include "kernel_options.h"
 
+#include "run_options.h"
+
 #include "glass/transitions/ddpm_transition.h"
 #include "glass/transitions/exact_mixture_transition.h"
 #include "glass/transitions/glass_transition.h"
@@ -48,6 +50,16 @@ nlohmann::json KernelOptions::to_json() const {
   if (kernel == "sde") j.update({{"diffusion", diffusion}, {"eta", eta_or_default()}, {"substeps", substeps}});
   if (kernel == "ddpm" || kernel == "ddim") j["eta"] = eta_or_default();
   return j;
+}
+
+void KernelOptions::reject_unused(const CLI::App& cmd, bool value_estimates) const {
+  const bool glass = kernel == "glass";
+  reject_unused_flags(cmd, {"--rho"}, glass || kernel == "exact", "-k glass and -k exact");
+  reject_unused_flags(cmd, {"--inner-steps", "--sbar-init"}, glass, "-k glass");
+  reject_unused_flags(cmd, {"--inner-solver"}, glass || value_estimates, "-k glass and value estimates");
+  reject_unused_flags(cmd, {"--ode-method"}, kernel == "ode", "-k ode");
+  reject_unused_flags(cmd, {"--diffusion", "--substeps"}, kernel == "sde", "-k sde");
+  reject_unused_flags(cmd, {"--eta"}, kernel == "sde" || kernel == "ddpm" || kernel == "ddim", "-k sde, ddpm and ddim");
 }
 
 GlassOptions KernelOptions::glass_options() const {

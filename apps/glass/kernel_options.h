@@ -27,6 +27,9 @@ struct KernelOptions {
   nlohmann::json to_json() const;
   double eta_or_default() const { return eta.value_or(kernel == "ddim" ? 0.0 : 1.0); }
   GlassOptions glass_options() const;
+  // Errors for flags of another kernel; `value_estimates`: the run estimates values (whose
+  // posterior samples use --inner-solver).
+  void reject_unused(const CLI::App& cmd, bool value_estimates = false) const;
 };
 
 std::unique_ptr<TransitionKernel> make_kernel(const KernelOptions& options, LoadedModel& model);

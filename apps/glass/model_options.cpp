@@ -1,5 +1,7 @@
 #include "model_options.h"
 
+#include "run_options.h"
+
 #include "glass/models/mixture_network.h"
 #include "glass/models/model_file.h"
 #include "glass/util/parse.h"
@@ -29,6 +31,12 @@ void ModelOptions::add_to(CLI::App& app) {
                  "at most this many rows per network call (bounds memory; same results, same NFE; 0: no limit)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--sample-shape", sample_shape, "shape of one sample, e.g. 1,28,28 (TorchScript without sidecar)");
+}
+
+void reject_unused_grid_flags(const CLI::App& cmd, bool explicit_grid, const FlowModel& model) {
+  reject_unused_flags(cmd, {"--steps"}, !explicit_grid, "runs without --grid");
+  reject_unused_flags(cmd, {"--table-spacing"}, !explicit_grid && model.spec().time == TimeConvention::DDPMStep,
+                      "models on DDPM steps, without --grid");
 }
 
 namespace {
@@ -73,6 +81,9 @@ LoadedModel load_model_unbatched(const ModelOptions& options) {
     return loaded;
   }
   if (!o.conditioning.empty()) throw std::invalid_argument("--cond needs a TorchScript model (-m net.pt)");
+  if (!o.prediction.empty() || !o.time.empty() || o.time_scale > 0 || !o.sample_shape.empty())
+    throw std::invalid_argument("--prediction, --time, --time-scale and --sample-shape describe a model file (-m); "
+                                "a mixture is exact in library time");
   SchedulePtr schedule = make_schedule(o.schedule.empty() ? "condot" : o.schedule);
   GaussianMixture mixture = o.mixture_file.empty() ? GaussianMixture::preset(o.preset) : GaussianMixture::from_file(o.mixture_file);
   loaded.source = o.mixture_file.empty() ? "preset:" + o.preset : o.mixture_file;

@@ -30,6 +30,11 @@ struct LoadedModel {
   std::vector<int64_t> sample_shape;       // shape of one sample
 };
 
+// Throws for --prediction, --time, --time-scale or --sample-shape without a model file (a mixture
+// is exact in library time): they would change nothing.
 LoadedModel load_model(const ModelOptions& options);
+
+// Errors for -K next to --grid, and for --table-spacing where no table steps are picked.
+void reject_unused_grid_flags(const CLI::App& cmd, bool explicit_grid, const FlowModel& model);
 
 }  // namespace glass::cli

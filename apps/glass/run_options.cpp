@@ -25,6 +25,14 @@ void RunOptions::add_to(CLI::App& app) {
   app.add_flag("-q,--quiet", quiet, "no progress bar");
 }
 
+void reject_unused_flags(const CLI::App& cmd, std::initializer_list<const char*> flags, bool applies,
+                         const std::string& applies_to) {
+  if (applies) return;
+  for (const char* flag : flags)
+    if (cmd.count(flag) > 0)
+      throw std::invalid_argument(std::string(flag) + " has no effect in this run (it applies to " + applies_to + ")");
+}
+
 at::Generator RunOptions::start() const {
   set_threads(threads);
   std::error_code ec;

@@ -27,10 +27,12 @@ struct SampleOptions {
   std::string classifier = default_model_path("fashion-mnist-classifier/model.json");
 };
 
-void run_sample(const SampleOptions& o) {
+void run_sample(const SampleOptions& o, const CLI::App& cmd) {
   const auto start = std::chrono::steady_clock::now();
+  o.kernel.reject_unused(cmd);
   at::Generator gen = o.run.start();
   LoadedModel m = load_model(o.model);
+  reject_unused_grid_flags(cmd, !o.grid.empty(), *m.model);
   auto kernel = make_kernel(o.kernel, m);
   const std::vector<double> grid = o.grid.empty() ? default_grid(*m.model, o.steps, parse_table_spacing(o.table_spacing)) : parse_grid(o.grid);
 
@@ -88,7 +90,7 @@ void add_sample_command(CLI::App& app) {
       ->check(CLI::IsMember({"leading", "trailing"}))
       ->capture_default_str();
   cmd->add_option("--grid", o->grid, "explicit outer time grid 't0,t1,...,tK' (overrides --steps)");
-  cmd->callback([o] { run_sample(*o); });
+  cmd->callback([o, cmd] { run_sample(*o, *cmd); });
 }
 
 }  // namespace glass::cli

@@ -79,8 +79,9 @@ std::pair<torch::Tensor, torch::Tensor> start_point(const TransitionOptions& o, 
   return {s.alpha(o.t) * clean + s.sigma(o.t) * randn(clean.sizes(), noise_gen), clean};
 }
 
-void run_transition(const TransitionOptions& o) {
+void run_transition(const TransitionOptions& o, const CLI::App& cmd) {
   const auto start = std::chrono::steady_clock::now();
+  o.kernel.reject_unused(cmd);
   at::Generator gen = o.run.start();
   LoadedModel m = load_model(o.model);
   auto kernel = make_kernel(o.kernel, m);
@@ -162,7 +163,7 @@ void add_transition_command(CLI::App& app) {
   cmd->add_flag("!--no-exact", o->compare_exact, "skip the comparison with exact transitions (mixtures)");
   cmd->add_option("--classifier", o->classifier, "Fashion-MNIST classifier for the draws' class counts (28x28 models)")
       ->capture_default_str();
-  cmd->callback([o] { run_transition(*o); });
+  cmd->callback([o, cmd] { run_transition(*o, *cmd); });
 }
 
 void add_presets_command(CLI::App& app) {
