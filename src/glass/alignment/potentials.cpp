@@ -2,6 +2,7 @@
 
 #include <limits>
 #include <stdexcept>
+#include "glass/util/parse.h"
 
 namespace glass {
 
@@ -9,7 +10,7 @@ PotentialKind parse_potential(const std::string& name) {
   if (name == "difference") return PotentialKind::Difference;
   if (name == "max") return PotentialKind::Max;
   if (name == "sum") return PotentialKind::Sum;
-  throw std::invalid_argument("unknown potential '" + name + "' (difference, max, sum)");
+  throw std::invalid_argument("unknown potential " + quote(name) + " (difference, max, sum)");
 }
 
 std::string to_string(PotentialKind kind) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
+#include "glass/util/parse.h"
 
 namespace glass {
 
@@ -12,7 +13,7 @@ ResamplingScheme parse_resampling_scheme(const std::string& name) {
   if (name == "stratified") return ResamplingScheme::Stratified;
   if (name == "systematic") return ResamplingScheme::Systematic;
   if (name == "residual") return ResamplingScheme::Residual;
-  throw std::invalid_argument("unknown resampling scheme '" + name + "' (multinomial, stratified, systematic, residual)");
+  throw std::invalid_argument("unknown resampling scheme " + quote(name) + " (multinomial, stratified, systematic, residual)");
 }
 
 std::string to_string(ResamplingScheme scheme) {

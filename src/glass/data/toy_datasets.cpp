@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include "glass/util/parse.h"
 
 namespace glass {
 
@@ -28,7 +29,7 @@ torch::Tensor sample_toy(const std::string& name, int64_t n, at::Generator& gen)
     const torch::Tensor pts = torch::stack({radius * a.cos(), radius * a.sin()}, 1);
     return pts + 0.08 * at::randn({n, 2}, gen, torch::kFloat32);
   }
-  throw std::invalid_argument("unknown toy data set '" + name + "' (expected checkerboard, moons or rings)");
+  throw std::invalid_argument("unknown toy data set " + quote(name) + " (expected checkerboard, moons or rings)");
 }
 
 }  // namespace glass

@@ -1,5 +1,7 @@
 #include "glass/io/tensor_files.h"
 
+#include "glass/util/parse.h"
+
 #include <cstring>
 #include <fstream>
 #include <iomanip>
@@ -72,8 +74,29 @@ torch::Tensor read_npy(const std::string& path) {
   if (open == std::string::npos || close == std::string::npos) throw std::invalid_argument("'" + path + "': no shape");
   std::vector<int64_t> shape;
   std::stringstream dims(header.substr(open + 1, close - open - 1));
-  for (std::string item; std::getline(dims, item, ',');)
-    if (item.find_first_not_of(' ') != std::string::npos) shape.push_back(std::stoll(item));
+  int64_t count = 1;
+  for (std::string item; std::getline(dims, item, ',');) {
+    if (item.find_first_not_of(' ') == std::string::npos) continue;
+    size_t used = 0;
+    long long d = -1;
+    try {
+      d = std::stoll(item, &used);
+    } catch (const std::exception&) {
+    }
+    if (d < 0 || item.find_first_not_of(' ', used) != std::string::npos || (d > 0 && count > (int64_t(1) << 40) / d))
+      throw std::invalid_argument("'" + path + "': bad shape entry " + quote(item));
+    shape.push_back(d);
+    count *= d;
+  }
+  // The declared size must be what the file holds, checked before anything is allocated.
+  const std::streamoff data_start = in.tellg();
+  in.seekg(0, std::ios::end);
+  const std::streamoff available = in.tellg() - data_start;
+  in.seekg(data_start);
+  const int64_t bytes = count * static_cast<int64_t>(c10::elementSize(type));
+  if (available != bytes)
+    throw std::invalid_argument("'" + path + "': the header declares " + std::to_string(bytes) + " bytes of data, the file holds " +
+                                std::to_string(available));
   torch::Tensor a = torch::empty(shape, type);
   if (!in.read(static_cast<char*>(a.data_ptr()), static_cast<std::streamsize>(a.nbytes())))
     throw std::invalid_argument("'" + path + "': truncated data");

@@ -1,5 +1,7 @@
 #include "glass/models/flow_model.h"
 
+#include "glass/util/parse.h"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -61,24 +63,32 @@ torch::Tensor FlowModel::call_network(const torch::Tensor& x, const std::vector<
     }
   }
   const torch::ScalarType type = spec_.time == TimeConvention::DDPMStep ? torch::kInt64 : x.scalar_type();
-  // A chain moves every particle at one time: one fill instead of a copy and a conversion.
-  const bool shared = std::all_of(timestep.begin(), timestep.end(), [&](double v) { return v == timestep.front(); });
-  const torch::Tensor ts = shared ? torch::full({n}, timestep.front(), torch::TensorOptions(x.device()).dtype(type))
-                                  : times_tensor(timestep).to(x.device(), type);
   torch::Tensor out;
-  if (max_batch_ > 0 && n > max_batch_) {
-    std::vector<torch::Tensor> parts;
-    for (int64_t begin = 0; begin < n; begin += max_batch_) {
-      const int64_t len = std::min(max_batch_, n - begin);
-      parts.push_back(network_->forward(x.narrow(0, begin, len), ts.narrow(0, begin, len)));
-      if (!parts.back().defined() || parts.back().size(0) != len)
-        throw std::runtime_error("the network returned " +
-                                 (parts.back().defined() ? c10::str(parts.back().sizes()) : std::string("none")) +
-                                 " for a chunk of " + std::to_string(len) + " rows");
+  try {
+    // A chain moves every particle at one time: one fill instead of a copy and a conversion.
+    const bool shared = std::all_of(timestep.begin(), timestep.end(), [&](double v) { return v == timestep.front(); });
+    const torch::Tensor ts = shared ? torch::full({n}, timestep.front(), torch::TensorOptions(x.device()).dtype(type))
+                                    : times_tensor(timestep).to(x.device(), type);
+    if (max_batch_ > 0 && n > max_batch_) {
+      std::vector<torch::Tensor> parts;
+      for (int64_t begin = 0; begin < n; begin += max_batch_) {
+        const int64_t len = std::min(max_batch_, n - begin);
+        parts.push_back(network_->forward(x.narrow(0, begin, len), ts.narrow(0, begin, len)));
+        if (!parts.back().defined() || parts.back().size(0) != len)
+          throw std::runtime_error("the network returned " +
+                                   (parts.back().defined() ? c10::str(parts.back().sizes()) : std::string("none")) +
+                                   " for a chunk of " + std::to_string(len) + " rows");
+      }
+      out = torch::cat(parts);
+    } else {
+      out = network_->forward(x, ts);
     }
-    out = torch::cat(parts);
-  } else {
-    out = network_->forward(x, ts);
+  } catch (const std::exception& e) {
+    // Named after the network; a bad argument stays one (callers tell wrong input from failure).
+    const std::string what = "network " + quote(network_->describe()) + " failed on input " + c10::str(x.sizes()) +
+                             ": " + one_line(e.what());
+    if (dynamic_cast<const std::invalid_argument*>(&e)) throw std::invalid_argument(what);
+    throw std::runtime_error(what);
   }
   cost_.calls += 1;
   cost_.rows += n;
@@ -87,7 +97,7 @@ torch::Tensor FlowModel::call_network(const torch::Tensor& x, const std::vector<
                              " for input shape " + c10::str(x.sizes()));
   // One reduction: NaN or infinity anywhere makes the sum non-finite.
   if (!std::isfinite(out.sum().item<double>()))
-    throw std::runtime_error("the network returned NaN or infinite values");
+    throw std::runtime_error("network " + quote(network_->describe()) + " returned NaN or infinite values");
   // A sigma-time flow returns dx/dsigma = eps - z; library time runs the other way (t = 1 - sigma).
   if (spec_.prediction == Prediction::Velocity && spec_.time == TimeConvention::Sigma) return -out;
   return out;

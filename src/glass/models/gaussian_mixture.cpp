@@ -8,6 +8,7 @@
 
 #include "glass/presets_data.h"
 #include "glass/util/random.h"
+#include "glass/util/parse.h"
 
 namespace glass {
 
@@ -46,7 +47,7 @@ GaussianMixture GaussianMixture::from_json(const std::string& text, const std::s
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument(source + ": malformed JSON (" + std::string(e.what()) + ")");
+    throw std::invalid_argument(source + ": malformed JSON (" + one_line(e.what()) + ")");
   }
   try {
     if (!j.is_object() || !j.contains("means") || !j.contains("stds"))
@@ -65,9 +66,9 @@ GaussianMixture GaussianMixture::from_json(const std::string& text, const std::s
     torch::Tensor m = torch::tensor(flat, torch::kFloat64).reshape({static_cast<int64_t>(means.size()), static_cast<int64_t>(d)});
     return GaussianMixture(m, torch::tensor(stds, torch::kFloat64), torch::tensor(weights, torch::kFloat64));
   } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument(source + ": wrong field types (" + std::string(e.what()) + ")");
+    throw std::invalid_argument(source + ": wrong field types (" + one_line(e.what()) + ")");
   } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(source + ": " + e.what());
+    throw std::invalid_argument(source + ": " + one_line(e.what()));
   }
 }
 
@@ -84,7 +85,7 @@ GaussianMixture GaussianMixture::preset(const std::string& name) {
     if (name == key) return from_json(text, "preset " + name);
   std::string known;
   for (const auto& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
-  throw std::invalid_argument("unknown mixture preset '" + name + "' (known: " + known + ")");
+  throw std::invalid_argument("unknown mixture preset " + quote(name) + " (known: " + known + ")");
 }
 
 std::vector<std::string> GaussianMixture::preset_names() {

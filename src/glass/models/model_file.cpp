@@ -1,5 +1,7 @@
 #include "glass/models/model_file.h"
 
+#include "glass/util/parse.h"
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -21,8 +23,26 @@ nlohmann::json read_json(const fs::path& path) {
   try {
     return nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument("'" + path.string() + "': malformed JSON (" + e.what() + ")");
+    throw std::invalid_argument("'" + path.string() + "': malformed JSON (" + one_line(e.what()) + ")");
   }
+}
+
+// A sidecar that declares a network too large for its weights file (a corrupt width or shape)
+// is refused before the network is allocated: every parameter is stored, 4 bytes each, and the
+// largest layer alone (width x width for the MLP's hidden layers and the U-Net's 3x3
+// convolutions, input x width for the MLP's first) holds at least this many.
+void refuse_nets_larger_than_their_weights(const NativeNetConfig& c, const fs::path& weights, const std::string& where) {
+  std::error_code ec;
+  const auto file_bytes = fs::file_size(weights, ec);
+  if (ec) throw std::invalid_argument("cannot read weights '" + weights.string() + "': " + ec.message());
+  double inputs = 1.0;
+  for (int64_t d : c.sample_shape) inputs *= static_cast<double>(d);
+  const double w = static_cast<double>(c.width);
+  const double at_least = c.arch == "mlp" ? std::max(inputs, c.depth > 1 ? w : 1.0) * w : 9.0 * w * w;
+  if (4.0 * at_least > static_cast<double>(file_bytes))
+    throw std::invalid_argument(where + ": a " + c.arch + " of width " + std::to_string(c.width) + " on samples of " +
+                                std::to_string(static_cast<int64_t>(inputs)) + " values cannot fit in the " +
+                                std::to_string(file_bytes) + " bytes of '" + weights.string() + "'");
 }
 
 }  // namespace
@@ -68,12 +88,15 @@ LoadedModelFile load_model_file(const std::string& path_text, const ModelOverrid
       throw std::invalid_argument("the sample shape is unknown (give --sample-shape or a sidecar with \"sample_shape\")");
     out.sample_shape = meta.at("sample_shape").get<std::vector<int64_t>>();
   } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(where + ": " + one_line(e.what()));
+  } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(where + ": " + e.what());
   }
   if (format != "torchscript" && !ov.conditioning.empty())
     throw std::invalid_argument(where + ": conditioning tensors need a TorchScript model that takes them");
   if (format == "native") {
     const NativeNetConfig config = NativeNetConfig::from_json(meta, where);
+    refuse_nets_larger_than_their_weights(config, weights, where);
     NativeNet net = make_native_net(config);
     load_weights(*net.module, weights.string());
     network = std::make_shared<NativeNetwork>(std::move(net), "glass " + config.arch + " " + weights.string());
@@ -87,7 +110,11 @@ LoadedModelFile load_model_file(const std::string& path_text, const ModelOverrid
     throw std::invalid_argument(where + ": unknown format '" + format + "' (expected native or torchscript)");
   }
   out.description = network->describe();
-  out.model = std::make_unique<FlowModel>(network, make_schedule(schedule), spec);
+  try {
+    out.model = std::make_unique<FlowModel>(network, make_schedule(schedule), spec);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(where + ": " + e.what());
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "glass/models/model_spec.h"
 
 #include <stdexcept>
+#include "glass/util/parse.h"
 
 namespace glass {
 
@@ -12,14 +13,14 @@ Prediction parse_prediction(const std::string& s) {
   if (s == "v")
     throw std::invalid_argument("prediction 'v' is ambiguous: say velocity (a flow's dx/dt or dx/dsigma) or "
                                 "v_prediction (alpha eps - sigma z, SD 2.x)");
-  throw std::invalid_argument("unknown prediction type '" + s + "' (expected velocity, x0, noise or v_prediction)");
+  throw std::invalid_argument("unknown prediction type " + quote(s) + " (expected velocity, x0, noise or v_prediction)");
 }
 
 TimeConvention parse_time_convention(const std::string& s) {
   if (s == "t") return TimeConvention::FlowTime;
   if (s == "sigma") return TimeConvention::Sigma;
   if (s == "ddpm") return TimeConvention::DDPMStep;
-  throw std::invalid_argument("unknown time convention '" + s + "' (expected t, sigma or ddpm)");
+  throw std::invalid_argument("unknown time convention " + quote(s) + " (expected t, sigma or ddpm)");
 }
 
 void ModelSpec::validate() const {

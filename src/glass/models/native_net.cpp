@@ -6,6 +6,8 @@
 #include "glass/io/atomic_file.h"
 #include "glass/models/mlp_network.h"
 #include "glass/models/unet.h"
+#include "glass/util/parse.h"
+#include "glass/io/zip_check.h"
 
 namespace glass {
 
@@ -27,16 +29,16 @@ NativeNetConfig NativeNetConfig::from_json(const nlohmann::json& j, const std::s
     c.time_scale = j.value("time_scale", 1.0);
     c.schedule = j.value("schedule", std::string("condot"));
     c.data = j.value("data", std::string());
-    if (c.arch != "unet" && c.arch != "mlp") throw std::invalid_argument("unknown arch '" + c.arch + "'");
+    if (c.arch != "unet" && c.arch != "mlp") throw std::invalid_argument("unknown arch " + quote(c.arch));
     if (c.sample_shape.empty()) throw std::invalid_argument("empty sample_shape");
     for (int64_t d : c.sample_shape)
       if (d < 1) throw std::invalid_argument("sample_shape entries must be positive");
     if (c.width < 1 || c.depth < 1) throw std::invalid_argument("width and depth must be positive");
     return c;
   } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument(source + ": " + e.what());
+    throw std::invalid_argument(source + ": " + one_line(e.what()));
   } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(source + ": " + e.what());
+    throw std::invalid_argument(source + ": " + one_line(e.what()));
   }
 }
 
@@ -66,10 +68,11 @@ void load_weights(torch::nn::Module& module, const std::string& path) {
   for (const auto& p : module.named_parameters()) expected.emplace_back(p.key(), p.value().sizes().vec());
   torch::serialize::InputArchive archive;
   try {
+    check_zip_archive(path);
     archive.load_from(path);
     module.load(archive);
-  } catch (const c10::Error& e) {
-    throw std::invalid_argument("cannot load weights '" + path + "': " + e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throw std::invalid_argument("cannot load weights '" + path + "': " + one_line(e.what()));
   }
   const auto params = module.named_parameters();
   for (const auto& [name, sizes] : expected) {

@@ -1,5 +1,8 @@
 #include "glass/models/torchscript_network.h"
 
+#include "glass/util/parse.h"
+#include "glass/io/zip_check.h"
+
 #include <filesystem>
 #include <stdexcept>
 
@@ -8,9 +11,10 @@ namespace glass {
 TorchScriptNetwork::TorchScriptNetwork(const std::string& path, torch::Device device) : path_(path), device_(device) {
   if (!std::filesystem::exists(path)) throw std::invalid_argument("model file '" + path + "' does not exist");
   try {
+    check_zip_archive(path);
     module_ = torch::jit::load(path, device);
-  } catch (const c10::Error& e) {
-    throw std::invalid_argument("'" + path + "' is not a loadable TorchScript module: " + e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throw std::invalid_argument("'" + path + "' is not a loadable TorchScript module: " + one_line(e.what()));
   }
   module_.eval();
 }
@@ -32,7 +36,7 @@ torch::Tensor TorchScriptNetwork::forward(const torch::Tensor& x, const torch::T
     out = module_.forward(inputs);
   } catch (const std::exception& e) {
     throw std::runtime_error("TorchScript model '" + path_ + "' failed on input " + c10::str(x.sizes()) + ": " +
-                             std::string(e.what()).substr(0, 300));
+                             one_line(e.what()));
   }
   if (!out.isTensor()) throw std::runtime_error("TorchScript model '" + path_ + "' did not return a tensor");
   return out.toTensor().to(x.device());

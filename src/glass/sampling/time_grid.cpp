@@ -35,7 +35,7 @@ void check_grid(const std::vector<double>& grid) {
 TableSpacing parse_table_spacing(const std::string& name) {
   if (name == "leading") return TableSpacing::Leading;
   if (name == "trailing") return TableSpacing::Trailing;
-  throw std::invalid_argument("unknown table spacing '" + name + "' (expected leading or trailing)");
+  throw std::invalid_argument("unknown table spacing " + quote(name) + " (expected leading or trailing)");
 }
 
 std::vector<double> table_step_grid(const DDPMTableSchedule& table, int steps, TableSpacing spacing) {

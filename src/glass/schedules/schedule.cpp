@@ -24,7 +24,7 @@ SchedulePtr make_schedule(const std::string& spec) {
   const std::vector<std::string> parts = split(spec, ':');
   const std::string& kind = parts.at(0);
   auto number = [&](size_t i, double fallback) {
-    return parts.size() > i ? parse_double(parts[i], "schedule '" + spec + "'") : fallback;
+    return parts.size() > i ? parse_double(parts[i], "schedule " + quote(spec)) : fallback;
   };
   if (kind == "condot" && parts.size() == 1) return std::make_shared<CondOTSchedule>();
   if (kind == "cosine" && parts.size() == 1) return std::make_shared<CosineSchedule>();
@@ -35,7 +35,7 @@ SchedulePtr make_schedule(const std::string& spec) {
     // ddpm[:steps[:betas[:beta_start:beta_end]]], betas in diffusers' names
     const double steps = number(1, 1000.0);
     if (!(steps >= 2 && steps <= 1e6) || steps != static_cast<int>(steps))
-      throw std::invalid_argument("schedule '" + spec + "': the step count must be an integer >= 2");
+      throw std::invalid_argument("schedule " + quote(spec) + ": the step count must be an integer >= 2");
     const int K = static_cast<int>(steps);
     const std::string betas = parts.size() > 2 ? parts[2] : "linear";
     std::vector<double> alphabar;
@@ -43,14 +43,14 @@ SchedulePtr make_schedule(const std::string& spec) {
     else if (betas == "scaled_linear") alphabar = DDPMTableSchedule::scaled_linear_betas(K, number(3, 0.00085), number(4, 0.012));
     else if (betas == "squaredcos_cap_v2" && parts.size() == 3) alphabar = DDPMTableSchedule::cosine_alphabar(K);
     else
-      throw std::invalid_argument("schedule '" + spec +
-                                  "': unknown beta schedule (expected linear, scaled_linear or squaredcos_cap_v2)");
+      throw std::invalid_argument("schedule " + quote(spec) +
+                                  ": unknown beta schedule (expected linear, scaled_linear or squaredcos_cap_v2)");
     std::string name = "ddpm:" + std::to_string(K);
     if (parts.size() > 2) name = spec;
     return std::make_shared<DDPMTableSchedule>(std::move(alphabar), name);
   }
-  throw std::invalid_argument("unknown schedule '" + spec +
-                              "' (expected condot, cosine, poly:<n>, vp[:<b0>:<b1>], "
+  throw std::invalid_argument("unknown schedule " + quote(spec) +
+                              " (expected condot, cosine, poly:<n>, vp[:<b0>:<b1>], "
                               "ddpm[:<steps>[:linear|scaled_linear|squaredcos_cap_v2[:<b0>:<b1>]]])");
 }
 

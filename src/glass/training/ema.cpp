@@ -1,9 +1,12 @@
 #include "glass/training/ema.h"
 
+#include "glass/util/parse.h"
+
 #include <algorithm>
 #include <stdexcept>
 
 #include "glass/models/native_net.h"
+#include "glass/io/zip_check.h"
 
 namespace glass {
 
@@ -27,12 +30,19 @@ void Ema::save(const std::string& path) const {
 
 void Ema::load(const std::string& path) {
   torch::serialize::InputArchive archive;
-  archive.load_from(path);
-  for (size_t i = 0; i < shadow_.size(); ++i) {
-    torch::Tensor t;
-    archive.read("p" + std::to_string(i), t);
-    if (t.sizes() != shadow_[i].sizes()) throw std::invalid_argument("EMA file '" + path + "' does not match the model");
-    shadow_[i].copy_(t);
+  try {
+    check_zip_archive(path);
+    archive.load_from(path);
+    for (size_t i = 0; i < shadow_.size(); ++i) {
+      torch::Tensor t;
+      archive.read("p" + std::to_string(i), t);
+      if (t.sizes() != shadow_[i].sizes() || t.scalar_type() != shadow_[i].scalar_type())
+        throw std::invalid_argument("its tensors do not match the model's");
+      torch::NoGradGuard no_grad;
+      shadow_[i].copy_(t);
+    }
+  } catch (const std::exception& e) {
+    throw std::invalid_argument("cannot load EMA file '" + path + "': " + one_line(e.what()));
   }
 }
 

@@ -10,6 +10,7 @@
 #include "glass/training/ema.h"
 #include "glass/util/progress_bar.h"
 #include "glass/util/random.h"
+#include "glass/io/zip_check.h"
 
 namespace glass {
 
@@ -33,6 +34,7 @@ TrainResult train_flow_matching(const NativeNetConfig& config, const DataSampler
     load_weights(*net.module, (ckpt / "weights.pt").string());
     ema.load((ckpt / "ema.pt").string());
     torch::serialize::InputArchive archive;
+    check_zip_archive((ckpt / "optimizer.pt").string());
     archive.load_from((ckpt / "optimizer.pt").string());
     optimizer.load(archive);
   }

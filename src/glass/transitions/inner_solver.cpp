@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include "glass/util/parse.h"
 
 namespace glass {
 
@@ -11,7 +12,7 @@ InnerSolver parse_inner_solver(const std::string& name) {
   if (name == "heun") return InnerSolver::Heun;
   if (name == "ab2") return InnerSolver::AB2;
   if (name == "pc3") return InnerSolver::PC3;
-  throw std::invalid_argument("unknown inner solver '" + name + "' (euler, midpoint, heun, ab2, pc3)");
+  throw std::invalid_argument("unknown inner solver " + quote(name) + " (euler, midpoint, heun, ab2, pc3)");
 }
 
 std::string inner_solver_name(InnerSolver solver) {

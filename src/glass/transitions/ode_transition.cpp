@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "glass/util/particle_scalars.h"
+#include "glass/util/parse.h"
 
 namespace glass {
 
@@ -10,7 +11,7 @@ OdeMethod parse_ode_method(const std::string& s) {
   if (s == "euler") return OdeMethod::Euler;
   if (s == "heun") return OdeMethod::Heun;
   if (s == "midpoint") return OdeMethod::Midpoint;
-  throw std::invalid_argument("unknown ODE method '" + s + "' (expected euler, heun or midpoint)");
+  throw std::invalid_argument("unknown ODE method " + quote(s) + " (expected euler, heun or midpoint)");
 }
 
 OdeTransition::OdeTransition(FlowModel& model, OdeMethod method) : model_(model), method_(method) {}
