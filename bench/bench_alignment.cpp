@@ -4,10 +4,9 @@
 // GLASS paper's comparison), reporting the outputs' mean reward, their energy distance to exact
 // target samples, and SMC's log Z error. Prints markdown tables (for docs/benchmarks.md).
 #include <cstdio>
-#include <functional>
+#include <cmath>
 
-#include "glass/alignment/best_of_n.h"
-#include "glass/alignment/smc.h"
+#include "glass/alignment/alignment_methods.h"
 #include "glass/models/mixture_network.h"
 #include "glass/rewards/analytic_rewards.h"
 #include "glass/sampling/time_grid.h"
@@ -24,10 +23,13 @@ namespace {
 constexpr int64_t kOutputs = 500;  // independent output samples (one SMC group or BoN pick each)
 constexpr int kRepeats = 3;        // seeds averaged per entry
 
+// One row of the table: a method of the library's Aligner on one kernel and grid.
 struct Method {
   std::string name;
-  std::function<std::pair<torch::Tensor, double>(int64_t particles, at::Generator&)> run;  // samples, log Z error
-  int64_t nfe_per_particle;
+  TransitionKernel* kernel;
+  std::vector<double> grid;
+  AlignmentMethod method;
+  IntermediateReward intermediate = IntermediateReward::Denoised;
 };
 
 }  // namespace
@@ -43,41 +45,26 @@ int main(int argc, char** argv) {
   const auto exact = g.tilted(kappa, center, lambda);
 
   // Every chain costs about 50 calls: ODE Heun 25 steps (49), GLASS K = 5 x M = 10, SDE with
-  // 5 outer steps of 10 Euler-Maruyama sub-steps. SMC adds one denoiser call per intermediate step.
+  // 5 outer steps of 10 sub-steps. SMC adds one denoiser call per intermediate step.
   OdeTransition ode(model, OdeMethod::Heun);
   GlassTransition glass(model, GlassOptions{RhoSchedule::constant(0.4), 10, 1.0});
   SdeTransition sde(model, SdeOptions{Diffusion::Sigma, 1.0, 10});
   const std::vector<double> grid5 = uniform_grid(5), grid25 = uniform_grid(25);
-  SmcOptions smc;
-  smc.lambda = lambda;
-
-  const auto bon = [&](TransitionKernel& k, const std::vector<double>& grid) {
-    return [&, grid](int64_t n, at::Generator& gen) {
-      return std::make_pair(best_of_n(model, k, reward, grid, kOutputs, n, {2}, gen).samples, 0.0);
-    };
-  };
-  const auto fk = [&](TransitionKernel& k, IntermediateReward inter) {
-    return [&, inter](int64_t n, at::Generator& gen) {
-      SmcOptions o = smc;
-      o.particles = n;
-      o.intermediate = inter;
-      o.value = ValueOptions{2, 4};
-      const SmcResult r = run_smc(model, k, reward, grid5, kOutputs, {2}, o, gen);
-      double mean = 0.0;
-      for (double v : r.log_z) mean += v / static_cast<double>(r.log_z.size());
-      return std::make_pair(r.samples, std::abs(mean - exact.log_z));
-    };
-  };
-  SmcOptions value_opts = smc;
-  value_opts.intermediate = IntermediateReward::Value;
-  value_opts.value = ValueOptions{2, 4};
+  const auto reward_ptr = std::shared_ptr<Reward>(&reward, [](Reward*) {});  // the Aligner shares it
   const std::vector<Method> methods{
-      {"best-of-N, ODE (Heun 25)", bon(ode, grid25), 49},
-      {"best-of-N, GLASS", bon(glass, grid5), 50},
-      {"SMC, SDE (sigma, 5x10)", fk(sde, IntermediateReward::Denoised), smc_nfe_per_particle(sde, grid5, smc)},
-      {"SMC, GLASS (rho 0.4)", fk(glass, IntermediateReward::Denoised), smc_nfe_per_particle(glass, grid5, smc)},
-      {"SMC, GLASS, value potentials (2x4)", fk(glass, IntermediateReward::Value),
-       smc_nfe_per_particle(glass, grid5, value_opts)},
+      {"best-of-N, ODE (Heun 25)", &ode, grid25, AlignmentMethod::BestOfN},
+      {"best-of-N, GLASS", &glass, grid5, AlignmentMethod::BestOfN},
+      {"SMC, SDE (sigma, 5x10)", &sde, grid5, AlignmentMethod::Smc},
+      {"SMC, GLASS (rho 0.4)", &glass, grid5, AlignmentMethod::Smc},
+      {"SMC, GLASS, value potentials (2x4)", &glass, grid5, AlignmentMethod::Smc, IntermediateReward::Value},
+  };
+  const auto aligner_for = [&](const Method& m, int64_t particles) {
+    AlignmentSettings a;
+    a.smc.lambda = lambda;
+    a.smc.intermediate = m.intermediate;
+    a.smc.value = ValueOptions{2, 4};
+    a.particles = particles;
+    return Aligner(model, *m.kernel, reward_ptr, m.grid, {2}, a);
   };
 
   at::Generator ref_gen = make_generator(99);
@@ -96,18 +83,26 @@ int main(int argc, char** argv) {
     for (const Method& m : methods) {
       double r_mean = 0.0, dist = 0.0, logz = 0.0;
       int64_t nfe = 0;
+      Aligner aligner = aligner_for(m, n);
+      const MethodPlan plan = aligner.plan(m.method);
       for (int rep = 0; rep < kRepeats; ++rep) {
         at::Generator gen = make_generator(static_cast<uint64_t>(1000 + rep));
         model.reset_cost();
-        const auto [x, logz_err] = m.run(n, gen);
+        const AlignmentRun run = aligner.run(plan, kOutputs, gen);
         nfe = model.cost().rows / kOutputs;
+        const torch::Tensor& x = run.samples;
+        double logz_err = 0.0;
+        if (run.smc) {
+          double mean = 0.0;
+          for (double v : run.smc->log_z) mean += v / static_cast<double>(run.smc->log_z.size());
+          logz_err = std::abs(mean - exact.log_z);
+        }
         r_mean += reward(x).mean().item<double>() / kRepeats;
         dist += energy_distance(x.to(torch::kFloat64), exact.mixture.sample(kOutputs, ref_gen)) / kRepeats;
         logz += logz_err / kRepeats;
       }
-      const bool is_smc = m.name.rfind("SMC", 0) == 0;
       std::printf("| %s | %lld | %lld | %.3f | %.4f | %s |\n", m.name.c_str(), static_cast<long long>(n),
-                  static_cast<long long>(nfe), r_mean, dist, is_smc ? c10::str(logz).c_str() : "-");
+                  static_cast<long long>(nfe), r_mean, dist, is_smc(m.method) ? c10::str(logz).c_str() : "-");
       std::fflush(stdout);
     }
   }

@@ -2,21 +2,13 @@
 // optionally at equal compute (--max-nfe). Prints reward, quality and NFE for each method.
 #include <algorithm>
 #include <chrono>
-#include <functional>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
-#include <set>
 #include <sstream>
 
 #include "commands.h"
-#include "kernel_options.h"
-#include "model_options.h"
-#include "run_options.h"
-#include "sample_outputs.h"
-#include "glass/alignment/best_of_n.h"
-#include "glass/alignment/smc.h"
-#include "glass/guidance/value_guided_kernel.h"
+#include "glass/alignment/alignment_methods.h"
 #include "glass/io/bitmap_font.h"
 #include "glass/io/png_image.h"
 #include "glass/io/tensor_files.h"
@@ -28,15 +20,14 @@
 #include "glass/stats/mixture_fit.h"
 #include "glass/util/parse.h"
 #include "glass/util/progress_bar.h"
+#include "kernel_options.h"
+#include "model_options.h"
+#include "run_options.h"
+#include "sample_outputs.h"
 
 namespace glass::cli {
 
 namespace {
-
-const std::vector<std::string> kMethods{"plain",     "guidance", "value-guidance",
-                                        "best-of-n", "smc",      "smc+guidance", "smc+value-guidance"};
-
-bool is_smc(const std::string& method) { return method.rfind("smc", 0) == 0; }
 
 struct AlignOptions {
   ModelOptions model;
@@ -61,174 +52,44 @@ struct AlignOptions {
   std::string classifier = default_model_path("fashion-mnist-classifier/model.json");
 };
 
-// Value estimates integrate with the kernel's inner solver.
-ValueOptions value_options(const AlignOptions& o) {
-  return ValueOptions{o.value_samples, o.value_steps, parse_inner_solver(o.kernel.inner_solver)};
+// The library's settings from the flags. Value estimates integrate with the kernel's inner solver.
+AlignmentSettings alignment_settings(const AlignOptions& o) {
+  AlignmentSettings a;
+  a.smc.lambda = o.lambda;
+  a.smc.potential = parse_potential(o.potential);
+  a.smc.final_correction = !o.no_final_correction;
+  a.smc.resampling = parse_resampling_scheme(o.resampling);
+  a.smc.ess_threshold = o.ess_threshold;
+  a.smc.intermediate = parse_intermediate_reward(o.intermediate);
+  a.smc.value = ValueOptions{o.value_samples, o.value_steps, parse_inner_solver(o.kernel.inner_solver)};
+  const std::vector<double> window = parse_double_list(o.guidance_window, "guidance window");
+  if (window.size() != 2) throw std::invalid_argument("--guidance-window takes two times 'a,b'");
+  a.guidance = GuidanceScale{o.guidance, window[0], window[1]};
+  a.value_guidance = GuidanceScale{o.value_guidance, window[0], window[1]};
+  a.guidance.validate("--guidance-window");
+  a.guidance_detached = o.guidance_detached;
+  a.particles = o.particles;
+  a.max_nfe = o.max_nfe;
+  return a;
 }
 
-struct MethodRun {
-  std::string name;
-  torch::Tensor samples, rewards;  // [G, ...], float64 [G]
-  AlignmentCost cost;
-  int64_t particles = 1;
-  double seconds = 0.0;
-  nlohmann::json details;
-};
-
-class Aligner {
- public:
-  Aligner(const AlignOptions& o, LoadedModel& m, RewardPtr reward, const std::vector<double>& grid, int64_t outputs)
-      : o_(o), m_(m), reward_ptr_(std::move(reward)), reward_(*reward_ptr_), grid_(grid), outputs_(outputs),
-        kernel_(make_kernel(o.kernel, m)) {
-    const std::vector<double> window = parse_double_list(o.guidance_window, "guidance window");
-    if (window.size() != 2) throw std::invalid_argument("--guidance-window takes two times 'a,b'");
-    window_ = {window[0], window[1]};
-    GuidanceScale{o.guidance, window_.first, window_.second}.validate("--guidance-window");
-    smc_.lambda = o.lambda;
-    smc_.potential = parse_potential(o.potential);
-    smc_.final_correction = !o.no_final_correction;
-    smc_.resampling = parse_resampling_scheme(o.resampling);
-    smc_.ess_threshold = o.ess_threshold;
-    smc_.intermediate = parse_intermediate_reward(o.intermediate);
-    smc_.value = value_options(o);
-    check_starts_from_noise(grid, *m.model, "align");
+nlohmann::json smc_details(const SmcResult& r, const SmcOptions& so, bool exact_target) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const SmcStep& s : r.steps) {
+    nlohmann::json lw = nlohmann::json::array();
+    for (int64_t g = 0; g < s.log_weights.size(0); ++g) lw.push_back(to_doubles(s.log_weights[g]));
+    steps.push_back({{"t", s.t}, {"ess", s.ess}, {"resampled", s.resampled},
+                     {"distinct_parents", s.distinct_parents}, {"surviving_lineages", s.surviving_lineages},
+                     {"floored_constraints", s.floored_constraints},
+                     {"rewards", to_doubles(s.rewards)}, {"log_weights", lw}});
   }
-
-  // Network calls per particle (chain) of a method, and the particles per output it gets.
-  int64_t per_particle_nfe(const std::string& method) const {
-    const int64_t steps = static_cast<int64_t>(grid_.size()) - 1, chain = steps * kernel_->nfe_per_step();
-    const int64_t value_guidance = (steps - 1) * value_options(o_).nfe();
-    if (method == "value-guidance") return chain + value_guidance;
-    // The value-guided wrapper moves with its own calls: no potential's denoiser is reused (as when guided).
-    if (method == "smc+value-guidance") return smc_nfe_per_particle(*kernel_, grid_, smc_, true) + value_guidance;
-    if (is_smc(method)) return smc_nfe_per_particle(*kernel_, grid_, smc_, method == "smc+guidance");
-    return chain;
-  }
-
-  // Network calls allowed per output: --max-nfe, or by default what best-of-8 spends (8 chains),
-  // so the methods are compared at equal compute; none when --particles fixes the counts.
-  double budget() const {
-    if (o_.max_nfe > 0) return o_.max_nfe;
-    if (o_.particles > 0) return 0.0;
-    return 8.0 * static_cast<double>(per_particle_nfe("plain"));
-  }
-
-  int64_t particles_for(const std::string& method) const {
-    if (is_smc(method)) require_stochastic_kernel(*kernel_);
-    const bool many = method == "best-of-n" || is_smc(method);
-    const int64_t per = per_particle_nfe(method);
-    const double max_nfe = budget();
-    int64_t n = many ? (o_.particles > 0 ? o_.particles : 8) : 1;
-    if (many && o_.particles == 0 && max_nfe > 0) {
-      if (per == 0)
-        throw std::invalid_argument("method '" + method + "': the " + o_.kernel.kernel +
-                                    " kernel makes no network calls, so --max-nfe cannot size it; give -N");
-      n = static_cast<int64_t>(max_nfe / static_cast<double>(per));
-    }
-    if (max_nfe > 0 && (n < 1 || static_cast<double>(n * per) > max_nfe))
-      throw std::invalid_argument("method '" + method + "' needs " + std::to_string(std::max<int64_t>(n, 1) * per) +
-                                  " network calls per sample, over the budget of " + c10::str(max_nfe) +
-                                  " (--max-nfe; one chain costs " + std::to_string(per) + ")");
-    return n;
-  }
-
-  MethodRun run(const std::string& method) {
-    const auto start = std::chrono::steady_clock::now();
-    at::Generator gen = make_generator(o_.run.seed);  // every method starts from the same seed
-    MethodRun out;
-    out.name = method;
-    out.particles = particles_for(method);
-    const bool guided = method == "guidance" || method == "smc+guidance";
-    if (guided) {
-      m_.model->set_guidance(std::make_shared<DenoiserGuidance>(
-          DenoiserGuidance{reward_ptr_, GuidanceScale{o_.guidance, window_.first, window_.second}, o_.guidance_detached,
-                           o_.lambda}));
-    }
-    ProgressBar bar(method, static_cast<int64_t>(grid_.size()) - 1, o_.run.show_progress());
-    const AlignmentCallback progress = [&](int k, int) { bar.update(k); };
-    try {
-      // Value guidance wraps the kernel: a drift up the value after every transition.
-      std::unique_ptr<TransitionKernel> value_kernel;
-      TransitionKernel* kernel = kernel_.get();
-      if (method == "value-guidance" || method == "smc+value-guidance") {
-        value_kernel = std::make_unique<ValueGuidedKernel>(
-            *kernel_, *m_.model,
-            ValueGuidanceOptions{reward_ptr_, o_.lambda, value_options(o_),
-                                 GuidanceScale{o_.value_guidance, window_.first, window_.second}});
-        kernel = value_kernel.get();
-      }
-      if (method == "plain" || method == "guidance" || method == "value-guidance") {
-        const CostMeter meter(*m_.model, reward_);
-        out.samples = run_chain(*kernel, prior_noise(outputs_, m_.sample_shape, gen), grid_, gen,
-                                [&](int k, int, const torch::Tensor&) { bar.update(k); }).x;
-        torch::NoGradGuard no_grad;
-        out.rewards = reward_(out.samples).to(torch::kCPU, torch::kFloat64);
-        out.cost = meter.cost(outputs_);
-      } else if (method == "best-of-n") {
-        BestOfNResult r = best_of_n(*m_.model, *kernel_, reward_, grid_, outputs_, out.particles, m_.sample_shape, gen,
-                                    progress);
-        out.samples = r.samples;
-        out.rewards = r.sample_rewards;
-        out.cost = r.cost;
-        out.details = {{"candidate_reward_mean", r.rewards.mean().item<double>()}};
-      } else {
-        SmcOptions so = smc_;
-        so.particles = out.particles;
-        SmcResult r = run_smc(*m_.model, *kernel, reward_, grid_, outputs_, m_.sample_shape, so, gen, progress);
-        out.samples = r.samples;
-        out.rewards = r.sample_rewards;
-        out.cost = r.cost;
-        out.details = smc_details(r, so, guided || value_kernel != nullptr);
-      }
-    } catch (...) {
-      m_.model->set_guidance(nullptr);
-      throw;
-    }
-    m_.model->set_guidance(nullptr);
-    bar.finish();
-    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return out;
-  }
-
-  const TransitionKernel& kernel() const { return *kernel_; }
-  const SmcOptions& smc() const { return smc_; }
-
- private:
-  static nlohmann::json smc_details(const SmcResult& r, const SmcOptions& so, bool guided) {
-    nlohmann::json out = smc_diagnostics(r, so);
-    // Guidance changes the proposal without a weight correction: the target is then approximate.
-    out["exact_target"] = !guided && (so.potential == PotentialKind::Difference || so.final_correction);
-    return out;
-  }
-
-  static nlohmann::json smc_diagnostics(const SmcResult& r, const SmcOptions& so) {
-    nlohmann::json steps = nlohmann::json::array();
-    for (const SmcStep& s : r.steps) {
-      nlohmann::json lw = nlohmann::json::array();
-      for (int64_t g = 0; g < s.log_weights.size(0); ++g) lw.push_back(to_doubles(s.log_weights[g]));
-      steps.push_back({{"t", s.t}, {"ess", s.ess}, {"resampled", s.resampled},
-                       {"distinct_parents", s.distinct_parents}, {"surviving_lineages", s.surviving_lineages},
-                       {"floored_constraints", s.floored_constraints},
-                       {"rewards", to_doubles(s.rewards)}, {"log_weights", lw}});
-    }
-    double mean_log_z = 0.0;
-    for (double v : r.log_z) mean_log_z += v / static_cast<double>(r.log_z.size());
-    return {{"particles", so.particles}, {"lambda", so.lambda}, {"potential", to_string(so.potential)},
-            {"final_correction", so.final_correction}, {"resampling", to_string(so.resampling)},
-            {"ess_threshold", so.ess_threshold}, {"intermediate", to_string(so.intermediate)},
-            {"log_z", r.log_z}, {"log_z_mean", mean_log_z}, {"steps", steps}};
-  }
-
-  const AlignOptions& o_;
-  LoadedModel& m_;
-  RewardPtr reward_ptr_;
-  Reward& reward_;
-  std::vector<double> grid_;
-  int64_t outputs_;
-  std::unique_ptr<TransitionKernel> kernel_;
-  std::pair<double, double> window_;
-  SmcOptions smc_;
-};
+  double mean_log_z = 0.0;
+  for (double v : r.log_z) mean_log_z += v / static_cast<double>(r.log_z.size());
+  return {{"particles", so.particles}, {"lambda", so.lambda}, {"potential", to_string(so.potential)},
+          {"final_correction", so.final_correction}, {"resampling", to_string(so.resampling)},
+          {"ess_threshold", so.ess_threshold}, {"intermediate", to_string(so.intermediate)},
+          {"log_z", r.log_z}, {"log_z_mean", mean_log_z}, {"exact_target", exact_target}, {"steps", steps}};
+}
 
 std::string file_stem(const std::string& method) {
   std::string s = method;
@@ -238,7 +99,7 @@ std::string file_stem(const std::string& method) {
 }
 
 // The console's view of a run: one line per method (everything else is in summary.json).
-void print_table(const std::vector<MethodRun>& runs, const nlohmann::json& methods_json) {
+void print_table(const std::vector<AlignmentRun>& runs, const nlohmann::json& methods_json) {
   const bool exact = !methods_json.empty() && methods_json[0].contains("fit_to_exact_target");
   std::cout << std::left << std::setw(20) << "method" << std::right << std::setw(10) << "reward" << std::setw(12)
             << "NFE/sample" << std::setw(10) << "particles";
@@ -246,7 +107,7 @@ void print_table(const std::vector<MethodRun>& runs, const nlohmann::json& metho
   else std::cout << std::setw(11) << "FID(test)" << std::setw(12) << "FID(class)" << std::setw(9) << "class %";
   std::cout << std::setw(9) << "seconds" << "\n";
   for (size_t i = 0; i < runs.size(); ++i) {
-    const MethodRun& r = runs[i];
+    const AlignmentRun& r = runs[i];
     const nlohmann::json& q = methods_json[i].contains("quality") ? methods_json[i]["quality"] : nlohmann::json::object();
     const auto num = [&](const char* key, double scale = 1.0) {
       std::ostringstream s;
@@ -254,9 +115,9 @@ void print_table(const std::vector<MethodRun>& runs, const nlohmann::json& metho
       else s << "-";
       return s.str();
     };
-    std::cout << std::left << std::setw(20) << r.name << std::right << std::fixed << std::setprecision(3) << std::setw(10)
+    std::cout << std::left << std::setw(20) << name_of(alignment_method_names(), r.plan.method) << std::right << std::fixed << std::setprecision(3) << std::setw(10)
               << r.rewards.mean().item<double>() << std::setprecision(0) << std::setw(12) << r.cost.nfe_per_output()
-              << std::setw(10) << r.particles;
+              << std::setw(10) << r.plan.particles;
     if (exact) {
       const nlohmann::json& f = methods_json[i]["fit_to_exact_target"];
       std::cout << std::setprecision(4) << std::setw(14) << f["energy_distance"].get<double>() << std::setw(12)
@@ -270,14 +131,11 @@ void print_table(const std::vector<MethodRun>& runs, const nlohmann::json& metho
 }
 
 // Flags that act on none of the chosen methods are errors, not silently ignored.
-void reject_unused_align_flags(const AlignOptions& o, const CLI::App& cmd, const std::vector<std::string>& methods,
+void reject_unused_align_flags(const AlignOptions& o, const CLI::App& cmd, const std::vector<AlignmentMethod>& methods,
                                const FlowModel& model) {
-  const auto any = [&](const std::function<bool(const std::string&)>& pred) {
-    return std::any_of(methods.begin(), methods.end(), pred);
-  };
-  const bool smc = any(is_smc), many = any([](const std::string& m) { return m == "best-of-n" || is_smc(m); });
-  const bool guided = any([](const std::string& m) { return m == "guidance" || m == "smc+guidance"; });
-  const bool value_guided = any([](const std::string& m) { return m.find("value-guidance") != std::string::npos; });
+  const auto any = [&](bool (*pred)(AlignmentMethod)) { return std::any_of(methods.begin(), methods.end(), pred); };
+  const bool smc = any(is_smc), many = any(uses_particles);
+  const bool guided = any(uses_denoiser_guidance), value_guided = any(uses_value_guidance);
   const bool values = value_guided || (smc && o.intermediate == "value");
   o.kernel.reject_unused(cmd, values);
   reject_unused_grid_flags(cmd, !o.grid.empty(), model);
@@ -306,18 +164,18 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
   const std::vector<double> grid = o.grid.empty() ? default_grid(*m.model, o.steps, parse_table_spacing(o.table_spacing)) : parse_grid(o.grid);
   const int64_t outputs = o.n > 0 ? o.n : (images ? 32 : 1000);
 
-  std::vector<std::string> methods;
+  std::vector<AlignmentMethod> methods;
   for (const std::string& name : split(o.methods, ',')) {
-    if (std::find(kMethods.begin(), kMethods.end(), name) == kMethods.end())
-      throw std::invalid_argument("unknown method '" + name +
-                                  "' (plain, guidance, value-guidance, best-of-n, smc, smc+guidance, smc+value-guidance)");
-    if (std::find(methods.begin(), methods.end(), name) != methods.end())
+    const AlignmentMethod method = parse_named(alignment_method_names(), name, "method");
+    if (std::find(methods.begin(), methods.end(), method) != methods.end())
       throw std::invalid_argument("method '" + name + "' listed twice");
-    methods.push_back(name);
+    methods.push_back(method);
   }
   reject_unused_align_flags(o, cmd, methods, *m.model);
-  Aligner aligner(o, m, reward, grid, outputs);
-  for (const std::string& method : methods) aligner.particles_for(method);  // budget and kernel errors before any work
+  const std::unique_ptr<TransitionKernel> kernel = make_kernel(o.kernel, m);
+  Aligner aligner(*m.model, *kernel, reward, grid, m.sample_shape, alignment_settings(o));
+  std::vector<MethodPlan> plans;  // budget and kernel errors before any work
+  for (AlignmentMethod method : methods) plans.push_back(aligner.plan(method));
 
   // Exact answers where they exist: a mixture tilted by a quadratic reward.
   std::optional<GaussianMixture::Tilted> exact;
@@ -329,15 +187,19 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
   if (images && !o.classifier.empty() && std::filesystem::exists(o.classifier))
     scorer = std::make_unique<FashionMnistScorer>(o.classifier);
 
-  std::vector<MethodRun> runs;
+  std::vector<AlignmentRun> runs;
   nlohmann::json methods_json = nlohmann::json::array();
   std::vector<RgbImage> panels;
   at::Generator eval_gen = make_generator(o.run.seed + 1);
   const torch::Tensor reference = exact && m.mixture->dim() == 2 ? exact->mixture.sample(outputs, eval_gen) : torch::Tensor();
-  for (const std::string& method : methods) {
-    MethodRun r = aligner.run(method);
+  for (const MethodPlan& plan : plans) {
+    const std::string method = name_of(alignment_method_names(), plan.method);
+    at::Generator gen = make_generator(o.run.seed);  // every method starts from the same seed
+    ProgressBar bar(method, static_cast<int64_t>(grid.size()) - 1, o.run.show_progress());
+    AlignmentRun r = aligner.run(plan, outputs, gen, [&](int k, int) { bar.update(k); });
+    bar.finish();
     nlohmann::json j{{"method", method},
-                     {"particles_per_sample", r.particles},
+                     {"particles_per_sample", r.plan.particles},
                      {"reward_mean", r.rewards.mean().item<double>()},
                      {"reward_std", r.rewards.numel() > 1 ? r.rewards.std().item<double>() : 0.0},
                      {"rewards", to_doubles(r.rewards)},
@@ -348,7 +210,12 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
                      {"reward_calls", r.cost.reward_calls},
                      {"reward_rows", r.cost.reward_rows},
                      {"seconds", r.seconds}};
-    if (!r.details.is_null()) j[method == "best-of-n" ? "best_of_n" : "smc"] = r.details;
+    if (r.best_of_n) j["best_of_n"] = {{"candidate_reward_mean", r.best_of_n->rewards.mean().item<double>()}};
+    if (r.smc) {
+      SmcOptions so = aligner.settings().smc;
+      so.particles = plan.particles;
+      j["smc"] = smc_details(*r.smc, so, r.exact_target);
+    }
     if (scorer) j["quality"] = scorer->score(r.samples, target_class);
     if (exact) {
       const MixtureFit fit = assess_mixture_fit(r.samples, exact->mixture, eval_gen);
@@ -383,7 +250,8 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
                          {"methods", methods_json}};
   if (exact) summary["exact_log_z"] = exact->log_z;
   // Files only once every method has finished: a failed run leaves no partial set behind.
-  for (const MethodRun& r : runs) write_npy(o.run.path(file_stem(r.name) + ".npy"), r.samples);
+  for (const AlignmentRun& r : runs)
+    write_npy(o.run.path(file_stem(name_of(alignment_method_names(), r.plan.method)) + ".npy"), r.samples);
   if (!panels.empty()) {
     write_png(o.run.path("align.png"), stack_images(panels, /*vertical=*/images, 10));
     summary["png"] = o.run.path("align.png");
@@ -427,22 +295,22 @@ void add_align_command(CLI::App& app) {
   cmd->add_option("--table-spacing", o->table_spacing,
                   "DDPM-step models: -K picks table steps 'trailing' (from the noisiest step) or 'leading' (DDIM's "
                   "default)")
-      ->check(CLI::IsMember({"leading", "trailing"}))
+      ->check(CLI::IsMember(offered_names(table_spacing_names())))
       ->capture_default_str();
   cmd->add_option("--grid", o->grid, "explicit outer time grid '0,t1,...,1' (overrides --steps)");
-  cmd->add_option("--potential", o->potential, "SMC potential: difference, max, sum")
-      ->check(CLI::IsMember({"difference", "max", "sum"}))
+  cmd->add_option("--potential", o->potential, "SMC potential (exact target with the difference potential, or any with the final correction)")
+      ->check(CLI::IsMember(offered_names(potential_names())))
       ->capture_default_str();
   cmd->add_flag("--no-final-correction", o->no_final_correction,
                 "SMC: keep the max/sum potentials' own last step (FK steering's heuristic target)");
-  cmd->add_option("--resampling", o->resampling, "SMC: multinomial, stratified, systematic, residual")
-      ->check(CLI::IsMember({"multinomial", "stratified", "systematic", "residual"}))
+  cmd->add_option("--resampling", o->resampling, "SMC resampling scheme")
+      ->check(CLI::IsMember(offered_names(resampling_scheme_names())))
       ->capture_default_str();
   cmd->add_option("--ess-threshold", o->ess_threshold, "SMC: resample when ESS < threshold * N (1: every step)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--intermediate", o->intermediate, "SMC: intermediate reward from the denoised estimate or a value estimate")
-      ->check(CLI::IsMember({"denoised", "value"}))
+      ->check(CLI::IsMember(offered_names(intermediate_reward_names())))
       ->capture_default_str();
   cmd->add_option("--value-samples", o->value_samples, "value estimates: GLASS posterior samples per particle")
       ->check(CLI::PositiveNumber)

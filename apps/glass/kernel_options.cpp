@@ -1,12 +1,7 @@
 #include "kernel_options.h"
 
+#include "glass/transitions/kernel_choice.h"
 #include "run_options.h"
-
-#include "glass/transitions/ddpm_transition.h"
-#include "glass/transitions/exact_mixture_transition.h"
-#include "glass/transitions/glass_transition.h"
-#include "glass/transitions/ode_transition.h"
-#include "glass/transitions/sde_transition.h"
 
 namespace glass::cli {
 
@@ -14,7 +9,7 @@ void KernelOptions::add_to(CLI::App& app) {
   app.add_option("-k,--kernel", kernel,
                  "transition kernel: glass, ode, ddpm (ancestral), ddim (deterministic unless --eta), sde, exact "
                  "(mixtures only)")
-      ->check(CLI::IsMember({"glass", "ode", "ddpm", "ddim", "sde", "exact"}))
+      ->check(CLI::IsMember(offered_names(kernel_kind_names())))
       ->capture_default_str();
   app.add_option("--rho", rho, "GLASS/exact: noise correlation in (-1, 1), or 'ddpm'")->capture_default_str();
   app.add_option("-M,--inner-steps", inner_steps,
@@ -23,14 +18,14 @@ void KernelOptions::add_to(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--inner-solver", inner_solver,
                  "GLASS and value estimates: inner ODE solver: euler, ab2, pc3 (1 call a step), midpoint, heun (2)")
-      ->check(CLI::IsMember({"euler", "midpoint", "heun", "ab2", "pc3"}))
+      ->check(CLI::IsMember(offered_names(inner_solver_names())))
       ->capture_default_str();
   app.add_option("--sbar-init", sbar_init, "GLASS: scale of the inner start noise")->capture_default_str();
-  app.add_option("--ode-method", ode_method, "ODE: euler, heun or midpoint")
-      ->check(CLI::IsMember({"euler", "heun", "midpoint"}))
+  app.add_option("--ode-method", ode_method, "ODE: integration method")
+      ->check(CLI::IsMember(offered_names(ode_method_names())))
       ->capture_default_str();
   app.add_option("--diffusion", diffusion, "SDE: diffusion g_t: sigma (eta*sigma_t), constant (eta), ddpm")
-      ->check(CLI::IsMember({"sigma", "constant", "ddpm"}))
+      ->check(CLI::IsMember(offered_names(diffusion_names())))
       ->capture_default_str();
   app.add_option("--eta", eta,
                  "SDE: noise scale (default 1); ddpm/ddim: std of the step noise as a share of DDPM's "
@@ -68,17 +63,18 @@ GlassOptions KernelOptions::glass_options() const {
   return options;
 }
 
+KernelChoice KernelOptions::choice() const {
+  KernelChoice c;
+  c.kind = parse_named(kernel_kind_names(), kernel, "kernel");
+  if (c.kind == KernelKind::Glass || c.kind == KernelKind::Exact) c.glass = glass_options();
+  c.ode_method = parse_ode_method(ode_method);
+  c.sde = SdeOptions{parse_diffusion(diffusion), eta_or_default(), substeps};
+  c.eta = eta;
+  return c;
+}
+
 std::unique_ptr<TransitionKernel> make_kernel(const KernelOptions& o, LoadedModel& m) {
-  if (o.kernel == "glass") return std::make_unique<GlassTransition>(*m.model, o.glass_options());
-  if (o.kernel == "ode") return std::make_unique<OdeTransition>(*m.model, parse_ode_method(o.ode_method));
-  if (o.kernel == "ddpm" || o.kernel == "ddim") return std::make_unique<DdpmTransition>(*m.model, o.eta_or_default());
-  if (o.kernel == "sde")
-    return std::make_unique<SdeTransition>(*m.model, SdeOptions{parse_diffusion(o.diffusion), o.eta_or_default(), o.substeps});
-  if (o.kernel == "exact") {
-    if (!m.mixture) throw std::invalid_argument("the exact kernel needs a Gaussian-mixture model");
-    return std::make_unique<ExactMixtureTransition>(*m.mixture, m.model->schedule_ptr(), RhoSchedule::parse(o.rho));
-  }
-  throw std::invalid_argument("unknown kernel '" + o.kernel + "'");
+  return glass::make_kernel(o.choice(), *m.model, m.mixture ? &*m.mixture : nullptr);
 }
 
 }  // namespace glass::cli

@@ -6,9 +6,10 @@
 #include <memory>
 #include <optional>
 
-#include "model_options.h"
 #include "glass/transitions/glass_transition.h"
+#include "glass/transitions/kernel_choice.h"
 #include "glass/transitions/transition.h"
+#include "model_options.h"
 
 namespace glass::cli {
 
@@ -27,6 +28,7 @@ struct KernelOptions {
   nlohmann::json to_json() const;
   double eta_or_default() const { return eta.value_or(kernel == "ddim" ? 0.0 : 1.0); }
   GlassOptions glass_options() const;
+  KernelChoice choice() const;  // the library's description of the chosen kernel
   // Errors for flags of another kernel; `value_estimates`: the run estimates values (whose
   // posterior samples use --inner-solver).
   void reject_unused(const CLI::App& cmd, bool value_estimates = false) const;

@@ -1,6 +1,5 @@
 // The glass command: thin subcommands over the library.
 #include <CLI/CLI.hpp>
-
 #include <c10/util/Exception.h>
 
 #include <cstdlib>

@@ -1,13 +1,12 @@
 #include "model_options.h"
 
-#include "run_options.h"
+#include <filesystem>
 
 #include "glass/models/mixture_network.h"
 #include "glass/models/model_file.h"
 #include "glass/util/parse.h"
+#include "run_options.h"
 #include "sample_outputs.h"
-
-#include <filesystem>
 
 namespace glass::cli {
 
@@ -22,7 +21,7 @@ void ModelOptions::add_to(CLI::App& app) {
                  "what the network predicts: velocity (dx/d of its own time: dx/dsigma for --time sigma), x0 "
                  "(sample), noise (epsilon), v_prediction");
   app.add_option("--time", time, "the network's time input: t, sigma (= 1 - t), ddpm (integer step)")
-      ->check(CLI::IsMember({"t", "sigma", "ddpm"}));
+      ->check(CLI::IsMember(offered_names(time_convention_names())));
   app.add_option("--time-scale", time_scale, "multiplier of the time input, e.g. 1000")->check(CLI::PositiveNumber);
   app.add_option("--cond", conditioning,
                  "conditioning .npy file(s) passed to a TorchScript model after (x, t); batch 1 is broadcast")

@@ -1,11 +1,10 @@
 #include "run_options.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <thread>
+#include <unistd.h>
 
 #include "glass/io/atomic_file.h"
 

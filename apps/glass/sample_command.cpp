@@ -3,14 +3,14 @@
 #include <filesystem>
 
 #include "commands.h"
-#include "kernel_options.h"
-#include "model_options.h"
-#include "run_options.h"
-#include "sample_outputs.h"
 #include "glass/sampling/sampler.h"
 #include "glass/sampling/time_grid.h"
 #include "glass/stats/mixture_fit.h"
 #include "glass/util/progress_bar.h"
+#include "kernel_options.h"
+#include "model_options.h"
+#include "run_options.h"
+#include "sample_outputs.h"
 
 namespace glass::cli {
 
@@ -87,7 +87,7 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--table-spacing", o->table_spacing,
                   "DDPM-step models: -K picks table steps 'trailing' (from the noisiest step) or 'leading' (DDIM's "
                   "default)")
-      ->check(CLI::IsMember({"leading", "trailing"}))
+      ->check(CLI::IsMember(offered_names(table_spacing_names())))
       ->capture_default_str();
   cmd->add_option("--grid", o->grid, "explicit outer time grid 't0,t1,...,tK' (overrides --steps)");
   cmd->callback([o, cmd] { run_sample(*o, *cmd); });

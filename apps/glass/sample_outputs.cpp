@@ -1,14 +1,13 @@
 #include "sample_outputs.h"
 
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
 #include "glass/io/png_image.h"
 #include "glass/io/tensor_files.h"
 #include "glass/stats/image_quality.h"
 #include "glass/training/classifier_trainer.h"
-
-#include <cstdlib>
-#include <filesystem>
-
-#include <cmath>
 
 namespace glass::cli {
 

@@ -1,17 +1,17 @@
 // glass train: flow-matching training of a native network (U-Net on Fashion-MNIST, MLP on 2-D toys).
-#include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <iostream>
-#include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "commands.h"
-#include "run_options.h"
 #include "glass/data/idx_reader.h"
 #include "glass/data/toy_datasets.h"
 #include "glass/training/classifier_trainer.h"
 #include "glass/training/flow_matching_trainer.h"
 #include "glass/util/random.h"
+#include "run_options.h"
 
 namespace glass::cli {
 

@@ -3,10 +3,6 @@
 #include <filesystem>
 
 #include "commands.h"
-#include "kernel_options.h"
-#include "model_options.h"
-#include "run_options.h"
-#include "sample_outputs.h"
 #include "glass/data/idx_reader.h"
 #include "glass/io/bitmap_font.h"
 #include "glass/io/png_image.h"
@@ -17,6 +13,10 @@
 #include "glass/util/parse.h"
 #include "glass/util/particle_scalars.h"
 #include "glass/util/progress_bar.h"
+#include "kernel_options.h"
+#include "model_options.h"
+#include "run_options.h"
+#include "sample_outputs.h"
 
 namespace glass::cli {
 

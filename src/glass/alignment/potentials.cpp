@@ -2,25 +2,26 @@
 
 #include <limits>
 #include <stdexcept>
+
+#include "glass/util/enum_names.h"
 #include "glass/util/parse.h"
 
 namespace glass {
 
-PotentialKind parse_potential(const std::string& name) {
-  if (name == "difference") return PotentialKind::Difference;
-  if (name == "max") return PotentialKind::Max;
-  if (name == "sum") return PotentialKind::Sum;
-  throw std::invalid_argument("unknown potential " + quote(name) + " (difference, max, sum)");
+const NameTable<PotentialKind>& potential_names() {
+  static const NameTable<PotentialKind> table{
+      {"difference", PotentialKind::Difference},
+      {"max", PotentialKind::Max},
+      {"sum", PotentialKind::Sum},
+  };
+  return table;
 }
 
-std::string to_string(PotentialKind kind) {
-  switch (kind) {
-    case PotentialKind::Difference: return "difference";
-    case PotentialKind::Max: return "max";
-    case PotentialKind::Sum: return "sum";
-  }
-  return "?";
+PotentialKind parse_potential(const std::string& name) {
+  return parse_named(potential_names(), name, "potential");
 }
+
+std::string to_string(PotentialKind kind) { return name_of(potential_names(), kind); }
 
 PotentialState PotentialState::start(int64_t particles) {
   const auto f64 = torch::kFloat64;

@@ -11,10 +11,14 @@
 
 #include <string>
 
+#include "glass/util/enum_names.h"
+
 namespace glass {
 
 enum class PotentialKind { Difference, Max, Sum };
 
+// Its names, for parsing, printing and the command line's choices.
+const NameTable<PotentialKind>& potential_names();
 PotentialKind parse_potential(const std::string& name);
 std::string to_string(PotentialKind kind);
 

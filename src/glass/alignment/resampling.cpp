@@ -4,27 +4,27 @@
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
+
+#include "glass/util/enum_names.h"
 #include "glass/util/parse.h"
 
 namespace glass {
 
-ResamplingScheme parse_resampling_scheme(const std::string& name) {
-  if (name == "multinomial") return ResamplingScheme::Multinomial;
-  if (name == "stratified") return ResamplingScheme::Stratified;
-  if (name == "systematic") return ResamplingScheme::Systematic;
-  if (name == "residual") return ResamplingScheme::Residual;
-  throw std::invalid_argument("unknown resampling scheme " + quote(name) + " (multinomial, stratified, systematic, residual)");
+const NameTable<ResamplingScheme>& resampling_scheme_names() {
+  static const NameTable<ResamplingScheme> table{
+      {"multinomial", ResamplingScheme::Multinomial},
+      {"stratified", ResamplingScheme::Stratified},
+      {"systematic", ResamplingScheme::Systematic},
+      {"residual", ResamplingScheme::Residual},
+  };
+  return table;
 }
 
-std::string to_string(ResamplingScheme scheme) {
-  switch (scheme) {
-    case ResamplingScheme::Multinomial: return "multinomial";
-    case ResamplingScheme::Stratified: return "stratified";
-    case ResamplingScheme::Systematic: return "systematic";
-    case ResamplingScheme::Residual: return "residual";
-  }
-  return "?";
+ResamplingScheme parse_resampling_scheme(const std::string& name) {
+  return parse_named(resampling_scheme_names(), name, "resampling scheme");
 }
+
+std::string to_string(ResamplingScheme scheme) { return name_of(resampling_scheme_names(), scheme); }
 
 namespace {
 

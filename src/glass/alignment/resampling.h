@@ -6,10 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "glass/util/enum_names.h"
+
 namespace glass {
 
 enum class ResamplingScheme { Multinomial, Stratified, Systematic, Residual };
 
+// Its names, for parsing, printing and the command line's choices.
+const NameTable<ResamplingScheme>& resampling_scheme_names();
 ResamplingScheme parse_resampling_scheme(const std::string& name);
 std::string to_string(ResamplingScheme scheme);
 

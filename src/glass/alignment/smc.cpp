@@ -7,19 +7,26 @@
 
 #include "glass/sampling/sampler.h"
 #include "glass/sampling/time_grid.h"
+#include "glass/util/enum_names.h"
+#include "glass/util/parse.h"
 #include "glass/util/particle_scalars.h"
 #include "glass/util/random.h"
-#include "glass/util/parse.h"
 
 namespace glass {
 
-IntermediateReward parse_intermediate_reward(const std::string& name) {
-  if (name == "denoised") return IntermediateReward::Denoised;
-  if (name == "value") return IntermediateReward::Value;
-  throw std::invalid_argument("unknown intermediate reward " + quote(name) + " (denoised, value)");
+const NameTable<IntermediateReward>& intermediate_reward_names() {
+  static const NameTable<IntermediateReward> table{
+      {"denoised", IntermediateReward::Denoised},
+      {"value", IntermediateReward::Value},
+  };
+  return table;
 }
 
-std::string to_string(IntermediateReward kind) { return kind == IntermediateReward::Denoised ? "denoised" : "value"; }
+IntermediateReward parse_intermediate_reward(const std::string& name) {
+  return parse_named(intermediate_reward_names(), name, "intermediate reward");
+}
+
+std::string to_string(IntermediateReward kind) { return name_of(intermediate_reward_names(), kind); }
 
 void SmcOptions::validate() const {
   if (particles < 1) throw std::invalid_argument("SMC: need at least 1 particle per group");

@@ -14,6 +14,7 @@
 #include "glass/alignment/resampling.h"
 #include "glass/alignment/value_estimate.h"
 #include "glass/transitions/transition.h"
+#include "glass/util/enum_names.h"
 
 namespace glass {
 
@@ -22,6 +23,8 @@ enum class IntermediateReward {
   Value,     // V_t(x_t) from GLASS posterior samples (ValueOptions)
 };
 
+// Its names, for parsing, printing and the command line's choices.
+const NameTable<IntermediateReward>& intermediate_reward_names();
 IntermediateReward parse_intermediate_reward(const std::string& name);
 std::string to_string(IntermediateReward kind);
 

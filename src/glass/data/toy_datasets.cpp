@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <stdexcept>
+
 #include "glass/util/parse.h"
 
 namespace glass {

@@ -1,7 +1,5 @@
 #include "glass/io/tensor_files.h"
 
-#include "glass/util/parse.h"
-
 #include <cstring>
 #include <fstream>
 #include <iomanip>
@@ -9,6 +7,7 @@
 #include <stdexcept>
 
 #include "glass/io/atomic_file.h"
+#include "glass/util/parse.h"
 
 namespace glass {
 

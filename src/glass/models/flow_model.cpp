@@ -1,12 +1,11 @@
 #include "glass/models/flow_model.h"
 
-#include "glass/util/parse.h"
-
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
 #include "glass/schedules/ddpm_table.h"
+#include "glass/util/parse.h"
 #include "glass/util/particle_scalars.h"
 
 namespace glass {

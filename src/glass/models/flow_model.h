@@ -36,6 +36,21 @@ class FlowModel {
   // Installs (or, with nullptr, removes) reward guidance of the denoiser.
   void set_guidance(std::shared_ptr<const DenoiserGuidance> guidance);
   const DenoiserGuidance* guidance() const { return guidance_.get(); }
+  // While alive, the model is guided by `guidance` (nullptr: unguided); the previous guidance
+  // returns when it ends, also when an exception unwinds through it.
+  class GuidanceScope {
+   public:
+    GuidanceScope(FlowModel& m, std::shared_ptr<const DenoiserGuidance> guidance) : model_(m), was_(m.guidance_) {
+      m.set_guidance(std::move(guidance));
+    }
+    ~GuidanceScope() { model_.guidance_ = was_; }
+    GuidanceScope(const GuidanceScope&) = delete;
+    GuidanceScope& operator=(const GuidanceScope&) = delete;
+
+   private:
+    FlowModel& model_;
+    std::shared_ptr<const DenoiserGuidance> was_;
+  };
   // While alive, the model is unguided (potentials and value estimates score the plain model).
   class GuidancePause {
    public:

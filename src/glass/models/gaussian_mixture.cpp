@@ -1,14 +1,15 @@
 #include "glass/models/gaussian_mixture.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
 #include "glass/presets_data.h"
-#include "glass/util/random.h"
 #include "glass/util/parse.h"
+#include "glass/util/random.h"
 
 namespace glass {
 

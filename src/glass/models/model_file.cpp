@@ -1,15 +1,15 @@
 #include "glass/models/model_file.h"
 
-#include "glass/util/parse.h"
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "glass/io/tensor_files.h"
 #include "glass/models/native_net.h"
 #include "glass/models/torchscript_network.h"
+#include "glass/util/parse.h"
 
 namespace glass {
 

@@ -1,26 +1,47 @@
 #include "glass/models/model_spec.h"
 
 #include <stdexcept>
+
+#include "glass/util/enum_names.h"
 #include "glass/util/parse.h"
 
 namespace glass {
 
+const NameTable<Prediction>& prediction_names() {
+  static const NameTable<Prediction> table{
+      {"velocity", Prediction::Velocity},
+      {"x0", Prediction::Denoiser},
+      {"noise", Prediction::Noise},
+      {"v_prediction", Prediction::VPrediction},
+      // diffusers' names and other spellings, accepted but not offered
+      {"flow_prediction", Prediction::Velocity, false},
+      {"sample", Prediction::Denoiser, false},
+      {"denoiser", Prediction::Denoiser, false},
+      {"epsilon", Prediction::Noise, false},
+      {"eps", Prediction::Noise, false},
+      {"v-prediction", Prediction::VPrediction, false},
+  };
+  return table;
+}
+
 Prediction parse_prediction(const std::string& s) {
-  if (s == "velocity" || s == "flow_prediction") return Prediction::Velocity;
-  if (s == "x0" || s == "sample" || s == "denoiser") return Prediction::Denoiser;
-  if (s == "noise" || s == "eps" || s == "epsilon") return Prediction::Noise;
-  if (s == "v_prediction" || s == "v-prediction") return Prediction::VPrediction;
   if (s == "v")
     throw std::invalid_argument("prediction 'v' is ambiguous: say velocity (a flow's dx/dt or dx/dsigma) or "
                                 "v_prediction (alpha eps - sigma z, SD 2.x)");
-  throw std::invalid_argument("unknown prediction type " + quote(s) + " (expected velocity, x0, noise or v_prediction)");
+  return parse_named(prediction_names(), s, "prediction type");
+}
+
+const NameTable<TimeConvention>& time_convention_names() {
+  static const NameTable<TimeConvention> table{
+      {"t", TimeConvention::FlowTime},
+      {"sigma", TimeConvention::Sigma},
+      {"ddpm", TimeConvention::DDPMStep},
+  };
+  return table;
 }
 
 TimeConvention parse_time_convention(const std::string& s) {
-  if (s == "t") return TimeConvention::FlowTime;
-  if (s == "sigma") return TimeConvention::Sigma;
-  if (s == "ddpm") return TimeConvention::DDPMStep;
-  throw std::invalid_argument("unknown time convention " + quote(s) + " (expected t, sigma or ddpm)");
+  return parse_named(time_convention_names(), s, "time convention");
 }
 
 void ModelSpec::validate() const {
@@ -30,23 +51,8 @@ void ModelSpec::validate() const {
         "noise, x0 or v_prediction");
 }
 
-std::string to_string(Prediction p) {
-  switch (p) {
-    case Prediction::Velocity: return "velocity";
-    case Prediction::Denoiser: return "x0";
-    case Prediction::Noise: return "noise";
-    case Prediction::VPrediction: return "v_prediction";
-  }
-  return "?";
-}
+std::string to_string(Prediction p) { return name_of(prediction_names(), p); }
 
-std::string to_string(TimeConvention c) {
-  switch (c) {
-    case TimeConvention::FlowTime: return "t";
-    case TimeConvention::Sigma: return "sigma";
-    case TimeConvention::DDPMStep: return "ddpm";
-  }
-  return "?";
-}
+std::string to_string(TimeConvention c) { return name_of(time_convention_names(), c); }
 
 }  // namespace glass

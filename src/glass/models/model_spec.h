@@ -3,6 +3,8 @@
 // here; FlowModel converts to library time and the denoiser in one place.
 #include <string>
 
+#include "glass/util/enum_names.h"
+
 namespace glass {
 
 enum class Prediction {
@@ -28,8 +30,12 @@ struct ModelSpec {
   void validate() const;
 };
 
-// velocity | flow_prediction; x0 | sample | denoiser; noise | eps | epsilon; v_prediction | v-prediction
+// Its names: velocity, x0, noise, v_prediction offered; flow_prediction, sample, denoiser, epsilon,
+// eps, v-prediction accepted too ('v' is refused as ambiguous).
+const NameTable<Prediction>& prediction_names();
 Prediction parse_prediction(const std::string& s);
+// Its names, for parsing, printing and the command line's choices.
+const NameTable<TimeConvention>& time_convention_names();
 TimeConvention parse_time_convention(const std::string& s);  // t | sigma | ddpm
 std::string to_string(Prediction p);
 std::string to_string(TimeConvention c);

@@ -1,13 +1,14 @@
 #include "glass/models/native_net.h"
 
 #include <nlohmann/json.hpp>
+
 #include <stdexcept>
 
 #include "glass/io/atomic_file.h"
+#include "glass/io/zip_check.h"
 #include "glass/models/mlp_network.h"
 #include "glass/models/unet.h"
 #include "glass/util/parse.h"
-#include "glass/io/zip_check.h"
 
 namespace glass {
 

@@ -1,10 +1,10 @@
 #include "glass/rewards/torchscript_reward.h"
 
-#include "glass/util/parse.h"
-#include "glass/io/zip_check.h"
-
 #include <filesystem>
 #include <stdexcept>
+
+#include "glass/io/zip_check.h"
+#include "glass/util/parse.h"
 
 namespace glass {
 

@@ -5,6 +5,7 @@
 
 #include "glass/models/flow_model.h"
 #include "glass/schedules/ddpm_table.h"
+#include "glass/util/enum_names.h"
 #include "glass/util/parse.h"
 
 namespace glass {
@@ -32,10 +33,16 @@ void check_grid(const std::vector<double>& grid) {
   }
 }
 
+const NameTable<TableSpacing>& table_spacing_names() {
+  static const NameTable<TableSpacing> table{
+      {"leading", TableSpacing::Leading},
+      {"trailing", TableSpacing::Trailing},
+  };
+  return table;
+}
+
 TableSpacing parse_table_spacing(const std::string& name) {
-  if (name == "leading") return TableSpacing::Leading;
-  if (name == "trailing") return TableSpacing::Trailing;
-  throw std::invalid_argument("unknown table spacing " + quote(name) + " (expected leading or trailing)");
+  return parse_named(table_spacing_names(), name, "table spacing");
 }
 
 std::vector<double> table_step_grid(const DDPMTableSchedule& table, int steps, TableSpacing spacing) {

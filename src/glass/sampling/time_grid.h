@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "glass/util/enum_names.h"
+
 namespace glass {
 
 class DDPMTableSchedule;
@@ -18,6 +20,8 @@ void check_grid(const std::vector<double>& grid);
 // noisiest step), trailing k_i = round(K - i K / steps) - 1 (starts at the noisiest step, K - 1).
 // Every network call of a chain lands on a table step.
 enum class TableSpacing { Leading, Trailing };
+// Its names, for parsing, printing and the command line's choices.
+const NameTable<TableSpacing>& table_spacing_names();
 TableSpacing parse_table_spacing(const std::string& name);  // leading | trailing
 std::vector<double> table_step_grid(const DDPMTableSchedule& table, int steps,
                                     TableSpacing spacing = TableSpacing::Trailing);

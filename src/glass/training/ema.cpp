@@ -1,12 +1,11 @@
 #include "glass/training/ema.h"
 
-#include "glass/util/parse.h"
-
 #include <algorithm>
 #include <stdexcept>
 
-#include "glass/models/native_net.h"
 #include "glass/io/zip_check.h"
+#include "glass/models/native_net.h"
+#include "glass/util/parse.h"
 
 namespace glass {
 

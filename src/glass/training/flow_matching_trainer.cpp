@@ -1,16 +1,17 @@
 #include "glass/training/flow_matching_trainer.h"
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 
 #include "glass/io/atomic_file.h"
+#include "glass/io/zip_check.h"
 #include "glass/training/ema.h"
 #include "glass/util/progress_bar.h"
 #include "glass/util/random.h"
-#include "glass/io/zip_check.h"
 
 namespace glass {
 

@@ -2,29 +2,28 @@
 
 #include <cmath>
 #include <stdexcept>
+
+#include "glass/util/enum_names.h"
 #include "glass/util/parse.h"
 
 namespace glass {
 
-InnerSolver parse_inner_solver(const std::string& name) {
-  if (name == "euler") return InnerSolver::Euler;
-  if (name == "midpoint") return InnerSolver::Midpoint;
-  if (name == "heun") return InnerSolver::Heun;
-  if (name == "ab2") return InnerSolver::AB2;
-  if (name == "pc3") return InnerSolver::PC3;
-  throw std::invalid_argument("unknown inner solver " + quote(name) + " (euler, midpoint, heun, ab2, pc3)");
+const NameTable<InnerSolver>& inner_solver_names() {
+  static const NameTable<InnerSolver> table{
+      {"euler", InnerSolver::Euler},
+      {"midpoint", InnerSolver::Midpoint},
+      {"heun", InnerSolver::Heun},
+      {"ab2", InnerSolver::AB2},
+      {"pc3", InnerSolver::PC3},
+  };
+  return table;
 }
 
-std::string inner_solver_name(InnerSolver solver) {
-  switch (solver) {
-    case InnerSolver::Euler: return "euler";
-    case InnerSolver::Midpoint: return "midpoint";
-    case InnerSolver::Heun: return "heun";
-    case InnerSolver::AB2: return "ab2";
-    case InnerSolver::PC3: return "pc3";
-  }
-  return "?";
+InnerSolver parse_inner_solver(const std::string& name) {
+  return parse_named(inner_solver_names(), name, "inner solver");
 }
+
+std::string inner_solver_name(InnerSolver solver) { return name_of(inner_solver_names(), solver); }
 
 int calls_per_inner_step(InnerSolver solver) {
   return solver == InnerSolver::Midpoint || solver == InnerSolver::Heun ? 2 : 1;

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "glass/util/enum_names.h"
+
 namespace glass {
 
 enum class InnerSolver {
@@ -18,6 +20,8 @@ enum class InnerSolver {
              // by a three-point Adams-Moulton rule (UniPC's idea): third order, 1 call a step
 };
 
+// Its names, for parsing, printing and the command line's choices.
+const NameTable<InnerSolver>& inner_solver_names();
 InnerSolver parse_inner_solver(const std::string& name);  // euler | midpoint | heun | ab2 | pc3
 std::string inner_solver_name(InnerSolver solver);
 int calls_per_inner_step(InnerSolver solver);

@@ -2,16 +2,23 @@
 
 #include <stdexcept>
 
-#include "glass/util/particle_scalars.h"
+#include "glass/util/enum_names.h"
 #include "glass/util/parse.h"
+#include "glass/util/particle_scalars.h"
 
 namespace glass {
 
+const NameTable<OdeMethod>& ode_method_names() {
+  static const NameTable<OdeMethod> table{
+      {"euler", OdeMethod::Euler},
+      {"heun", OdeMethod::Heun},
+      {"midpoint", OdeMethod::Midpoint},
+  };
+  return table;
+}
+
 OdeMethod parse_ode_method(const std::string& s) {
-  if (s == "euler") return OdeMethod::Euler;
-  if (s == "heun") return OdeMethod::Heun;
-  if (s == "midpoint") return OdeMethod::Midpoint;
-  throw std::invalid_argument("unknown ODE method " + quote(s) + " (expected euler, heun or midpoint)");
+  return parse_named(ode_method_names(), s, "ODE method");
 }
 
 OdeTransition::OdeTransition(FlowModel& model, OdeMethod method) : model_(model), method_(method) {}

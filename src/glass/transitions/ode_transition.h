@@ -2,10 +2,13 @@
 // Deterministic steps of the probability-flow ODE dx/dt = u_t(x).
 #include "glass/models/flow_model.h"
 #include "glass/transitions/transition.h"
+#include "glass/util/enum_names.h"
 
 namespace glass {
 
 enum class OdeMethod { Euler, Heun, Midpoint };
+// Its names, for parsing, printing and the command line's choices.
+const NameTable<OdeMethod>& ode_method_names();
 OdeMethod parse_ode_method(const std::string& s);  // euler | heun | midpoint
 
 class OdeTransition final : public TransitionKernel {

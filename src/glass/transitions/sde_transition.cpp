@@ -4,27 +4,27 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "glass/util/enum_names.h"
+#include "glass/util/parse.h"
 #include "glass/util/particle_scalars.h"
 #include "glass/util/random.h"
-#include "glass/util/parse.h"
 
 namespace glass {
 
-Diffusion parse_diffusion(const std::string& s) {
-  if (s == "sigma") return Diffusion::Sigma;
-  if (s == "constant") return Diffusion::Constant;
-  if (s == "ddpm") return Diffusion::Ddpm;
-  throw std::invalid_argument("unknown diffusion " + quote(s) + " (expected sigma, constant or ddpm)");
+const NameTable<Diffusion>& diffusion_names() {
+  static const NameTable<Diffusion> table{
+      {"sigma", Diffusion::Sigma},
+      {"constant", Diffusion::Constant},
+      {"ddpm", Diffusion::Ddpm},
+  };
+  return table;
 }
 
-std::string to_string(Diffusion d) {
-  switch (d) {
-    case Diffusion::Sigma: return "sigma";
-    case Diffusion::Constant: return "constant";
-    case Diffusion::Ddpm: return "ddpm";
-  }
-  return "?";
+Diffusion parse_diffusion(const std::string& s) {
+  return parse_named(diffusion_names(), s, "diffusion");
 }
+
+std::string to_string(Diffusion d) { return name_of(diffusion_names(), d); }
 
 SdeTransition::SdeTransition(FlowModel& model, SdeOptions options) : model_(model), options_(options) {
   if (options_.substeps < 1) throw std::invalid_argument("sde: need at least 1 sub-step");

@@ -19,10 +19,13 @@
 // Gauss-Legendre sum in float64 for constant (eta^2/2 int sigma^-2).
 #include "glass/models/flow_model.h"
 #include "glass/transitions/transition.h"
+#include "glass/util/enum_names.h"
 
 namespace glass {
 
 enum class Diffusion { Sigma, Constant, Ddpm };
+// Its names, for parsing, printing and the command line's choices.
+const NameTable<Diffusion>& diffusion_names();
 Diffusion parse_diffusion(const std::string& s);  // sigma | constant | ddpm
 std::string to_string(Diffusion d);
 

@@ -1,0 +1,150 @@
+#include "glass/alignment/alignment_methods.h"
+
+#include <chrono>
+#include <stdexcept>
+
+#include "glass/guidance/denoiser_guidance.h"
+#include "glass/guidance/value_guided_kernel.h"
+#include "glass/sampling/sampler.h"
+#include "glass/sampling/time_grid.h"
+
+namespace glass {
+
+const NameTable<AlignmentMethod>& alignment_method_names() {
+  static const NameTable<AlignmentMethod> table{
+      {"plain", AlignmentMethod::Plain},
+      {"guidance", AlignmentMethod::Guidance},
+      {"value-guidance", AlignmentMethod::ValueGuidance},
+      {"best-of-n", AlignmentMethod::BestOfN},
+      {"smc", AlignmentMethod::Smc},
+      {"smc+guidance", AlignmentMethod::SmcGuidance},
+      {"smc+value-guidance", AlignmentMethod::SmcValueGuidance},
+  };
+  return table;
+}
+
+bool is_smc(AlignmentMethod m) {
+  return m == AlignmentMethod::Smc || m == AlignmentMethod::SmcGuidance || m == AlignmentMethod::SmcValueGuidance;
+}
+bool uses_denoiser_guidance(AlignmentMethod m) {
+  return m == AlignmentMethod::Guidance || m == AlignmentMethod::SmcGuidance;
+}
+bool uses_value_guidance(AlignmentMethod m) {
+  return m == AlignmentMethod::ValueGuidance || m == AlignmentMethod::SmcValueGuidance;
+}
+bool uses_particles(AlignmentMethod m) { return m == AlignmentMethod::BestOfN || is_smc(m); }
+
+void AlignmentSettings::validate() const {
+  smc.validate();
+  guidance.validate("denoiser guidance");
+  value_guidance.validate("value guidance");
+  if (particles < 0) throw std::invalid_argument("alignment: particles must be >= 0 (0: as the budget allows)");
+  if (!(max_nfe >= 0.0)) throw std::invalid_argument("alignment: the call budget must be >= 0 (0: no limit)");
+}
+
+Aligner::Aligner(FlowModel& model, TransitionKernel& kernel, RewardPtr reward, std::vector<double> grid,
+                 std::vector<int64_t> sample_shape, AlignmentSettings settings)
+    : model_(model), kernel_(kernel), reward_(std::move(reward)), grid_(std::move(grid)),
+      sample_shape_(std::move(sample_shape)), settings_(std::move(settings)) {
+  if (!reward_) throw std::invalid_argument("alignment needs a reward");
+  settings_.validate();
+  check_starts_from_noise(grid_, model_, "align");
+}
+
+int64_t Aligner::nfe_per_particle(AlignmentMethod method) const {
+  const int64_t steps = static_cast<int64_t>(grid_.size()) - 1, chain = steps * kernel_.nfe_per_step();
+  // Value guidance estimates after each transition that ends inside its window, before t = 1.
+  int64_t guided_steps = 0;
+  for (size_t k = 1; k + 1 < grid_.size(); ++k) guided_steps += settings_.value_guidance.at(grid_[k]) != 0.0;
+  const int64_t value_guidance = guided_steps * settings_.smc.value.nfe();
+  switch (method) {
+    case AlignmentMethod::ValueGuidance: return chain + value_guidance;
+    // The value-guided wrapper moves with its own calls: no potential's denoiser is reused (as when guided).
+    case AlignmentMethod::SmcValueGuidance:
+      return smc_nfe_per_particle(kernel_, grid_, settings_.smc, true) + value_guidance;
+    case AlignmentMethod::Smc: return smc_nfe_per_particle(kernel_, grid_, settings_.smc, false);
+    case AlignmentMethod::SmcGuidance: return smc_nfe_per_particle(kernel_, grid_, settings_.smc, true);
+    default: return chain;
+  }
+}
+
+double Aligner::budget() const {
+  if (settings_.max_nfe > 0) return settings_.max_nfe;
+  if (settings_.particles > 0) return 0.0;
+  return 8.0 * static_cast<double>(nfe_per_particle(AlignmentMethod::Plain));
+}
+
+MethodPlan Aligner::plan(AlignmentMethod method) const {
+  const std::string name = name_of(alignment_method_names(), method);
+  if (is_smc(method)) require_stochastic_kernel(kernel_);
+  MethodPlan p{method, 1, nfe_per_particle(method)};
+  const double max_nfe = budget();
+  if (uses_particles(method)) {
+    p.particles = settings_.particles > 0 ? settings_.particles : 8;
+    if (settings_.particles == 0 && max_nfe > 0) {
+      if (p.nfe_per_particle == 0)
+        throw std::invalid_argument("method '" + name + "': the " + kernel_.name() +
+                                    " kernel makes no network calls, so a call budget cannot size it; give the "
+                                    "particles");
+      p.particles = static_cast<int64_t>(max_nfe / static_cast<double>(p.nfe_per_particle));
+    }
+  }
+  if (max_nfe > 0 && (p.particles < 1 || static_cast<double>(p.nfe_per_output()) > max_nfe))
+    throw std::invalid_argument("method '" + name + "' needs " +
+                                std::to_string(std::max<int64_t>(p.particles, 1) * p.nfe_per_particle) +
+                                " network calls per sample, over the budget of " + c10::str(max_nfe) +
+                                " (--max-nfe; one chain costs " + std::to_string(p.nfe_per_particle) + ")");
+  return p;
+}
+
+AlignmentRun Aligner::run(const MethodPlan& plan, int64_t outputs, at::Generator& gen, const AlignmentCallback& on_step) {
+  if (outputs < 1) throw std::invalid_argument("alignment: need at least 1 output");
+  const auto start = std::chrono::steady_clock::now();
+  const AlignmentMethod m = plan.method;
+  const AlignmentSettings& s = settings_;
+  AlignmentRun out;
+  out.plan = plan;
+  // Guidance lives on the model only for this run, whatever happens in it.
+  FlowModel::GuidanceScope guidance(
+      model_, uses_denoiser_guidance(m)
+                  ? std::make_shared<DenoiserGuidance>(DenoiserGuidance{reward_, s.guidance, s.guidance_detached, s.smc.lambda})
+                  : nullptr);
+  // Value guidance wraps the kernel: a drift up the value after every transition.
+  std::unique_ptr<TransitionKernel> value_kernel;
+  TransitionKernel* kernel = &kernel_;
+  if (uses_value_guidance(m)) {
+    value_kernel = std::make_unique<ValueGuidedKernel>(
+        kernel_, model_, ValueGuidanceOptions{reward_, s.smc.lambda, s.smc.value, s.value_guidance});
+    kernel = value_kernel.get();
+  }
+  Reward& reward = *reward_;
+  if (m == AlignmentMethod::BestOfN) {
+    BestOfNResult r = best_of_n(model_, kernel_, reward, grid_, outputs, plan.particles, sample_shape_, gen, on_step);
+    out.samples = r.samples;
+    out.rewards = r.sample_rewards;
+    out.cost = r.cost;
+    out.best_of_n = std::move(r);
+  } else if (is_smc(m)) {
+    SmcOptions so = s.smc;
+    so.particles = plan.particles;
+    SmcResult r = run_smc(model_, *kernel, reward, grid_, outputs, sample_shape_, so, gen, on_step);
+    out.samples = r.samples;
+    out.rewards = r.sample_rewards;
+    out.cost = r.cost;
+    out.exact_target = m == AlignmentMethod::Smc && (so.potential == PotentialKind::Difference || so.final_correction);
+    out.smc = std::move(r);
+  } else {
+    const CostMeter meter(model_, reward);
+    out.samples = run_chain(*kernel, prior_noise(outputs, sample_shape_, gen), grid_, gen,
+                            [&](int k, int K, const torch::Tensor&) {
+                              if (on_step) on_step(k, K);
+                            }).x;
+    torch::NoGradGuard no_grad;
+    out.rewards = reward(out.samples).to(torch::kCPU, torch::kFloat64);
+    out.cost = meter.cost(outputs);
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+}  // namespace glass

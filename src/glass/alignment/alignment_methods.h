@@ -1,0 +1,87 @@
+#pragma once
+// The alignment methods as one composable library part: plain sampling, denoiser guidance, value
+// guidance, best-of-N and SMC (alone, with denoiser guidance, with value guidance), each planned
+// with its exact network-call cost before it runs, so front ends (the command line, benchmarks,
+// Python, distributed runs) compare methods at equal compute through one implementation.
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "glass/alignment/best_of_n.h"
+#include "glass/alignment/smc.h"
+#include "glass/guidance/guidance_scale.h"
+#include "glass/util/enum_names.h"
+
+namespace glass {
+
+enum class AlignmentMethod { Plain, Guidance, ValueGuidance, BestOfN, Smc, SmcGuidance, SmcValueGuidance };
+
+const NameTable<AlignmentMethod>& alignment_method_names();
+bool is_smc(AlignmentMethod m);
+bool uses_denoiser_guidance(AlignmentMethod m);
+bool uses_value_guidance(AlignmentMethod m);
+bool uses_particles(AlignmentMethod m);  // best-of-N and SMC: several chains per output
+
+struct AlignmentSettings {
+  SmcOptions smc;  // lambda, potential, resampling, ESS threshold, intermediate rewards, values
+  // Denoiser and value guidance share the meaning of the scale (1: the tilt exp(lambda r) itself)
+  // and, by default, the paper's window [0.2, 0.7].
+  GuidanceScale guidance{1.0};
+  GuidanceScale value_guidance{1.0};
+  bool guidance_detached = false;
+  int64_t particles = 0;  // per output for best-of-N and SMC; 0: 8, or as many as the budget allows
+  double max_nfe = 0.0;   // network calls per output; 0: best-of-8's unless `particles` is given
+
+  void validate() const;
+};
+
+// What a method will spend, known before it runs.
+struct MethodPlan {
+  AlignmentMethod method;
+  int64_t particles = 1;          // chains per output
+  int64_t nfe_per_particle = 0;   // network calls per chain
+  int64_t nfe_per_output() const { return particles * nfe_per_particle; }
+};
+
+struct AlignmentRun {
+  MethodPlan plan;
+  torch::Tensor samples, rewards;  // [G, ...], float64 [G]
+  AlignmentCost cost;              // what was spent
+  double seconds = 0.0;
+  std::optional<BestOfNResult> best_of_n;
+  std::optional<SmcResult> smc;
+  // The SMC target is exactly p(z) exp(lambda r) / Z unless guidance changed the proposal without
+  // a weight correction, or FK steering's max/sum potentials run without the final correction.
+  bool exact_target = false;
+};
+
+class Aligner {
+ public:
+  // Methods share the model, the kernel and the grid (0 = noise to 1 = data).
+  Aligner(FlowModel& model, TransitionKernel& kernel, RewardPtr reward, std::vector<double> grid,
+          std::vector<int64_t> sample_shape, AlignmentSettings settings);
+
+  // Network calls allowed per output: max_nfe, or best-of-8's when neither it nor `particles` is
+  // given (the methods then run at equal compute); 0: no limit.
+  double budget() const;
+  // The method's particles and calls; throws, before any work, when it cannot run (a
+  // deterministic kernel for SMC) or does not fit the budget.
+  MethodPlan plan(AlignmentMethod method) const;
+  // `outputs` samples from one seeded generator (every method may start from the same seed).
+  AlignmentRun run(const MethodPlan& plan, int64_t outputs, at::Generator& gen,
+                   const AlignmentCallback& on_step = {});
+
+  const TransitionKernel& kernel() const { return kernel_; }
+  const AlignmentSettings& settings() const { return settings_; }
+
+ private:
+  int64_t nfe_per_particle(AlignmentMethod method) const;
+  FlowModel& model_;
+  TransitionKernel& kernel_;
+  RewardPtr reward_;
+  std::vector<double> grid_;
+  std::vector<int64_t> sample_shape_;
+  AlignmentSettings settings_;
+};
+
+}  // namespace glass

@@ -1,0 +1,32 @@
+#include "glass/transitions/kernel_choice.h"
+
+#include <stdexcept>
+
+#include "glass/transitions/ddpm_transition.h"
+#include "glass/transitions/exact_mixture_transition.h"
+
+namespace glass {
+
+const NameTable<KernelKind>& kernel_kind_names() {
+  static const NameTable<KernelKind> table{
+      {"glass", KernelKind::Glass}, {"ode", KernelKind::Ode}, {"ddpm", KernelKind::Ddpm},
+      {"ddim", KernelKind::Ddim},   {"sde", KernelKind::Sde}, {"exact", KernelKind::Exact},
+  };
+  return table;
+}
+
+std::unique_ptr<TransitionKernel> make_kernel(const KernelChoice& c, FlowModel& model, const GaussianMixture* mixture) {
+  switch (c.kind) {
+    case KernelKind::Glass: return std::make_unique<GlassTransition>(model, c.glass);
+    case KernelKind::Ode: return std::make_unique<OdeTransition>(model, c.ode_method);
+    case KernelKind::Ddpm:
+    case KernelKind::Ddim: return std::make_unique<DdpmTransition>(model, c.ddpm_eta());
+    case KernelKind::Sde: return std::make_unique<SdeTransition>(model, c.sde);
+    case KernelKind::Exact:
+      if (!mixture) throw std::invalid_argument("the exact kernel needs a Gaussian-mixture model");
+      return std::make_unique<ExactMixtureTransition>(*mixture, model.schedule_ptr(), c.glass.rho);
+  }
+  throw std::invalid_argument("unknown kernel");
+}
+
+}  // namespace glass

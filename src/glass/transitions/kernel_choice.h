@@ -1,0 +1,40 @@
+#pragma once
+// Which transition kernel, with its settings, as one value: what a front end (the command line, a
+// benchmark, Python) fills in, and the one place that builds the kernel from it.
+#include <memory>
+#include <optional>
+
+#include "glass/models/gaussian_mixture.h"
+#include "glass/transitions/glass_transition.h"
+#include "glass/transitions/ode_transition.h"
+#include "glass/transitions/sde_transition.h"
+#include "glass/util/enum_names.h"
+
+namespace glass {
+
+enum class KernelKind {
+  Glass,  // GLASS's inner ODE (GlassOptions)
+  Ode,    // the probability-flow ODE (deterministic)
+  Ddpm,   // DDPM's ancestral step (eta 1 by default)
+  Ddim,   // DDIM's family (eta 0 by default: deterministic)
+  Sde,    // the marginal-preserving SDE (SdeOptions)
+  Exact,  // exact transitions of a Gaussian-mixture model (no network calls)
+};
+
+const NameTable<KernelKind>& kernel_kind_names();
+
+struct KernelChoice {
+  KernelKind kind = KernelKind::Glass;
+  GlassOptions glass;  // glass; its rho also serves the exact kernel
+  OdeMethod ode_method = OdeMethod::Heun;
+  SdeOptions sde;
+  std::optional<double> eta;  // ddpm and ddim: the step-noise share of DDPM's (default 1 and 0); sde: sde.eta
+
+  double ddpm_eta() const { return eta.value_or(kind == KernelKind::Ddim ? 0.0 : 1.0); }
+};
+
+// `mixture` is needed by the exact kernel only (nullptr otherwise is fine).
+std::unique_ptr<TransitionKernel> make_kernel(const KernelChoice& choice, FlowModel& model,
+                                              const GaussianMixture* mixture = nullptr);
+
+}  // namespace glass
