@@ -4,13 +4,23 @@
 
 #include <functional>
 
+#include "glass/alignment/resampling.h"
 #include "glass/models/flow_model.h"
 #include "glass/models/mixture_network.h"
 #include "glass/stats/energy_distance.h"
 #include "glass/stats/mixture_fit.h"
+#include "glass/transitions/sde_transition.h"
 
 #include <gtest/gtest.h>
 #include <cmath>
+
+namespace glass {
+
+// gtest prints test parameters through PrintTo (found by ADL): enums by their names.
+inline void PrintTo(ResamplingScheme v, std::ostream* os) { *os << to_string(v); }
+inline void PrintTo(Diffusion v, std::ostream* os) { *os << to_string(v); }
+
+}  // namespace glass
 
 namespace glass::test {
 

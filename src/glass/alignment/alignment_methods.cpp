@@ -97,7 +97,8 @@ MethodPlan Aligner::plan(AlignmentMethod method) const {
   return p;
 }
 
-AlignmentRun Aligner::run(const MethodPlan& plan, int64_t outputs, at::Generator& gen, const AlignmentCallback& on_step) {
+AlignmentRun Aligner::run(const MethodPlan& plan, int64_t outputs, at::Generator& gen,
+                          const AlignmentCallback& on_step) {
   if (outputs < 1) throw std::invalid_argument("alignment: need at least 1 output");
   const auto start = std::chrono::steady_clock::now();
   const AlignmentMethod m = plan.method;
@@ -105,10 +106,10 @@ AlignmentRun Aligner::run(const MethodPlan& plan, int64_t outputs, at::Generator
   AlignmentRun out;
   out.plan = plan;
   // Guidance lives on the model only for this run, whatever happens in it.
-  FlowModel::GuidanceScope guidance(
-      model_, uses_denoiser_guidance(m)
-                  ? std::make_shared<DenoiserGuidance>(DenoiserGuidance{reward_, s.guidance, s.guidance_detached, s.smc.lambda})
-                  : nullptr);
+  FlowModel::GuidanceScope guidance(model_, uses_denoiser_guidance(m)
+                                                ? std::make_shared<DenoiserGuidance>(DenoiserGuidance{
+                                                      reward_, s.guidance, s.guidance_detached, s.smc.lambda})
+                                                : nullptr);
   // Value guidance wraps the kernel: a drift up the value after every transition.
   std::unique_ptr<TransitionKernel> value_kernel;
   TransitionKernel* kernel = &kernel_;
@@ -138,7 +139,8 @@ AlignmentRun Aligner::run(const MethodPlan& plan, int64_t outputs, at::Generator
     out.samples = run_chain(*kernel, prior_noise(outputs, sample_shape_, gen), grid_, gen,
                             [&](int k, int K, const torch::Tensor&) {
                               if (on_step) on_step(k, K);
-                            }).x;
+                            })
+                      .x;
     torch::NoGradGuard no_grad;
     out.rewards = reward(out.samples).to(torch::kCPU, torch::kFloat64);
     out.cost = meter.cost(outputs);

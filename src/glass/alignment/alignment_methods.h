@@ -38,8 +38,8 @@ struct AlignmentSettings {
 // What a method will spend, known before it runs.
 struct MethodPlan {
   AlignmentMethod method;
-  int64_t particles = 1;          // chains per output
-  int64_t nfe_per_particle = 0;   // network calls per chain
+  int64_t particles = 1;         // chains per output
+  int64_t nfe_per_particle = 0;  // network calls per chain
   int64_t nfe_per_output() const { return particles * nfe_per_particle; }
 };
 
@@ -68,8 +68,7 @@ class Aligner {
   // deterministic kernel for SMC) or does not fit the budget.
   MethodPlan plan(AlignmentMethod method) const;
   // `outputs` samples from one seeded generator (every method may start from the same seed).
-  AlignmentRun run(const MethodPlan& plan, int64_t outputs, at::Generator& gen,
-                   const AlignmentCallback& on_step = {});
+  AlignmentRun run(const MethodPlan& plan, int64_t outputs, at::Generator& gen, const AlignmentCallback& on_step = {});
 
   const TransitionKernel& kernel() const { return kernel_; }
   const AlignmentSettings& settings() const { return settings_; }

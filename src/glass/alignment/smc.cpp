@@ -92,11 +92,73 @@ bool reuses_denoiser(const TransitionKernel& kernel, const SmcOptions& o, bool g
   return o.intermediate == IntermediateReward::Denoised && kernel.takes_start_denoiser() && !guided;
 }
 
-// Carried weights times the step's potentials; a particle with weight zero stays at zero.
-torch::Tensor carry(const torch::Tensor& log_w, const torch::Tensor& log_g) {
-  const torch::Tensor dead = torch::isneginf(log_w).logical_or(torch::isneginf(log_g));
-  return torch::where(dead, torch::full_like(log_w, -std::numeric_limits<double>::infinity()), log_w + log_g);
+// Log-weights of G groups of N particles: carried across steps that do not resample, reset to
+// uniform by a resampling; each step's increment of log-sum-exp adds to the group's log Z.
+class GroupWeights {
+ public:
+  GroupWeights(int64_t groups, int64_t n)
+      : log_w_(torch::zeros({groups, n}, torch::kFloat64)), log_z_(static_cast<size_t>(groups), 0.0) {}
+
+  // Multiplies the step's potentials in (log space; a particle of weight zero stays at zero).
+  void reweight(const torch::Tensor& log_g, int step) {
+    const double neg_inf = -std::numeric_limits<double>::infinity();
+    const torch::Tensor g = log_g.view_as(log_w_);
+    const torch::Tensor dead = torch::isneginf(log_w_).logical_or(torch::isneginf(g));
+    proposed_ = torch::where(dead, torch::full_like(log_w_, neg_inf), log_w_ + g);
+    const torch::Tensor lse_new = torch::logsumexp(proposed_, 1), lse_old = torch::logsumexp(log_w_, 1);
+    for (int64_t k = 0; k < log_w_.size(0); ++k) {
+      const double lse = lse_new[k].item<double>();
+      if (lse == neg_inf)
+        throw std::runtime_error("SMC: every particle of group " + std::to_string(k) + " has weight zero after step " +
+                                 std::to_string(step) + " (reward -inf for all of them); no sample can be drawn");
+      log_z_[static_cast<size_t>(k)] += lse - lse_old[k].item<double>();
+    }
+    normalized_ = torch::softmax(proposed_, 1).contiguous();
+  }
+
+  const torch::Tensor& proposed() const { return proposed_; }  // after the potentials, before resampling
+  std::vector<double> normalized(int64_t g) const {
+    const double* w = normalized_[g].data_ptr<double>();
+    return std::vector<double>(w, w + normalized_.size(1));
+  }
+  double ess(int64_t g) const {
+    double sum_sq = 0.0;
+    for (double w : normalized(g)) sum_sq += w * w;
+    return 1.0 / sum_sq;
+  }
+  void carry_on(int64_t g) { log_w_[g].copy_(proposed_[g]); }
+  void reset(int64_t g) { log_w_[g].fill_(0.0); }
+  const torch::Tensor& log_weights() const { return log_w_; }
+  const std::vector<double>& log_z() const { return log_z_; }
+
+ private:
+  torch::Tensor log_w_, proposed_, normalized_;
+  std::vector<double> log_z_;
+};
+
+// Resample when ESS < threshold * N (threshold >= 1: every step), never after the last step (its
+// weights are returned) and never at lambda = 0 (uniform weights: it would only add noise).
+bool resamples(double ess, int64_t n, bool final, const SmcOptions& o) {
+  return !final && o.lambda != 0.0 && (o.ess_threshold >= 1.0 || ess < o.ess_threshold * static_cast<double>(n));
 }
+
+// What follows each particle through a resampling.
+struct Particles {
+  torch::Tensor x;         // the samples at the current time
+  PotentialState state;    // what each lineage's potentials have seen
+  torch::Tensor roots;     // the time-0 particle each descends from (int64)
+  torch::Tensor rewards;   // this step's rewards (float64)
+  torch::Tensor denoised;  // D_t(x_t) for the next move, when it is reused (else undefined)
+
+  void select(const std::vector<int64_t>& ancestors) {
+    const torch::Tensor idx = torch::tensor(ancestors, torch::kInt64);
+    x = x.index_select(0, idx.to(x.device()));
+    state = state.select(idx);
+    roots = roots.index_select(0, idx);
+    rewards = rewards.index_select(0, idx);
+    if (denoised.defined()) denoised = denoised.index_select(0, idx.to(denoised.device()));
+  }
+};
 
 }  // namespace
 
@@ -125,70 +187,59 @@ SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, co
   const CostMeter meter(model, reward);
   const int64_t n = o.particles, total = groups * n;
   const int K = static_cast<int>(grid.size()) - 1;
-  const double neg_inf = -std::numeric_limits<double>::infinity();
   const bool reuse = reuses_denoiser(kernel, o, model.guidance() != nullptr);
 
-  torch::Tensor x = prior_noise(total, sample_shape, gen);
-  torch::Tensor log_w = torch::zeros({groups, n}, torch::kFloat64);
-  std::vector<double> log_z(static_cast<size_t>(groups), 0.0);
-  PotentialState state = PotentialState::start(total);
-  torch::Tensor roots = torch::arange(total, torch::kInt64);
+  Particles p{prior_noise(total, sample_shape, gen), PotentialState::start(total), torch::arange(total, torch::kInt64),
+              torch::Tensor(), torch::Tensor()};
+  GroupWeights weights(groups, n);
   SmcResult result;
-  torch::Tensor r, denoised;
-
   for (int k = 1; k <= K; ++k) {
     const bool final = k == K;
-    std::vector<int64_t> floored(static_cast<size_t>(groups), 0);
+    SmcStep step;
+    step.t = grid[k];
+    step.floored_constraints.assign(static_cast<size_t>(groups), 0);
+
+    // Move: every particle one transition on (from the potential's D_t(x_t) where it is reused).
     const torch::Tensor t0 = full_times(total, grid[k - 1]), t1 = full_times(total, grid[k]);
-    x = (reuse && denoised.defined() ? kernel.step_from_denoised(x, t0, t1, denoised, gen) : kernel.step(x, t0, t1, gen))
-            .x.detach();
+    p.x = (reuse && p.denoised.defined() ? kernel.step_from_denoised(p.x, t0, t1, p.denoised, gen)
+                                         : kernel.step(p.x, t0, t1, gen))
+              .x.detach();
+
+    // Score: the true reward at t = 1, the intermediate reward before.
     {
       torch::NoGradGuard no_grad;
       if (final) {
-        r = reward(x).to(torch::kCPU, torch::kFloat64);
+        p.rewards = reward(p.x).to(torch::kCPU, torch::kFloat64);
       } else {
-        Intermediate in = intermediate_rewards(model, reward, x, grid[k], o, gen);
-        r = in.rewards;
-        floored = floor_constraint_violations(r, groups);
-        denoised = reuse ? in.denoised : torch::Tensor();
+        Intermediate in = intermediate_rewards(model, reward, p.x, grid[k], o, gen);
+        p.rewards = in.rewards;
+        step.floored_constraints = floor_constraint_violations(p.rewards, groups);
+        p.denoised = reuse ? in.denoised : torch::Tensor();
       }
     }
-    const torch::Tensor log_g = log_potential(o.potential, o.lambda, r, final, o.final_correction, state);
-    const torch::Tensor new_w = carry(log_w, log_g.view({groups, n}));
-    const torch::Tensor lse_new = torch::logsumexp(new_w, 1), lse_old = torch::logsumexp(log_w, 1);
 
-    SmcStep step;
-    step.t = grid[k];
-    step.rewards = r.clone();
-    step.floored_constraints = floored;
-    step.log_weights = new_w.clone();
+    // Reweight by the step's potentials.
+    weights.reweight(log_potential(o.potential, o.lambda, p.rewards, final, o.final_correction, p.state), k);
+    step.rewards = p.rewards.clone();
+    step.log_weights = weights.proposed().clone();
+
+    // Decide and resample, group by group; track the lineages.
     std::vector<int64_t> ancestors(static_cast<size_t>(total));
     bool any_resampled = false;
-    const torch::Tensor weights = torch::softmax(new_w, 1).contiguous();
-    const auto root_of = roots.accessor<int64_t, 1>();
+    const auto root_of = p.roots.accessor<int64_t, 1>();
     for (int64_t g = 0; g < groups; ++g) {
-      const double lse = lse_new[g].item<double>();
-      if (lse == neg_inf)
-        throw std::runtime_error("SMC: every particle of group " + std::to_string(g) + " has weight zero after step " +
-                                 std::to_string(k) + " (reward -inf for all of them); no sample can be drawn");
-      log_z[static_cast<size_t>(g)] += lse - lse_old[g].item<double>();
-      const double* w = weights[g].data_ptr<double>();
-      double sum_sq = 0.0;
-      for (int64_t i = 0; i < n; ++i) sum_sq += w[i] * w[i];
-      const double ess = 1.0 / sum_sq;
-      // lambda = 0 leaves the weights uniform: resampling would only add noise.
-      const bool resample_now = !final && o.lambda != 0.0 &&
-                                (o.ess_threshold >= 1.0 || ess < o.ess_threshold * static_cast<double>(n));
+      const double ess = weights.ess(g);
+      const bool resample_now = resamples(ess, n, final, o);
       step.ess.push_back(ess);
       step.resampled.push_back(resample_now);
       std::vector<int64_t> chosen(static_cast<size_t>(n));
       if (resample_now) {
-        chosen = resample(o.resampling, std::vector<double>(w, w + n), n, gen);
-        log_w[g].fill_(0.0);
+        chosen = resample(o.resampling, weights.normalized(g), n, gen);
+        weights.reset(g);
         any_resampled = true;
       } else {
         for (int64_t i = 0; i < n; ++i) chosen[static_cast<size_t>(i)] = i;
-        log_w[g].copy_(new_w[g]);
+        weights.carry_on(g);
       }
       std::set<int64_t> parents(chosen.begin(), chosen.end()), lineages;
       for (int64_t i = 0; i < n; ++i) {
@@ -198,27 +249,20 @@ SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, co
       step.distinct_parents.push_back(static_cast<int64_t>(parents.size()));
       step.surviving_lineages.push_back(static_cast<int64_t>(lineages.size()));
     }
-    if (any_resampled) {
-      const torch::Tensor idx = torch::tensor(ancestors, torch::kInt64);
-      x = x.index_select(0, idx.to(x.device()));
-      state = state.select(idx);
-      roots = roots.index_select(0, idx);
-      r = r.index_select(0, idx);
-      if (denoised.defined()) denoised = denoised.index_select(0, idx.to(denoised.device()));
-    }
+    if (any_resampled) p.select(ancestors);
     result.steps.push_back(std::move(step));
     if (on_step) on_step(k, K);
   }
 
-  // One draw per group from the final weights.
-  const torch::Tensor final_w = torch::softmax(log_w, 1);
+  // Summarise: one draw per group from the final weights.
+  const torch::Tensor final_w = torch::softmax(weights.log_weights(), 1);
   const torch::Tensor pick = sample_categorical(final_w, gen) + torch::arange(groups, torch::kInt64) * n;
-  result.samples = x.index_select(0, pick.to(x.device()));
-  result.sample_rewards = r.index_select(0, pick);
-  result.particles = x;
-  result.log_weights = log_w;
-  result.rewards = r;
-  result.log_z = log_z;
+  result.samples = p.x.index_select(0, pick.to(p.x.device()));
+  result.sample_rewards = p.rewards.index_select(0, pick);
+  result.particles = p.x;
+  result.log_weights = weights.log_weights();
+  result.rewards = p.rewards;
+  result.log_z = weights.log_z();
   result.cost = meter.cost(groups);
   return result;
 }

@@ -56,7 +56,8 @@ uint32_t crc_of(const unsigned char* data, uint64_t n) {
 }
 
 // CRC-32 of a raw-deflate stream inflated to `expected` bytes (throws if it inflates otherwise).
-uint32_t crc_of_deflated(const Bytes& b, const unsigned char* data, uint64_t n, uint64_t expected, const std::string& name) {
+uint32_t crc_of_deflated(const Bytes& b, const unsigned char* data, uint64_t n, uint64_t expected,
+                         const std::string& name) {
   z_stream s{};
   if (inflateInit2(&s, -MAX_WBITS) != Z_OK) b.fail("zlib could not start");
   std::vector<unsigned char> out(std::min<uint64_t>(expected, 1 << 20) + 1);

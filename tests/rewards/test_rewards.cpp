@@ -11,6 +11,7 @@
 #include "glass/rewards/reward_spec.h"
 #include "glass/rewards/weighted_sum_reward.h"
 #include "glass/util/random.h"
+#include "test_helpers.h"
 
 using namespace glass;
 

@@ -1,0 +1,42 @@
+#pragma once
+// glass.cpp's public API in one include: models and their conventions, transition kernels,
+// sampling, rewards, guidance and the alignment methods. Parts used only inside the library
+// (coefficient algebra, file-format checks, image drawing) are not included here.
+
+// Models: the boundary that converts every ecosystem's convention, the exact mixture oracle, files.
+#include "glass/models/flow_model.h"
+#include "glass/models/gaussian_mixture.h"
+#include "glass/models/mixture_network.h"
+#include "glass/models/model_file.h"
+#include "glass/models/model_spec.h"
+#include "glass/models/network.h"
+#include "glass/models/torchscript_network.h"
+#include "glass/schedules/schedule.h"
+
+// Transitions x_t -> x_t' and chains of them.
+#include "glass/sampling/sampler.h"
+#include "glass/sampling/time_grid.h"
+#include "glass/transitions/ddpm_transition.h"
+#include "glass/transitions/exact_mixture_transition.h"
+#include "glass/transitions/glass_transition.h"
+#include "glass/transitions/kernel_choice.h"
+#include "glass/transitions/ode_transition.h"
+#include "glass/transitions/sde_transition.h"
+#include "glass/transitions/transition.h"
+
+// Rewards, guidance and alignment.
+#include "glass/alignment/alignment_methods.h"
+#include "glass/alignment/best_of_n.h"
+#include "glass/alignment/smc.h"
+#include "glass/alignment/value_estimate.h"
+#include "glass/guidance/denoiser_guidance.h"
+#include "glass/guidance/value_guided_kernel.h"
+#include "glass/rewards/analytic_rewards.h"
+#include "glass/rewards/reward.h"
+#include "glass/rewards/reward_spec.h"
+#include "glass/rewards/torchscript_reward.h"
+
+// Measuring samples, and seeded randomness.
+#include "glass/stats/energy_distance.h"
+#include "glass/stats/mixture_fit.h"
+#include "glass/util/random.h"
