@@ -3,10 +3,11 @@
 #include <zlib.h>
 
 #include <cstdint>
-#include <cstring>
-#include <fstream>
-#include <iterator>
+#include <fcntl.h>
 #include <stdexcept>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 #include "glass/util/parse.h"
@@ -15,13 +16,39 @@ namespace glass {
 
 namespace {
 
+// The file mapped read-only (a multi-gigabyte checkpoint is not copied; LibTorch then reads it
+// from the page cache), with bounds-checked little-endian reads.
 class Bytes {
  public:
-  Bytes(std::vector<unsigned char> data, std::string path) : d_(std::move(data)), path_(std::move(path)) {}
-  size_t size() const { return d_.size(); }
+  explicit Bytes(std::string path) : path_(std::move(path)) {
+    const int fd = ::open(path_.c_str(), O_RDONLY);
+    if (fd < 0) throw std::invalid_argument("cannot open '" + path_ + "'");
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      throw std::invalid_argument("'" + path_ + "' is not a regular file");
+    }
+    size_ = static_cast<size_t>(st.st_size);
+    if (size_ > 0) {
+      void* m = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (m == MAP_FAILED) {
+        ::close(fd);
+        throw std::invalid_argument("cannot read '" + path_ + "'");
+      }
+      d_ = static_cast<const unsigned char*>(m);
+    }
+    ::close(fd);
+  }
+  ~Bytes() {
+    if (d_) ::munmap(const_cast<unsigned char*>(d_), size_);
+  }
+  Bytes(const Bytes&) = delete;
+  Bytes& operator=(const Bytes&) = delete;
+
+  size_t size() const { return size_; }
   const unsigned char* at(uint64_t offset, uint64_t length) const {
-    if (offset > d_.size() || length > d_.size() - offset) fail("an entry points past the end of the file");
-    return d_.data() + offset;
+    if (offset > size_ || length > size_ - offset) fail("an entry points past the end of the file");
+    return d_ + offset;
   }
   uint16_t u16(uint64_t o) const {
     const unsigned char* p = at(o, 2);
@@ -37,8 +64,9 @@ class Bytes {
   }
 
  private:
-  std::vector<unsigned char> d_;
   std::string path_;
+  const unsigned char* d_ = nullptr;
+  size_t size_ = 0;
 };
 
 constexpr uint32_t kEndOfDirectory = 0x06054b50, kZip64End = 0x06064b50, kZip64Locator = 0x07064b50,
@@ -84,9 +112,7 @@ uint32_t crc_of_deflated(const Bytes& b, const unsigned char* data, uint64_t n, 
 }  // namespace
 
 void check_zip_archive(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::invalid_argument("cannot open '" + path + "'");
-  const Bytes b(std::vector<unsigned char>(std::istreambuf_iterator<char>(in), {}), path);
+  const Bytes b(path);
   if (b.size() < 22) b.fail("too short for a zip archive");
   // The end-of-directory record sits in the last 22 + 65535 bytes (after an optional comment).
   uint64_t end = b.size() - 22;
