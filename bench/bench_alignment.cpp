@@ -8,6 +8,7 @@
 
 #include "glass/alignment/alignment_methods.h"
 #include "glass/models/mixture_network.h"
+#include "glass/models/network_flow_model.h"
 #include "glass/rewards/analytic_rewards.h"
 #include "glass/sampling/time_grid.h"
 #include "glass/stats/energy_distance.h"
@@ -26,7 +27,7 @@ constexpr int kRepeats = 3;        // seeds averaged per entry
 // One row of the table: a method of the library's Aligner on one kernel and grid.
 struct Method {
   std::string name;
-  TransitionKernel* kernel;
+  KernelChoice kernel;
   std::vector<double> grid;
   AlignmentMethod method;
   IntermediateReward intermediate = IntermediateReward::Denoised;
@@ -39,24 +40,27 @@ int main(int argc, char** argv) {
   const double kappa = argc > 1 ? std::atof(argv[1]) : 1.0, lambda = argc > 2 ? std::atof(argv[2]) : 2.0;
   const GaussianMixture g = GaussianMixture::preset("gmm2d");
   const SchedulePtr s = make_schedule("condot");
-  FlowModel model(std::make_shared<MixtureNetwork>(g, s), s, ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
+  NetworkFlowModel model(std::make_shared<MixtureNetwork>(g, s), s, ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
   const torch::Tensor center = torch::tensor({0.5, 3.0}, torch::kFloat64);
   QuadraticReward reward(kappa, center);
   const auto exact = g.tilted(kappa, center, lambda);
 
   // Every chain costs about 50 calls: ODE Heun 25 steps (49), GLASS K = 5 x M = 10, SDE with
   // 5 outer steps of 10 sub-steps. SMC adds one denoiser call per intermediate step.
-  OdeTransition ode(model, OdeMethod::Heun);
-  GlassTransition glass(model, GlassOptions{RhoSchedule::constant(0.4), 10, 1.0});
-  SdeTransition sde(model, SdeOptions{Diffusion::Sigma, 1.0, 10});
+  KernelChoice ode, glass, sde;
+  ode.kind = KernelKind::Ode;
+  ode.ode_method = OdeMethod::Heun;
+  glass.glass.inner_steps = 10;
+  sde.kind = KernelKind::Sde;
+  sde.sde = SdeOptions{Diffusion::Sigma, 1.0, 10};
   const std::vector<double> grid5 = uniform_grid(5), grid25 = uniform_grid(25);
   const auto reward_ptr = std::shared_ptr<Reward>(&reward, [](Reward*) {});  // the Aligner shares it
   const std::vector<Method> methods{
-      {"best-of-N, ODE (Heun 25)", &ode, grid25, AlignmentMethod::BestOfN},
-      {"best-of-N, GLASS", &glass, grid5, AlignmentMethod::BestOfN},
-      {"SMC, SDE (sigma, 5x10)", &sde, grid5, AlignmentMethod::Smc},
-      {"SMC, GLASS (rho 0.4)", &glass, grid5, AlignmentMethod::Smc},
-      {"SMC, GLASS, value potentials (2x4)", &glass, grid5, AlignmentMethod::Smc, IntermediateReward::Value},
+      {"best-of-N, ODE (Heun 25)", ode, grid25, AlignmentMethod::BestOfN},
+      {"best-of-N, GLASS", glass, grid5, AlignmentMethod::BestOfN},
+      {"SMC, SDE (sigma, 5x10)", sde, grid5, AlignmentMethod::Smc},
+      {"SMC, GLASS (rho 0.4)", glass, grid5, AlignmentMethod::Smc},
+      {"SMC, GLASS, value potentials (2x4)", glass, grid5, AlignmentMethod::Smc, IntermediateReward::Value},
   };
   const auto aligner_for = [&](const Method& m, int64_t particles) {
     AlignmentSettings a;
@@ -64,7 +68,7 @@ int main(int argc, char** argv) {
     a.smc.intermediate = m.intermediate;
     a.smc.value = ValueOptions{2, 4};
     a.particles = particles;
-    return Aligner(model, *m.kernel, reward_ptr, m.grid, {2}, a);
+    return Aligner(model, m.kernel, reward_ptr, m.grid, {2}, a);
   };
 
   at::Generator ref_gen = make_generator(99);

@@ -10,6 +10,7 @@
 
 #include "glass/data/idx_reader.h"
 #include "glass/models/mixture_network.h"
+#include "glass/models/network_flow_model.h"
 #include "glass/models/model_file.h"
 #include "glass/stats/energy_distance.h"
 #include "glass/stats/image_quality.h"
@@ -25,7 +26,7 @@ using namespace glass;
 namespace {
 
 const std::vector<InnerSolver> kSolvers = {InnerSolver::Euler, InnerSolver::Midpoint, InnerSolver::Heun,
-                                           InnerSolver::AB2, InnerSolver::PC3};
+                                           InnerSolver::Ab2, InnerSolver::Pc3};
 const std::vector<int> kCalls = {2, 4, 8, 16};
 
 GlassOptions options_for(InnerSolver solver, int calls, double rho) {
@@ -39,7 +40,7 @@ void mixtures() {
   constexpr int kStarts = 3;
   const GaussianMixture g = GaussianMixture::preset("gmm2d");
   const SchedulePtr s = make_schedule("condot");
-  FlowModel model(std::make_shared<MixtureNetwork>(g, s), s, ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
+  NetworkFlowModel model(std::make_shared<MixtureNetwork>(g, s), s, ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
   struct Case {
     double t, t_next, rho;
   };

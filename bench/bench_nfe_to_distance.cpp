@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "glass/models/mixture_network.h"
+#include "glass/models/network_flow_model.h"
 #include "glass/sampling/sampler.h"
 #include "glass/sampling/time_grid.h"
 #include "glass/stats/energy_distance.h"
@@ -46,7 +47,7 @@ int main() {
   torch::set_num_threads(2);
   const GaussianMixture g = GaussianMixture::preset("gmm2d");
   const SchedulePtr s = make_schedule("condot");
-  FlowModel model(std::make_shared<MixtureNetwork>(g, s), s, ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
+  NetworkFlowModel model(std::make_shared<MixtureNetwork>(g, s), s, ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
   at::Generator gen = make_generator(2026);
   const double t = 0.3, tn = 0.7;
   std::vector<torch::Tensor> starts;

@@ -5,7 +5,7 @@
 
 #include <chrono>
 
-#include "glass/models/flow_model.h"
+#include "glass/models/network_flow_model.h"
 #include "glass/models/mlp_network.h"
 #include "glass/models/native_net.h"
 #include "glass/transitions/ddpm_transition.h"
@@ -44,7 +44,7 @@ void glass_overhead_ratio(benchmark::State& state, const glass::NetworkPtr& net,
   using clock = std::chrono::steady_clock;
   torch::set_num_threads(2);  // both cores of the benchmark machine, as the CLI uses by default
   const int64_t batch = state.range(0);
-  glass::FlowModel model(net, glass::make_schedule("condot"), {});
+  glass::NetworkFlowModel model(net, glass::make_schedule("condot"), {});
   glass::GlassOptions options{glass::RhoSchedule::constant(0.4), kInnerSteps, 1.0};
   options.solver = solver;
   glass::GlassTransition kernel(model, options);
@@ -81,14 +81,14 @@ void glass_overhead_ratio(benchmark::State& state, const glass::NetworkPtr& net,
 
 // Second argument: the inner solver (0 euler, 1 pc3).
 void BM_GlassOverheadRatio(benchmark::State& state) {
-  glass_overhead_ratio(state, make_mlp(), {2}, state.range(1) == 0 ? glass::InnerSolver::Euler : glass::InnerSolver::PC3);
+  glass_overhead_ratio(state, make_mlp(), {2}, state.range(1) == 0 ? glass::InnerSolver::Euler : glass::InnerSolver::Pc3);
 }
-void BM_GlassOverheadRatioUNet(benchmark::State& state) {
-  glass_overhead_ratio(state, make_unet(), {1, 28, 28}, glass::InnerSolver::PC3);
+void BM_GlassOverheadRatioUnet(benchmark::State& state) {
+  glass_overhead_ratio(state, make_unet(), {1, 28, 28}, glass::InnerSolver::Pc3);
 }
 
 // Images per second of one U-Net call; second argument: threads.
-void BM_UNetCall(benchmark::State& state) {
+void BM_UnetCall(benchmark::State& state) {
   const int64_t batch = state.range(0);
   torch::set_num_threads(static_cast<int>(state.range(1)));
   auto net = make_unet();
@@ -99,7 +99,7 @@ void BM_UNetCall(benchmark::State& state) {
 }
 
 // The same with weights and input in channels-last memory format (NHWC), oneDNN's preference.
-void BM_UNetCallChannelsLast(benchmark::State& state) {
+void BM_UnetCallChannelsLast(benchmark::State& state) {
   const int64_t batch = state.range(0);
   torch::set_num_threads(2);
   torch::manual_seed(0);
@@ -116,7 +116,7 @@ void BM_UNetCallChannelsLast(benchmark::State& state) {
 
 void BM_DdpmPerNetworkCall(benchmark::State& state) {
   const int64_t batch = state.range(0);
-  glass::FlowModel model(make_mlp(), glass::make_schedule("condot"), {});
+  glass::NetworkFlowModel model(make_mlp(), glass::make_schedule("condot"), {});
   glass::DdpmTransition kernel(model);
   at::Generator gen = glass::make_generator(0);
   const torch::Tensor x = torch::randn({batch, 2});
@@ -129,9 +129,9 @@ void BM_DdpmPerNetworkCall(benchmark::State& state) {
 
 BENCHMARK(BM_BareNetworkCall)->Arg(64)->Arg(1024)->Arg(8192)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_GlassOverheadRatio)->ArgsProduct({{64, 1024, 8192}, {0, 1}})->Unit(benchmark::kMicrosecond)->UseManualTime();
-BENCHMARK(BM_GlassOverheadRatioUNet)->Arg(1)->Arg(16)->Arg(128)->Unit(benchmark::kMillisecond)->UseManualTime();
-BENCHMARK(BM_UNetCall)->ArgsProduct({{1, 16, 64, 256}, {1, 2}})->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_UNetCallChannelsLast)->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_GlassOverheadRatioUnet)->Arg(1)->Arg(16)->Arg(128)->Unit(benchmark::kMillisecond)->UseManualTime();
+BENCHMARK(BM_UnetCall)->ArgsProduct({{1, 16, 64, 256}, {1, 2}})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_UnetCallChannelsLast)->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_DdpmPerNetworkCall)->Arg(64)->Arg(1024)->Arg(8192)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -25,7 +25,7 @@ class ConventionMixtureNetwork : public Network {
       switch (spec_.time) {
         case TimeConvention::FlowTime: t = ts[i] / spec_.time_scale; break;
         case TimeConvention::Sigma: t = 1.0 - ts[i] / spec_.time_scale; break;
-        case TimeConvention::DDPMStep: t = dynamic_cast<const DDPMTableSchedule&>(*s_).time_of_step(ts[i]); break;
+        case TimeConvention::DdpmStep: t = dynamic_cast<const DdpmTableSchedule&>(*s_).time_of_step(ts[i]); break;
       }
       a[i] = s_->alpha(t);
       sg[i] = s_->sigma(t);

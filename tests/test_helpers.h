@@ -5,7 +5,7 @@
 #include <functional>
 
 #include "glass/alignment/resampling.h"
-#include "glass/models/flow_model.h"
+#include "glass/models/network_flow_model.h"
 #include "glass/models/mixture_network.h"
 #include "glass/stats/energy_distance.h"
 #include "glass/stats/mixture_fit.h"
@@ -24,8 +24,8 @@ inline void PrintTo(Diffusion v, std::ostream* os) { *os << to_string(v); }
 
 namespace glass::test {
 
-inline std::unique_ptr<FlowModel> mixture_model(const GaussianMixture& g, const SchedulePtr& s) {
-  return std::make_unique<FlowModel>(std::make_shared<MixtureNetwork>(g, s), s,
+inline std::unique_ptr<NetworkFlowModel> mixture_model(const GaussianMixture& g, const SchedulePtr& s) {
+  return std::make_unique<NetworkFlowModel>(std::make_shared<MixtureNetwork>(g, s), s,
                                      ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
 }
 

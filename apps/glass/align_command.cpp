@@ -172,8 +172,8 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
     methods.push_back(method);
   }
   reject_unused_align_flags(o, cmd, methods, *m.model);
-  const std::unique_ptr<TransitionKernel> kernel = make_kernel(o.kernel, m);
-  Aligner aligner(*m.model, *kernel, reward, grid, m.sample_shape, alignment_settings(o));
+  Aligner aligner(*m.model, kernel_factory(o.kernel.choice(), m.mixture ? &*m.mixture : nullptr), reward, grid,
+                  m.sample_shape, alignment_settings(o));
   std::vector<MethodPlan> plans;  // budget and kernel errors before any work
   for (AlignmentMethod method : methods) plans.push_back(aligner.plan(method));
 

@@ -42,8 +42,8 @@ nlohmann::json KernelOptions::to_json() const {
     j.update({{"rho", rho}, {"inner_steps", inner_steps}, {"inner_solver", inner_solver}, {"sbar_init", sbar_init}});
   if (kernel == "exact") j["rho"] = rho;
   if (kernel == "ode") j["ode_method"] = ode_method;
-  if (kernel == "sde") j.update({{"diffusion", diffusion}, {"eta", eta_or_default()}, {"substeps", substeps}});
-  if (kernel == "ddpm" || kernel == "ddim") j["eta"] = eta_or_default();
+  if (kernel == "sde") j.update({{"diffusion", diffusion}, {"eta", choice().eta_or_default()}, {"substeps", substeps}});
+  if (kernel == "ddpm" || kernel == "ddim") j["eta"] = choice().eta_or_default();
   return j;
 }
 
@@ -68,7 +68,7 @@ KernelChoice KernelOptions::choice() const {
   c.kind = parse_named(kernel_kind_names(), kernel, "kernel");
   if (c.kind == KernelKind::Glass || c.kind == KernelKind::Exact) c.glass = glass_options();
   c.ode_method = parse_ode_method(ode_method);
-  c.sde = SdeOptions{parse_diffusion(diffusion), eta_or_default(), substeps};
+  c.sde = SdeOptions{parse_diffusion(diffusion), c.eta_or_default(), substeps};
   c.eta = eta;
   return c;
 }

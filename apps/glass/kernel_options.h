@@ -26,7 +26,6 @@ struct KernelOptions {
 
   void add_to(CLI::App& app);
   nlohmann::json to_json() const;
-  double eta_or_default() const { return eta.value_or(kernel == "ddim" ? 0.0 : 1.0); }
   GlassOptions glass_options() const;
   KernelChoice choice() const;  // the library's description of the chosen kernel
   // Errors for flags of another kernel; `value_estimates`: the run estimates values (whose

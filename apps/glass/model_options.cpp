@@ -34,7 +34,7 @@ void ModelOptions::add_to(CLI::App& app) {
 
 void reject_unused_grid_flags(const CLI::App& cmd, bool explicit_grid, const FlowModel& model) {
   reject_unused_flags(cmd, {"--steps"}, !explicit_grid, "runs without --grid");
-  reject_unused_flags(cmd, {"--table-spacing"}, !explicit_grid && model.spec().time == TimeConvention::DDPMStep,
+  reject_unused_flags(cmd, {"--table-spacing"}, !explicit_grid && model.spec().time == TimeConvention::DdpmStep,
                       "models on DDPM steps, without --grid");
 }
 
@@ -88,7 +88,7 @@ LoadedModel load_model_unbatched(const ModelOptions& options) {
   loaded.source = o.mixture_file.empty() ? "preset:" + o.preset : o.mixture_file;
   loaded.sample_shape = {mixture.dim()};
   auto net = std::make_shared<MixtureNetwork>(mixture, schedule);
-  loaded.model = std::make_unique<FlowModel>(net, schedule, ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
+  loaded.model = std::make_unique<NetworkFlowModel>(net, schedule, ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
   loaded.mixture = std::move(mixture);
   return loaded;
 }

@@ -6,7 +6,7 @@
 #include <memory>
 #include <optional>
 
-#include "glass/models/flow_model.h"
+#include "glass/models/network_flow_model.h"
 #include "glass/models/gaussian_mixture.h"
 
 namespace glass::cli {
@@ -24,7 +24,7 @@ struct ModelOptions {
 };
 
 struct LoadedModel {
-  std::unique_ptr<FlowModel> model;
+  std::unique_ptr<NetworkFlowModel> model;
   std::optional<GaussianMixture> mixture;  // set when the model is an exact mixture
   std::string source;                      // what was loaded, for the summary
   std::vector<int64_t> sample_shape;       // shape of one sample

@@ -110,7 +110,7 @@ void run_transition(const TransitionOptions& o, const CLI::App& cmd) {
   }
   torch::Tensor reference;
   // DDIM's family has no exact counterpart with |rho| < 1 unless eta = 1 (DDPM).
-  const bool comparable = o.kernel.kernel != "ddim" && !(o.kernel.kernel == "ddpm" && o.kernel.eta_or_default() != 1.0);
+  const bool comparable = o.kernel.kernel != "ddim" && !(o.kernel.kernel == "ddpm" && o.kernel.choice().eta_or_default() != 1.0);
   if (m.mixture && o.compare_exact && comparable) {
     // Exact draws of the same transition (same rho) and the distance between them: a GLASS kernel
     // is judged against the sampling-noise floor of two exact sets of the same size.

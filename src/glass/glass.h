@@ -10,6 +10,7 @@
 #include "glass/models/model_file.h"
 #include "glass/models/model_spec.h"
 #include "glass/models/network.h"
+#include "glass/models/network_flow_model.h"
 #include "glass/models/torchscript_network.h"
 #include "glass/schedules/schedule.h"
 
@@ -28,13 +29,14 @@
 #include "glass/alignment/alignment_methods.h"
 #include "glass/alignment/best_of_n.h"
 #include "glass/alignment/smc.h"
-#include "glass/alignment/value_estimate.h"
 #include "glass/guidance/denoiser_guidance.h"
+#include "glass/guidance/guided_flow_model.h"
 #include "glass/guidance/value_guided_kernel.h"
 #include "glass/rewards/analytic_rewards.h"
 #include "glass/rewards/reward.h"
 #include "glass/rewards/reward_spec.h"
 #include "glass/rewards/torchscript_reward.h"
+#include "glass/values/value_estimate.h"
 
 // Measuring samples, and seeded randomness.
 #include "glass/stats/energy_distance.h"

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "glass/alignment/smc.h"
+#include "glass/guidance/guided_flow_model.h"
 #include "glass/models/model_file.h"
 #include "glass/rewards/reward_spec.h"
 #include "glass/sampling/sampler.h"
@@ -40,13 +41,13 @@ TEST(FashionMnistAlignment, DenoiserGuidanceRaisesTheClassLogProbability) {
   at::Generator gen = make_generator(0);
   const double plain = mean_reward(*s.reward, run_chain(ode, prior_noise(kImages, {1, 28, 28}, gen), grid, gen).x);
   for (bool detached : {false, true}) {
-    model.set_guidance(std::make_shared<DenoiserGuidance>(DenoiserGuidance{s.reward, {2.0, 0.1, 0.9}, detached}));
+    GuidedFlowModel guided_model(model, DenoiserGuidance{s.reward, {2.0, 0.1, 0.9}, detached});
+    OdeTransition guided_ode(guided_model, OdeMethod::Euler);
     gen = make_generator(0);
-    const double guided = mean_reward(*s.reward, run_chain(ode, prior_noise(kImages, {1, 28, 28}, gen), grid, gen).x);
+    const double guided = mean_reward(*s.reward, run_chain(guided_ode, prior_noise(kImages, {1, 28, 28}, gen), grid, gen).x);
     // Unguided samples are rarely dresses (log p around -8); guidance must gain several nats.
     EXPECT_GT(guided, plain + 2.0) << (detached ? "detached" : "full") << " plain " << plain;
   }
-  model.set_guidance(nullptr);
 }
 
 TEST(FashionMnistAlignment, SmcWithGlassRaisesTheClassLogProbability) {
@@ -62,5 +63,5 @@ TEST(FashionMnistAlignment, SmcWithGlassRaisesTheClassLogProbability) {
   gen = make_generator(0);
   const SmcResult r = run_smc(model, glass, *s.reward, grid, kImages, {1, 28, 28}, o, gen);
   EXPECT_GT(r.sample_rewards.mean().item<double>(), plain + 2.0) << "plain " << plain;
-  EXPECT_EQ(r.cost.network_rows, kImages * 4 * smc_nfe_per_particle(glass, grid, o));
+  EXPECT_EQ(r.cost.network_rows, kImages * 4 * smc_nfe_per_particle(glass, model, grid, o));
 }

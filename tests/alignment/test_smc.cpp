@@ -7,6 +7,7 @@
 
 #include "glass/alignment/best_of_n.h"
 #include "glass/alignment/smc.h"
+#include "glass/guidance/guided_flow_model.h"
 #include "glass/rewards/analytic_rewards.h"
 #include "glass/sampling/sampler.h"
 #include "glass/sampling/time_grid.h"
@@ -397,7 +398,7 @@ TEST(Smc, SpendsExactlyThePlannedNetworkCalls) {
     at::Generator gen = make_generator(2);
     const std::vector<double> grid = uniform_grid(4);
     const SmcResult r = run_smc(*s.model, s.kernel, s.reward, grid, 5, {2}, o, gen);
-    const int64_t per_particle = smc_nfe_per_particle(s.kernel, grid, o);
+    const int64_t per_particle = smc_nfe_per_particle(s.kernel, *s.model, grid, o);
     // Denoised potentials: each move after the first starts from the potential's D_t(x_t), so
     // the potentials cost nothing extra; value estimates pay n * M calls each.
     EXPECT_EQ(per_particle, kind == IntermediateReward::Denoised ? 4 * 8 : 4 * 8 + 3 * 12);
@@ -405,6 +406,24 @@ TEST(Smc, SpendsExactlyThePlannedNetworkCalls) {
     EXPECT_DOUBLE_EQ(r.cost.nfe_per_output(), per_particle * 6.0);
     EXPECT_EQ(r.cost.reward_calls, 4);
   }
+}
+
+// A kernel moving with a guided wrapper sees another denoiser than the potentials' plain one: it
+// must not be handed the potential's D_t(x_t) (its samples would be unguided at every start).
+TEST(Smc, GuidedKernelsAreNotHandedThePlainDenoiser) {
+  Scene s;
+  SmcOptions o;
+  o.particles = 6;
+  GuidedFlowModel guided(*s.model, DenoiserGuidance{std::make_shared<QuadraticReward>(kKappa, kCenter), GuidanceScale{1.0}});
+  GlassTransition guided_kernel(guided, GlassOptions{RhoSchedule::constant(0.4), 8, 1.0});
+  EXPECT_TRUE(smc_reuses_start_denoiser(s.kernel, *s.model, o));
+  EXPECT_FALSE(smc_reuses_start_denoiser(guided_kernel, *s.model, o));
+  const std::vector<double> grid = uniform_grid(4);
+  at::Generator gen = make_generator(2);
+  const SmcResult r = run_smc(*s.model, guided_kernel, s.reward, grid, 5, {2}, o, gen);
+  // 4 moves of 8 calls and 3 denoised potentials, none reused.
+  EXPECT_EQ(smc_nfe_per_particle(guided_kernel, *s.model, grid, o), 4 * 8 + 3);
+  EXPECT_EQ(r.cost.network_rows, (4 * 8 + 3) * 30);
 }
 
 TEST(BestOfN, KeepsTheBestCandidateAndRaisesTheReward) {

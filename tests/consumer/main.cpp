@@ -2,7 +2,7 @@
 // component weights: proof that headers, library and dependencies of an install fit together.
 #include <cstdio>
 
-#include "glass/models/flow_model.h"
+#include "glass/models/network_flow_model.h"
 #include "glass/models/mixture_network.h"
 #include "glass/sampling/sampler.h"
 #include "glass/sampling/time_grid.h"
@@ -13,7 +13,7 @@
 int main() {
   const glass::GaussianMixture mixture = glass::GaussianMixture::preset("gmm2d");
   const glass::SchedulePtr schedule = glass::make_schedule("condot");
-  glass::FlowModel model(std::make_shared<glass::MixtureNetwork>(mixture, schedule), schedule,
+  glass::NetworkFlowModel model(std::make_shared<glass::MixtureNetwork>(mixture, schedule), schedule,
                          glass::ModelSpec{glass::Prediction::Denoiser, glass::TimeConvention::FlowTime, 1.0});
   glass::GlassTransition kernel(model, glass::GlassOptions{glass::RhoSchedule::constant(0.4), 8, 1.0});
   at::Generator gen = glass::make_generator(1);

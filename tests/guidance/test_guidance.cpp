@@ -4,7 +4,8 @@
 
 #include <cmath>
 
-#include "glass/alignment/value_estimate.h"
+#include "glass/values/value_estimate.h"
+#include "glass/guidance/guided_flow_model.h"
 #include "glass/guidance/value_guided_kernel.h"
 #include "glass/rewards/analytic_rewards.h"
 #include "glass/sampling/sampler.h"
@@ -146,20 +147,23 @@ TEST(DenoiserGuidance, RaisesTheRewardInEveryKernel) {
   const int64_t n = 2000;
   for (const std::string kind : {"ode", "sde", "glass"}) {
     for (bool detached : {false, true}) {
-      std::unique_ptr<TransitionKernel> kernel;
-      if (kind == "ode") kernel = std::make_unique<OdeTransition>(*s.model, OdeMethod::Euler);
-      if (kind == "sde") kernel = std::make_unique<SdeTransition>(*s.model, SdeOptions{Diffusion::Sigma, 1.0, 1});
-      if (kind == "glass") kernel = std::make_unique<GlassTransition>(*s.model, GlassOptions{RhoSchedule::constant(0.4), 4, 1.0});
-      s.model->set_guidance(nullptr);
+      GuidedFlowModel guided_model(*s.model, DenoiserGuidance{s.reward, {2.0, 0.1, 0.9}, detached});
+      const auto make = [&](FlowModel& m) -> std::unique_ptr<TransitionKernel> {
+        if (kind == "ode") return std::make_unique<OdeTransition>(m, OdeMethod::Euler);
+        if (kind == "sde") return std::make_unique<SdeTransition>(m, SdeOptions{Diffusion::Sigma, 1.0, 1});
+        return std::make_unique<GlassTransition>(m, GlassOptions{RhoSchedule::constant(0.4), 4, 1.0});
+      };
       at::Generator gen = make_generator(31);
-      const double plain = mean_reward(*s.reward, run_chain(*kernel, prior_noise(n, {2}, gen), grid, gen).x);
-      s.model->set_guidance(std::make_shared<DenoiserGuidance>(DenoiserGuidance{s.reward, {2.0, 0.1, 0.9}, detached}));
+      const double plain = mean_reward(*s.reward, run_chain(*make(*s.model), prior_noise(n, {2}, gen), grid, gen).x);
       s.model->reset_cost();
       gen = make_generator(31);
-      const double guided = mean_reward(*s.reward, run_chain(*kernel, prior_noise(n, {2}, gen), grid, gen).x);
+      const double guided = mean_reward(*s.reward, run_chain(*make(guided_model), prior_noise(n, {2}, gen), grid, gen).x);
       // The reward's spread over the mixture is several units; a tilt of 2 moves the mean by > 0.5.
       EXPECT_GT(guided, plain + 0.5) << kind << (detached ? " detached" : " full");
-      // Full guidance costs one backward pass per guided call; detached guidance none.
+      // The wrapper's calls count on the plain model: full guidance costs one backward pass per
+      // guided call, detached guidance none.
+      EXPECT_EQ(guided_model.cost().calls, s.model->cost().calls);
+      EXPECT_GT(s.model->cost().calls, 0);
       if (detached) {
         EXPECT_EQ(s.model->cost().gradient_calls, 0);
       } else {
@@ -168,27 +172,22 @@ TEST(DenoiserGuidance, RaisesTheRewardInEveryKernel) {
       }
     }
   }
-  s.model->set_guidance(nullptr);
 }
 
 TEST(DenoiserGuidance, OutsideItsWindowChangesNothing) {
   Scene s;
   GlassTransition kernel(*s.model, GlassOptions{RhoSchedule::constant(0.4), 4, 1.0});
-  at::Generator gen = make_generator(5);
-  const torch::Tensor plain = run_chain(kernel, prior_noise(100, {2}, gen), uniform_grid(2), gen).x;
   // GLASS inner times t* of a step from 0 to 0.5 stay below 0.5; a window at [0.99, 1] never fires.
-  s.model->set_guidance(std::make_shared<DenoiserGuidance>(DenoiserGuidance{s.reward, {5.0, 0.99, 1.0}, false}));
-  gen = make_generator(5);
+  GuidedFlowModel guided_model(*s.model, DenoiserGuidance{s.reward, {5.0, 0.99, 1.0}, false});
+  GlassTransition guided(guided_model, GlassOptions{RhoSchedule::constant(0.4), 4, 1.0});
+  at::Generator gen = make_generator(5);
   const torch::Tensor x = prior_noise(100, {2}, gen);
-  const torch::Tensor first = kernel.step(x, full_times(100, 0.0), full_times(100, 0.5), gen).x;
-  s.model->set_guidance(nullptr);
+  const torch::Tensor first = guided.step(x, full_times(100, 0.0), full_times(100, 0.5), gen).x;
   at::Generator gen2 = make_generator(5);
   const torch::Tensor x2 = prior_noise(100, {2}, gen2);
   EXPECT_TRUE(torch::equal(first, kernel.step(x2, full_times(100, 0.0), full_times(100, 0.5), gen2).x));
-  EXPECT_THROW(s.model->set_guidance(std::make_shared<DenoiserGuidance>(DenoiserGuidance{s.reward, {1.0, 0.7, 0.2}, false})),
-               std::invalid_argument);
-  EXPECT_THROW(s.model->set_guidance(std::make_shared<DenoiserGuidance>(DenoiserGuidance{nullptr, {1.0, 0.0, 1.0}, false})),
-               std::invalid_argument);
+  EXPECT_THROW(GuidedFlowModel(*s.model, DenoiserGuidance{s.reward, {1.0, 0.7, 0.2}, false}), std::invalid_argument);
+  EXPECT_THROW(GuidedFlowModel(*s.model, DenoiserGuidance{nullptr, {1.0, 0.0, 1.0}, false}), std::invalid_argument);
 }
 
 // The default window is the paper's [0.2, 0.7]: near t = 0 the factor sigma^2 / alpha is unbounded.

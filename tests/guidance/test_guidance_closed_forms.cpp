@@ -11,7 +11,8 @@
 #include <gtest/gtest.h>
 
 #include "convention_networks.h"
-#include "glass/guidance/denoiser_guidance.h"
+#include "glass/guidance/guided_flow_model.h"
+#include "glass/models/network_flow_model.h"
 #include "glass/rewards/analytic_rewards.h"
 #include "glass/transitions/glass_transition.h"
 #include "glass/transitions/ode_transition.h"
@@ -55,44 +56,51 @@ GaussianMixture one_gaussian() {
                          torch::ones({1}, torch::kFloat64));
 }
 
-std::unique_ptr<FlowModel> guided(Prediction prediction, bool detached) {
+// The plain model and its guided wrapper.
+struct Guided {
+  std::unique_ptr<FlowModel> plain;
+  std::unique_ptr<GuidedFlowModel> model;
+};
+
+Guided guided(Prediction prediction, bool detached) {
   const SchedulePtr s = make_schedule("condot");
   const ModelSpec spec{prediction, TimeConvention::FlowTime, 1.0};
-  auto model = std::make_unique<FlowModel>(std::make_shared<test::ConventionMixtureNetwork>(one_gaussian(), s, spec), s, spec);
+  Guided g;
+  g.plain = std::make_unique<NetworkFlowModel>(std::make_shared<test::ConventionMixtureNetwork>(one_gaussian(), s, spec), s, spec);
   auto reward = std::make_shared<QuadraticReward>(kKappa, torch::tensor(kCenter, torch::kFloat64));
-  model->set_guidance(std::make_shared<DenoiserGuidance>(
-      DenoiserGuidance{reward, GuidanceScale{kScale, kWindowLow, kWindowHigh}, detached, kLambda}));
-  return model;
+  g.model = std::make_unique<GuidedFlowModel>(
+      *g.plain, DenoiserGuidance{reward, GuidanceScale{kScale, kWindowLow, kWindowHigh}, detached, kLambda});
+  return g;
 }
 
 std::unique_ptr<FlowModel> closed_form(bool detached) {
-  return std::make_unique<FlowModel>(std::make_shared<ClosedFormGuidedNetwork>(detached), make_schedule("condot"),
+  return std::make_unique<NetworkFlowModel>(std::make_shared<ClosedFormGuidedNetwork>(detached), make_schedule("condot"),
                                      ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
 }
 
 class GuidanceClosedForm : public ::testing::TestWithParam<bool> {};  // detached?
 
 TEST_P(GuidanceClosedForm, GuidedDenoiserInAndOutOfTheWindow) {
-  auto model = guided(Prediction::Denoiser, GetParam());
+  auto g = guided(Prediction::Denoiser, GetParam());
   auto expected = closed_form(GetParam());
   at::Generator gen = make_generator(1);
   const torch::Tensor x = torch::randn({6, 2}, gen, torch::kFloat64) * 2.0;
   // 0.1 and 0.85 lie outside the window; per-particle times too.
   for (double t : {0.1, 0.25, 0.5, 0.7, 0.85}) {
-    const torch::Tensor got = model->denoise(x, full_times(1, t)), want = expected->denoise(x, full_times(1, t));
+    const torch::Tensor got = g.model->denoise(x, full_times(1, t)), want = expected->denoise(x, full_times(1, t));
     EXPECT_LT((got - want).abs().max().item<double>(), 1e-10) << "t = " << t;
   }
   const torch::Tensor t = times_tensor({0.1, 0.3, 0.45, 0.6, 0.69, 0.9});
-  EXPECT_LT((model->denoise(x, t) - expected->denoise(x, t)).abs().max().item<double>(), 1e-10);
+  EXPECT_LT((g.model->denoise(x, t) - expected->denoise(x, t)).abs().max().item<double>(), 1e-10);
 }
 
 // A velocity model's ODE: the guidance shift of D moves the velocity by alpha' - alpha sigma'/sigma.
 TEST_P(GuidanceClosedForm, OdeOfAVelocityModel) {
-  auto model = guided(Prediction::Velocity, GetParam());
+  auto g = guided(Prediction::Velocity, GetParam());
   auto expected = closed_form(GetParam());
   at::Generator gen = make_generator(2), g1 = make_generator(3), g2 = make_generator(3);
   const torch::Tensor x = torch::randn({8, 2}, gen, torch::kFloat64);
-  OdeTransition a(*model, OdeMethod::Heun), b(*expected, OdeMethod::Heun);
+  OdeTransition a(*g.model, OdeMethod::Heun), b(*expected, OdeMethod::Heun);
   const torch::Tensor ta = full_times(1, 0.15), tb = full_times(1, 0.65);
   const double err = (a.step(x, ta, tb, g1).x - b.step(x, ta, tb, g2).x).abs().max().item<double>();
   EXPECT_LT(err, 1e-10);
@@ -101,19 +109,19 @@ TEST_P(GuidanceClosedForm, OdeOfAVelocityModel) {
 // GLASS from t = 0.1 (outside the window): its later inner calls ask at t* inside it, where the
 // guided denoiser must act; the inner flow is linear in D, so the two must agree exactly.
 TEST_P(GuidanceClosedForm, GlassInnerFlowGuidedAtTStar) {
-  auto model = guided(Prediction::Denoiser, GetParam());
+  auto g = guided(Prediction::Denoiser, GetParam());
   auto expected = closed_form(GetParam());
   at::Generator gen = make_generator(4), g1 = make_generator(5), g2 = make_generator(5);
   const torch::Tensor x = torch::randn({8, 2}, gen, torch::kFloat64) * 0.5;
-  GlassTransition a(*model, GlassOptions{RhoSchedule::constant(0.4), 4, 1.0});
+  GlassTransition a(*g.model, GlassOptions{RhoSchedule::constant(0.4), 4, 1.0});
   GlassTransition b(*expected, GlassOptions{RhoSchedule::constant(0.4), 4, 1.0});
   const torch::Tensor t = full_times(1, 0.1), tn = full_times(1, 0.6);
   const torch::Tensor got = a.step(x, t, tn, g1).x, want = b.step(x, t, tn, g2).x;
   EXPECT_LT((got - want).abs().max().item<double>(), 1e-10);
   // Not vacuous: without guidance the transition lands elsewhere.
-  model->set_guidance(nullptr);
+  GlassTransition plain(*g.plain, GlassOptions{RhoSchedule::constant(0.4), 4, 1.0});
   at::Generator g3 = make_generator(5);
-  EXPECT_GT((a.step(x, t, tn, g3).x - want).abs().max().item<double>(), 1e-3);
+  EXPECT_GT((plain.step(x, t, tn, g3).x - want).abs().max().item<double>(), 1e-3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Gradients, GuidanceClosedForm, ::testing::Values(false, true),

@@ -71,7 +71,7 @@ class EcosystemReference : public ::testing::Test {
   // The reference's integer timesteps are exactly glass's default grid for the table model.
   static void expect_grid_on_steps(const FlowModel& model, const std::vector<double>& grid, const std::string& reference) {
     const torch::Tensor steps = read_npy(file(reference + "_grid.npy"));
-    const auto& table = dynamic_cast<const DDPMTableSchedule&>(model.schedule());
+    const auto& table = dynamic_cast<const DdpmTableSchedule&>(model.schedule());
     ASSERT_EQ(static_cast<int64_t>(grid.size()), steps.size(0) + 1);
     for (int64_t i = 0; i < steps.size(0); ++i)
       EXPECT_NEAR(table.step_of_time(grid[i]), steps[i].item<double>(), 1e-9) << reference << " step " << i;
@@ -94,7 +94,7 @@ TEST_F(EcosystemReference, FlowMatchEulerOnASigmaTimeVelocityNetwork) {
 
 TEST_F(EcosystemReference, DdimAndDdpmOnAnEpsilonNetwork) {
   LoadedModelFile m = load_model_file(file("eps.pt"));
-  const auto& table = dynamic_cast<const DDPMTableSchedule&>(m.model->schedule());
+  const auto& table = dynamic_cast<const DdpmTableSchedule&>(m.model->schedule());
   const std::vector<double> grid50 = table_step_grid(table, 50, TableSpacing::Leading),
                             grid25 = table_step_grid(table, 25, TableSpacing::Leading);
   expect_grid_on_steps(*m.model, grid50, "ddim_eps");
@@ -110,7 +110,7 @@ TEST_F(EcosystemReference, DdimOnAVPredictionNetwork) {
   LoadedModelFile m = load_model_file(file("vpred.pt"));
   EXPECT_EQ(m.model->spec().prediction, Prediction::VPrediction);
   const std::vector<double> grid =
-      table_step_grid(dynamic_cast<const DDPMTableSchedule&>(m.model->schedule()), 50, TableSpacing::Trailing);
+      table_step_grid(dynamic_cast<const DdpmTableSchedule&>(m.model->schedule()), 50, TableSpacing::Trailing);
   expect_grid_on_steps(*m.model, grid, "ddim_v");
   DdpmTransition ddim(*m.model, 0.0);
   expect_same(run(ddim, grid), "ddim_v");
@@ -168,7 +168,7 @@ std::unique_ptr<TransitionKernel> make_kernel(const std::string& name, FlowModel
 std::unique_ptr<FlowModel> convention_model(const ConventionCase& c, const GaussianMixture& g) {
   const SchedulePtr s = make_schedule(c.schedule);
   const ModelSpec spec{c.prediction, c.time, c.scale};
-  return std::make_unique<FlowModel>(std::make_shared<test::ConventionMixtureNetwork>(g, s, spec), s, spec);
+  return std::make_unique<NetworkFlowModel>(std::make_shared<test::ConventionMixtureNetwork>(g, s, spec), s, spec);
 }
 
 class ConventionSampling : public ::testing::TestWithParam<ConventionCase> {};
@@ -204,9 +204,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(CONVENTION("flux-velocity-sigma", "condot", Prediction::Velocity, TimeConvention::Sigma, 1000.0),
                       CONVENTION("x0-cosine", "cosine", Prediction::Denoiser, TimeConvention::FlowTime, 1.0),
                       CONVENTION("eps-vp", "vp", Prediction::Noise, TimeConvention::FlowTime, 1000.0),
-                      CONVENTION("eps-ddpm-linear", "ddpm:1000", Prediction::Noise, TimeConvention::DDPMStep, 1.0),
+                      CONVENTION("eps-ddpm-linear", "ddpm:1000", Prediction::Noise, TimeConvention::DdpmStep, 1.0),
                       CONVENTION("v-ddpm-scaled-linear", "ddpm:1000:scaled_linear", Prediction::VPrediction,
-                                 TimeConvention::DDPMStep, 1.0)),
+                                 TimeConvention::DdpmStep, 1.0)),
     [](const ::testing::TestParamInfo<ConventionCase>& info) { return case_name(info.param, true); });
 
 }  // namespace
@@ -249,9 +249,9 @@ INSTANTIATE_TEST_SUITE_P(
     Conventions, ConventionSmc,
     ::testing::Values(
         ConventionCase{"flux-velocity-sigma", "condot", Prediction::Velocity, TimeConvention::Sigma, 1000.0, "glass", 5},
-        ConventionCase{"eps-ddpm-linear", "ddpm:1000", Prediction::Noise, TimeConvention::DDPMStep, 1.0, "glass", 5},
+        ConventionCase{"eps-ddpm-linear", "ddpm:1000", Prediction::Noise, TimeConvention::DdpmStep, 1.0, "glass", 5},
         ConventionCase{"v-ddpm-scaled-linear", "ddpm:1000:scaled_linear", Prediction::VPrediction,
-                       TimeConvention::DDPMStep, 1.0, "glass", 5}),
+                       TimeConvention::DdpmStep, 1.0, "glass", 5}),
     [](const ::testing::TestParamInfo<ConventionCase>& info) { return case_name(info.param, false); });
 
 }  // namespace

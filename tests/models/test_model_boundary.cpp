@@ -2,7 +2,7 @@
 // network calls are counted; bad network outputs are clear errors.
 #include <gtest/gtest.h>
 
-#include "glass/models/flow_model.h"
+#include "glass/models/network_flow_model.h"
 #include "glass/models/mixture_network.h"
 #include "glass/schedules/ddpm_table.h"
 #include "glass/util/particle_scalars.h"
@@ -30,7 +30,7 @@ TEST_P(BoundaryTest, DenoiserAndVelocityAgreeWithTheExactMixture) {
   const SchedulePtr s = make_schedule(c.schedule);
   const GaussianMixture g = GaussianMixture::preset("gmm2d");
   const ModelSpec spec{c.prediction, c.time, c.scale};
-  FlowModel model(std::make_shared<ReparameterisedNetwork>(g, s, spec), s, spec);
+  NetworkFlowModel model(std::make_shared<ReparameterisedNetwork>(g, s, spec), s, spec);
   auto exact = test::mixture_model(g, s);
 
   at::Generator gen = make_generator(3);
@@ -54,9 +54,9 @@ INSTANTIATE_TEST_SUITE_P(
                       BoundaryCase{"condot", Prediction::Noise, TimeConvention::FlowTime, 1000.0},
                       BoundaryCase{"cosine", Prediction::Denoiser, TimeConvention::Sigma, 1.0},
                       BoundaryCase{"vp", Prediction::Noise, TimeConvention::FlowTime, 1.0},
-                      BoundaryCase{"ddpm", Prediction::Noise, TimeConvention::DDPMStep, 1.0},
-                      BoundaryCase{"ddpm:100", Prediction::VPrediction, TimeConvention::DDPMStep, 1.0},
-                      BoundaryCase{"ddpm:1000:scaled_linear", Prediction::VPrediction, TimeConvention::DDPMStep, 1.0},
+                      BoundaryCase{"ddpm", Prediction::Noise, TimeConvention::DdpmStep, 1.0},
+                      BoundaryCase{"ddpm:100", Prediction::VPrediction, TimeConvention::DdpmStep, 1.0},
+                      BoundaryCase{"ddpm:1000:scaled_linear", Prediction::VPrediction, TimeConvention::DdpmStep, 1.0},
                       BoundaryCase{"vp", Prediction::VPrediction, TimeConvention::FlowTime, 1000.0},
                       BoundaryCase{"cosine", Prediction::VPrediction, TimeConvention::Sigma, 1.0},
                       BoundaryCase{"cosine", Prediction::Velocity, TimeConvention::Sigma, 1.0}));
@@ -79,7 +79,7 @@ TEST(ModelBoundary, ASigmaTimeVelocityIsTheDerivativeInSigma) {
     std::string describe() const override { return "point mass"; }
   };
   const SchedulePtr s = make_schedule("condot");
-  FlowModel model(std::make_shared<PointMassFlux>(), s, ModelSpec{Prediction::Velocity, TimeConvention::Sigma, 1000.0});
+  NetworkFlowModel model(std::make_shared<PointMassFlux>(), s, ModelSpec{Prediction::Velocity, TimeConvention::Sigma, 1000.0});
   const torch::Tensor x = torch::tensor({{0.5, 0.5}, {-1.0, 3.0}}, torch::kFloat64);
   const torch::Tensor t = torch::tensor({0.25, 0.6}, torch::kFloat64);
   const torch::Tensor expected = (torch::tensor({2.0, -1.0}, torch::kFloat64) - x) / (1 - t).reshape({-1, 1});
@@ -95,14 +95,14 @@ TEST(ModelBoundary, ConventionNamesOfTheEcosystem) {
   EXPECT_THROW(parse_prediction("v"), std::invalid_argument);  // ambiguous between the two
   const SchedulePtr s = make_schedule("ddpm:100");
   auto net = std::make_shared<MixtureNetwork>(GaussianMixture::preset("gmm2d"), s);
-  EXPECT_THROW(FlowModel(net, s, ModelSpec{Prediction::Velocity, TimeConvention::DDPMStep, 1.0}), std::invalid_argument);
+  EXPECT_THROW(NetworkFlowModel(net, s, ModelSpec{Prediction::Velocity, TimeConvention::DdpmStep, 1.0}), std::invalid_argument);
 }
 
-TEST(ModelBoundary, DDPMStepsAreIntegersOnTheGrid) {
+TEST(ModelBoundary, DdpmStepsAreIntegersOnTheGrid) {
   const SchedulePtr s = make_schedule("ddpm");
-  const ModelSpec spec{Prediction::Noise, TimeConvention::DDPMStep, 1.0};
+  const ModelSpec spec{Prediction::Noise, TimeConvention::DdpmStep, 1.0};
   auto net = std::make_shared<ReparameterisedNetwork>(GaussianMixture::preset("gmm2d"), s, spec);
-  FlowModel model(net, s, spec);
+  NetworkFlowModel model(net, s, spec);
   model.denoise(torch::zeros({3, 2}), torch::tensor({0.0, 0.5, 0.9999}, torch::kFloat64));
   ASSERT_EQ(net->last_timestep.scalar_type(), torch::kInt64);
   const auto k = net->last_timestep.to(torch::kCPU);
@@ -111,10 +111,10 @@ TEST(ModelBoundary, DDPMStepsAreIntegersOnTheGrid) {
   EXPECT_EQ(k[2].item<int64_t>(), 0);
 }
 
-TEST(ModelBoundary, DDPMConventionNeedsADDPMSchedule) {
+TEST(ModelBoundary, DdpmConventionNeedsADdpmSchedule) {
   const SchedulePtr s = make_schedule("condot");
   auto net = std::make_shared<MixtureNetwork>(GaussianMixture::preset("gmm2d"), s);
-  EXPECT_THROW(FlowModel(net, s, ModelSpec{Prediction::Noise, TimeConvention::DDPMStep, 1.0}), std::invalid_argument);
+  EXPECT_THROW(NetworkFlowModel(net, s, ModelSpec{Prediction::Noise, TimeConvention::DdpmStep, 1.0}), std::invalid_argument);
 }
 
 class FixedOutputNetwork : public Network {
@@ -130,8 +130,8 @@ class FixedOutputNetwork : public Network {
 TEST(ModelBoundary, NaNAndWrongShapesFromTheNetworkAreErrors) {
   const SchedulePtr s = make_schedule("condot");
   const ModelSpec spec{Prediction::Velocity, TimeConvention::FlowTime, 1.0};
-  FlowModel nan_model(std::make_shared<FixedOutputNetwork>([](const torch::Tensor& x) { return x * NAN; }), s, spec);
-  FlowModel shape_model(std::make_shared<FixedOutputNetwork>([](const torch::Tensor& x) { return x.sum(1); }), s, spec);
+  NetworkFlowModel nan_model(std::make_shared<FixedOutputNetwork>([](const torch::Tensor& x) { return x * NAN; }), s, spec);
+  NetworkFlowModel shape_model(std::make_shared<FixedOutputNetwork>([](const torch::Tensor& x) { return x.sum(1); }), s, spec);
   const torch::Tensor x = torch::ones({4, 2});
   const torch::Tensor t = torch::full({4}, 0.5, torch::kFloat64);
   try {
@@ -148,7 +148,7 @@ TEST(ModelBoundary, NaNAndWrongShapesFromTheNetworkAreErrors) {
 TEST(ModelBoundary, NoiseModelsHaveNoDenoiserAtPureNoise) {
   const SchedulePtr s = make_schedule("condot");
   const ModelSpec spec{Prediction::Noise, TimeConvention::FlowTime, 1.0};
-  FlowModel model(std::make_shared<FixedOutputNetwork>([](const torch::Tensor& x) { return x; }), s, spec);
+  NetworkFlowModel model(std::make_shared<FixedOutputNetwork>([](const torch::Tensor& x) { return x; }), s, spec);
   EXPECT_THROW(model.denoise(torch::ones({2, 2}), torch::zeros({2}, torch::kFloat64)), std::runtime_error);
 }
 
@@ -191,7 +191,7 @@ TEST(ModelBoundary, ChunkedCallsGiveBitIdenticalChainsAndSmc) {
   EXPECT_THROW(chunked->set_max_batch(-1), std::invalid_argument);
 }
 
-TEST(ModelBoundary, ChunkedCallsOfTheShippedUNetAgreeToRounding) {
+TEST(ModelBoundary, ChunkedCallsOfTheShippedUnetAgreeToRounding) {
   // oneDNN picks its convolution kernels by batch size, so a row's float32 result may differ in
   // the last bits with the chunk it was in (measured: up to 1e-6): equal to rounding, not bitwise.
   torch::set_num_threads(2);

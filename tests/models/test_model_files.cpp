@@ -131,7 +131,7 @@ TEST(NativeNets, WeightsRoundTripAndMismatchesAreErrors) {
                std::invalid_argument);
 }
 
-TEST(UNet, ShapesAndTimeDependence) {
+TEST(Unet, ShapesAndTimeDependence) {
   NativeNetConfig config;  // the default: U-Net on [1, 28, 28]
   config.width = 8;
   NativeNet net = make_native_net(config);

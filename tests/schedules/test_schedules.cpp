@@ -40,7 +40,7 @@ TEST_P(ScheduleTest, InverseOfNoiseToSignalRatioRoundTrips) {
 
 TEST_P(ScheduleTest, DerivativesMatchFiniteDifferences) {
   const SchedulePtr s = make_schedule(GetParam());
-  auto* table = dynamic_cast<const DDPMTableSchedule*>(s.get());
+  auto* table = dynamic_cast<const DdpmTableSchedule*>(s.get());
   for (int i = 1; i < 50; ++i) {
     double t = i / 50.0;
     if (table) t = table->time_of_step(std::floor(table->step_of_time(t)) - 0.5);  // inside a linear piece
@@ -62,9 +62,9 @@ INSTANTIATE_TEST_SUITE_P(All, ScheduleTest,
                            return n;
                          });
 
-TEST(DDPMTable, GridTimesCarryTheTable) {
-  const auto alphabar = DDPMTableSchedule::linear_betas(1000);
-  DDPMTableSchedule s(alphabar);
+TEST(DdpmTable, GridTimesCarryTheTable) {
+  const auto alphabar = DdpmTableSchedule::linear_betas(1000);
+  DdpmTableSchedule s(alphabar);
   for (int k : {0, 1, 10, 500, 998, 999}) {
     const double t = s.time_of_step(k);
     EXPECT_NEAR(s.step_of_time(t), k, 1e-9);
@@ -74,10 +74,10 @@ TEST(DDPMTable, GridTimesCarryTheTable) {
   EXPECT_LT(s.time_of_step(999), s.time_of_step(0));  // k = 999 is the noisiest
 }
 
-TEST(DDPMTable, RejectsBadTables) {
-  EXPECT_THROW(DDPMTableSchedule({0.5}), std::invalid_argument);
-  EXPECT_THROW(DDPMTableSchedule({0.5, 0.6}), std::invalid_argument);
-  EXPECT_THROW(DDPMTableSchedule({1.0, 0.6}), std::invalid_argument);
+TEST(DdpmTable, RejectsBadTables) {
+  EXPECT_THROW(DdpmTableSchedule({0.5}), std::invalid_argument);
+  EXPECT_THROW(DdpmTableSchedule({0.5, 0.6}), std::invalid_argument);
+  EXPECT_THROW(DdpmTableSchedule({1.0, 0.6}), std::invalid_argument);
 }
 
 TEST(ScheduleFactory, RejectsUnknownOrMalformedSpecs) {

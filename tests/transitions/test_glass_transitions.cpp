@@ -235,7 +235,7 @@ TEST(GlassTransition, InnerCallsFollowTheSpecsCoefficients) {
   const torch::Tensor x = torch::tensor({{0.2, -0.1}, {3.0, -4.0}, {-2.5, 3.5}}, torch::kFloat64);
   for (double s0 : {0.5, 1.0, 2.0}) {
     auto net = std::make_shared<RecordingDenoiser>();
-    FlowModel model(net, make_schedule("condot"), ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
+    NetworkFlowModel model(net, make_schedule("condot"), ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
     GlassOptions o{RhoSchedule::constant(rho), 2, s0};
     o.solver = InnerSolver::Euler;
     GlassTransition kernel(model, o);
@@ -338,9 +338,9 @@ struct TableGridDistances {
 TableGridDistances table_grid_distances(int table_steps, int M) {
   const GaussianMixture g = GaussianMixture::preset("gmm2d");
   const SchedulePtr s = make_schedule("ddpm:" + std::to_string(table_steps));
-  const auto& table = dynamic_cast<const DDPMTableSchedule&>(*s);
-  const ModelSpec spec{Prediction::Noise, TimeConvention::DDPMStep, 1.0};
-  FlowModel model(std::make_shared<test::ConventionMixtureNetwork>(g, s, spec), s, spec);
+  const auto& table = dynamic_cast<const DdpmTableSchedule&>(*s);
+  const ModelSpec spec{Prediction::Noise, TimeConvention::DdpmStep, 1.0};
+  NetworkFlowModel model(std::make_shared<test::ConventionMixtureNetwork>(g, s, spec), s, spec);
   const double t = table.time_of_step(table_steps * 7 / 10), tn = table.time_of_step(table_steps * 3 / 10);
   GlassTransition on_table(model, GlassOptions{RhoSchedule::constant(0.4), M, 1.0, true});
   GlassTransition snapped(model, GlassOptions{RhoSchedule::constant(0.4), M, 1.0, false});

@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::vector<InnerSolver> kSolvers = {InnerSolver::Euler, InnerSolver::Midpoint, InnerSolver::Heun,
-                                           InnerSolver::AB2, InnerSolver::PC3};
+                                           InnerSolver::Ab2, InnerSolver::Pc3};
 
 GlassOptions options_for(InnerSolver solver, int M, double rho = 0.4) {
   GlassOptions o{RhoSchedule::constant(rho), M, 1.0};

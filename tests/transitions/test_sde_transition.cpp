@@ -31,7 +31,7 @@ class ConstantDenoiser : public Network {
 };
 
 std::unique_ptr<FlowModel> constant_model(const SchedulePtr& s, const torch::Tensor& c) {
-  return std::make_unique<FlowModel>(std::make_shared<ConstantDenoiser>(c), s,
+  return std::make_unique<NetworkFlowModel>(std::make_shared<ConstantDenoiser>(c), s,
                                      ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
 }
 

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "glass/guidance/denoiser_guidance.h"
+#include "glass/guidance/guided_flow_model.h"
 #include "glass/guidance/value_guided_kernel.h"
 #include "glass/sampling/sampler.h"
 #include "glass/sampling/time_grid.h"
@@ -42,28 +42,32 @@ void AlignmentSettings::validate() const {
   if (!(max_nfe >= 0.0)) throw std::invalid_argument("alignment: the call budget must be >= 0 (0: no limit)");
 }
 
-Aligner::Aligner(FlowModel& model, TransitionKernel& kernel, RewardPtr reward, std::vector<double> grid,
+Aligner::Aligner(FlowModel& model, KernelFactory kernel, RewardPtr reward, std::vector<double> grid,
                  std::vector<int64_t> sample_shape, AlignmentSettings settings)
-    : model_(model), kernel_(kernel), reward_(std::move(reward)), grid_(std::move(grid)),
+    : model_(model), make_kernel_(std::move(kernel)), reward_(std::move(reward)), grid_(std::move(grid)),
       sample_shape_(std::move(sample_shape)), settings_(std::move(settings)) {
-  if (!reward_) throw std::invalid_argument("alignment needs a reward");
+  if (!make_kernel_) throw std::invalid_argument("alignment: no kernel");
+  kernel_ = make_kernel_(model_);
+  if (!kernel_) throw std::invalid_argument("alignment: the kernel factory built no kernel");
+  if (!reward_) throw std::invalid_argument("alignment: no reward");
   settings_.validate();
   check_starts_from_noise(grid_, model_, "align");
 }
 
 int64_t Aligner::nfe_per_particle(AlignmentMethod method) const {
-  const int64_t steps = static_cast<int64_t>(grid_.size()) - 1, chain = steps * kernel_.nfe_per_step();
+  const int64_t steps = static_cast<int64_t>(grid_.size()) - 1, chain = steps * kernel_->nfe_per_step();
   // Value guidance estimates after each transition that ends inside its window, before t = 1.
   int64_t guided_steps = 0;
   for (size_t k = 1; k + 1 < grid_.size(); ++k) guided_steps += settings_.value_guidance.at(grid_[k]) != 0.0;
   const int64_t value_guidance = guided_steps * settings_.smc.value.nfe();
   switch (method) {
     case AlignmentMethod::ValueGuidance: return chain + value_guidance;
-    // The value-guided wrapper moves with its own calls: no potential's denoiser is reused (as when guided).
+    // Guided kernels see another denoiser than the potentials' (and the value-guided wrapper moves
+    // with its own calls): no potential's denoiser is reused. Guidance costs no extra NFE.
     case AlignmentMethod::SmcValueGuidance:
-      return smc_nfe_per_particle(kernel_, grid_, settings_.smc, true) + value_guidance;
-    case AlignmentMethod::Smc: return smc_nfe_per_particle(kernel_, grid_, settings_.smc, false);
-    case AlignmentMethod::SmcGuidance: return smc_nfe_per_particle(kernel_, grid_, settings_.smc, true);
+      return smc_nfe_per_particle(*kernel_, grid_, settings_.smc, false) + value_guidance;
+    case AlignmentMethod::Smc: return smc_nfe_per_particle(*kernel_, model_, grid_, settings_.smc);
+    case AlignmentMethod::SmcGuidance: return smc_nfe_per_particle(*kernel_, grid_, settings_.smc, false);
     default: return chain;
   }
 }
@@ -76,14 +80,14 @@ double Aligner::budget() const {
 
 MethodPlan Aligner::plan(AlignmentMethod method) const {
   const std::string name = name_of(alignment_method_names(), method);
-  if (is_smc(method)) require_stochastic_kernel(kernel_);
+  if (is_smc(method)) require_stochastic_kernel(*kernel_);
   MethodPlan p{method, 1, nfe_per_particle(method)};
   const double max_nfe = budget();
   if (uses_particles(method)) {
     p.particles = settings_.particles > 0 ? settings_.particles : 8;
     if (settings_.particles == 0 && max_nfe > 0) {
       if (p.nfe_per_particle == 0)
-        throw std::invalid_argument("method '" + name + "': the " + kernel_.name() +
+        throw std::invalid_argument("method '" + name + "': the " + kernel_->name() +
                                     " kernel makes no network calls, so a call budget cannot size it; give the "
                                     "particles");
       p.particles = static_cast<int64_t>(max_nfe / static_cast<double>(p.nfe_per_particle));
@@ -105,22 +109,26 @@ AlignmentRun Aligner::run(const MethodPlan& plan, int64_t outputs, at::Generator
   const AlignmentSettings& s = settings_;
   AlignmentRun out;
   out.plan = plan;
-  // Guidance lives on the model only for this run, whatever happens in it.
-  FlowModel::GuidanceScope guidance(model_, uses_denoiser_guidance(m)
-                                                ? std::make_shared<DenoiserGuidance>(DenoiserGuidance{
-                                                      reward_, s.guidance, s.guidance_detached, s.smc.lambda})
-                                                : nullptr);
+  // Denoiser guidance wraps the model the kernel moves with; the plain model stays as it is.
+  std::unique_ptr<GuidedFlowModel> guided_model;
+  std::unique_ptr<TransitionKernel> guided_kernel;
+  TransitionKernel* kernel = kernel_.get();
+  if (uses_denoiser_guidance(m)) {
+    guided_model = std::make_unique<GuidedFlowModel>(
+        model_, DenoiserGuidance{reward_, s.guidance, s.guidance_detached, s.smc.lambda});
+    guided_kernel = make_kernel_(*guided_model);
+    kernel = guided_kernel.get();
+  }
   // Value guidance wraps the kernel: a drift up the value after every transition.
   std::unique_ptr<TransitionKernel> value_kernel;
-  TransitionKernel* kernel = &kernel_;
   if (uses_value_guidance(m)) {
     value_kernel = std::make_unique<ValueGuidedKernel>(
-        kernel_, model_, ValueGuidanceOptions{reward_, s.smc.lambda, s.smc.value, s.value_guidance});
+        *kernel, model_, ValueGuidanceOptions{reward_, s.smc.lambda, s.smc.value, s.value_guidance});
     kernel = value_kernel.get();
   }
   Reward& reward = *reward_;
   if (m == AlignmentMethod::BestOfN) {
-    BestOfNResult r = best_of_n(model_, kernel_, reward, grid_, outputs, plan.particles, sample_shape_, gen, on_step);
+    BestOfNResult r = best_of_n(model_, *kernel, reward, grid_, outputs, plan.particles, sample_shape_, gen, on_step);
     out.samples = r.samples;
     out.rewards = r.sample_rewards;
     out.cost = r.cost;

@@ -10,6 +10,7 @@
 #include "glass/alignment/best_of_n.h"
 #include "glass/alignment/smc.h"
 #include "glass/guidance/guidance_scale.h"
+#include "glass/transitions/kernel_choice.h"
 #include "glass/util/enum_names.h"
 
 namespace glass {
@@ -57,9 +58,15 @@ struct AlignmentRun {
 
 class Aligner {
  public:
-  // Methods share the model, the kernel and the grid (0 = noise to 1 = data).
-  Aligner(FlowModel& model, TransitionKernel& kernel, RewardPtr reward, std::vector<double> grid,
+  // Methods share the model, the kernel and the grid (0 = noise to 1 = data). The kernel is built
+  // on the model, and for denoiser guidance on a guided wrapper of it (the model itself is never
+  // changed); potentials and value estimates always score the plain model.
+  Aligner(FlowModel& model, KernelFactory kernel, RewardPtr reward, std::vector<double> grid,
           std::vector<int64_t> sample_shape, AlignmentSettings settings);
+  Aligner(FlowModel& model, const KernelChoice& kernel, RewardPtr reward, std::vector<double> grid,
+          std::vector<int64_t> sample_shape, AlignmentSettings settings)
+      : Aligner(model, kernel_factory(kernel), std::move(reward), std::move(grid), std::move(sample_shape),
+                std::move(settings)) {}
 
   // Network calls allowed per output: max_nfe, or best-of-8's when neither it nor `particles` is
   // given (the methods then run at equal compute); 0: no limit.
@@ -70,13 +77,15 @@ class Aligner {
   // `outputs` samples from one seeded generator (every method may start from the same seed).
   AlignmentRun run(const MethodPlan& plan, int64_t outputs, at::Generator& gen, const AlignmentCallback& on_step = {});
 
-  const TransitionKernel& kernel() const { return kernel_; }
+  // The kernel on the plain model.
+  const TransitionKernel& kernel() const { return *kernel_; }
   const AlignmentSettings& settings() const { return settings_; }
 
  private:
   int64_t nfe_per_particle(AlignmentMethod method) const;
   FlowModel& model_;
-  TransitionKernel& kernel_;
+  KernelFactory make_kernel_;
+  std::unique_ptr<TransitionKernel> kernel_;
   RewardPtr reward_;
   std::vector<double> grid_;
   std::vector<int64_t> sample_shape_;

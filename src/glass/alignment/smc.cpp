@@ -44,13 +44,13 @@ namespace {
 // end (alpha <= 0.1: Stable Diffusion's table ends at 0.068, DDPM's at 0.006).
 void check_noise_to_data_grid(const std::vector<double>& grid, const FlowModel& model) {
   check_grid(grid);
-  const bool table_start = model.spec().time == TimeConvention::DDPMStep && model.schedule().alpha(grid.front()) <= 0.1;
+  const bool table_start = model.spec().time == TimeConvention::DdpmStep && model.schedule().alpha(grid.front()) <= 0.1;
   if ((grid.front() != 0.0 && !table_start) || grid.back() != 1.0)
     throw std::invalid_argument("SMC: the time grid must run from 0 (noise; a DDPM-step model: a table step with "
                                 "alpha <= 0.1) to 1 (data)");
 }
 
-// Per-step reward of the particles at time t < 1 (the plain model's, guidance paused), and the
+// Per-step reward of the particles at time t < 1 (the plain model's), and the
 // denoised estimate it was computed from (undefined for value estimates).
 struct Intermediate {
   torch::Tensor rewards, denoised;
@@ -61,7 +61,6 @@ Intermediate intermediate_rewards(FlowModel& model, Reward& reward, const torch:
   const torch::Tensor times = full_times(x.size(0), t);
   if (o.intermediate == IntermediateReward::Value)
     return {estimate_value(model, reward, x, times, o.lambda, o.value, gen).value, torch::Tensor()};
-  FlowModel::GuidancePause plain(model);
   torch::NoGradGuard no_grad;
   torch::Tensor d = model.denoise(x, times);
   return {reward(d).to(torch::kCPU, torch::kFloat64), d};
@@ -88,9 +87,6 @@ std::vector<int64_t> floor_constraint_violations(torch::Tensor& r, int64_t group
 
 // The next move can start from the potential's own D_t(x_t) when it is the plain denoiser the
 // kernel would ask for first (no guidance changes the kernel's view of the model).
-bool reuses_denoiser(const TransitionKernel& kernel, const SmcOptions& o, bool guided) {
-  return o.intermediate == IntermediateReward::Denoised && kernel.takes_start_denoiser() && !guided;
-}
 
 // Log-weights of G groups of N particles: carried across steps that do not resample, reset to
 // uniform by a resampling; each step's increment of log-sum-exp adds to the group's log Z.
@@ -164,16 +160,25 @@ struct Particles {
 
 void require_stochastic_kernel(const TransitionKernel& kernel) {
   if (!kernel.stochastic())
-    throw std::invalid_argument("SMC needs a stochastic transition kernel: '" + kernel.name() +
+    throw std::invalid_argument("SMC: needs a stochastic transition kernel; '" + kernel.name() +
                                 "' is deterministic, so resampling would only copy identical futures "
                                 "(use glass, ddpm or sde; or best-of-N for the ODE)");
 }
 
-int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const std::vector<double>& grid,
-                             const SmcOptions& options, bool guided) {
+bool smc_reuses_start_denoiser(const TransitionKernel& kernel, const FlowModel& model, const SmcOptions& options) {
+  return options.intermediate == IntermediateReward::Denoised && kernel.takes_start_denoiser_of(model);
+}
+
+int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const FlowModel& model, const std::vector<double>& grid,
+                             const SmcOptions& options) {
+  return smc_nfe_per_particle(kernel, grid, options, smc_reuses_start_denoiser(kernel, model, options));
+}
+
+int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const std::vector<double>& grid, const SmcOptions& options,
+                             bool reuses_start_denoiser) {
   const int64_t steps = static_cast<int64_t>(grid.size()) - 1;
   const int64_t per_estimate = options.intermediate == IntermediateReward::Value ? options.value.nfe() : 1;
-  const int64_t reused = reuses_denoiser(kernel, options, guided) ? steps - 1 : 0;
+  const int64_t reused = reuses_start_denoiser ? steps - 1 : 0;
   return steps * kernel.nfe_per_step() + (steps - 1) * per_estimate - reused;
 }
 
@@ -187,7 +192,7 @@ SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, co
   const CostMeter meter(model, reward);
   const int64_t n = o.particles, total = groups * n;
   const int K = static_cast<int>(grid.size()) - 1;
-  const bool reuse = reuses_denoiser(kernel, o, model.guidance() != nullptr);
+  const bool reuse = smc_reuses_start_denoiser(kernel, model, o);
 
   Particles p{prior_noise(total, sample_shape, gen), PotentialState::start(total), torch::arange(total, torch::kInt64),
               torch::Tensor(), torch::Tensor()};

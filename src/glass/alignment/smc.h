@@ -12,7 +12,7 @@
 #include "glass/alignment/alignment_cost.h"
 #include "glass/alignment/potentials.h"
 #include "glass/alignment/resampling.h"
-#include "glass/alignment/value_estimate.h"
+#include "glass/values/value_estimate.h"
 #include "glass/transitions/transition.h"
 #include "glass/util/enum_names.h"
 
@@ -63,19 +63,27 @@ struct SmcResult {
   AlignmentCost cost;
 };
 
-// Network calls per particle that a run will spend (K outer steps on `grid`). With denoised
-// potentials and a kernel that takes its start denoiser (GLASS, DDPM), each move after the first
-// reuses the potential's D_t(x_t): K * calls per move + (K - 1) potentials - (K - 1) reused.
-// `guided`: denoiser guidance is installed on the model (the kernel then sees another denoiser).
-int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const std::vector<double>& grid,
-                             const SmcOptions& options, bool guided = false);
+// Whether SMC's denoised potentials hand their D_t(x_t) to the kernel's next move: only when the
+// kernel's first call is exactly that plain denoiser (GLASS or DDPM moving with `model` itself; not
+// a guided wrapper of it, nor a value-guided kernel).
+bool smc_reuses_start_denoiser(const TransitionKernel& kernel, const FlowModel& model, const SmcOptions& options);
+
+// Network calls per particle that run_smc(model, kernel, ...) will spend (K outer steps on `grid`).
+// When the start denoiser is reused, each move after the first spends one call less:
+// K * calls per move + (K - 1) potentials - (K - 1) reused.
+int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const FlowModel& model, const std::vector<double>& grid,
+                             const SmcOptions& options);
+// The same count with the reuse decided by the caller (a kernel it will wrap before running).
+int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const std::vector<double>& grid, const SmcOptions& options,
+                             bool reuses_start_denoiser);
 
 // Throws unless the kernel is stochastic (resampling deterministic moves only copies futures).
 void require_stochastic_kernel(const TransitionKernel& kernel);
 
 using AlignmentCallback = std::function<void(int k, int K)>;
 
-// grid: 0 = t_0 < ... < t_K = 1. The model is the kernel's model (for denoised rewards and values).
+// grid: 0 = t_0 < ... < t_K = 1. `model` is the plain model that denoised rewards and values score;
+// the kernel may move with it or with a guided wrapper of it.
 SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, const std::vector<double>& grid,
                   int64_t groups, at::IntArrayRef sample_shape, const SmcOptions& options, at::Generator& gen,
                   const AlignmentCallback& on_step = {});

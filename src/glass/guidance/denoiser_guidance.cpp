@@ -6,7 +6,7 @@
 namespace glass {
 
 void DenoiserGuidance::validate() const {
-  if (!reward) throw std::invalid_argument("denoiser guidance needs a reward");
+  if (!reward) throw std::invalid_argument("denoiser guidance: no reward");
   if (!reward->differentiable())
     throw std::invalid_argument("reward '" + reward->name() + "' has no gradient: it cannot guide");
   scale.validate("denoiser guidance");

@@ -4,7 +4,7 @@
 // which is the denoiser of p_t(x) exp(scale lambda r(D_t(x))) (Tweedie: D = (x + sigma^2 score) /
 // alpha). Like value guidance and SMC it aims at p(z) exp(lambda r(z)): scale 1 is that tilt's own
 // strength, and scale multiplies it (one meaning of the scale for both guidances).
-// Installed on a FlowModel, it reaches every kernel through the denoiser: the ODE and SDE
+// Wrapped around a FlowModel (GuidedFlowModel), it reaches every kernel through the denoiser: the ODE and SDE
 // velocities, and the GLASS inner flow, where it is exactly the paper's eq. 50 at (t*, alpha_t* S).
 // `detached` takes grad_D r(D) instead (no backward pass through the network), as the paper does to
 // save memory.

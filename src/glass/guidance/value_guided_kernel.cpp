@@ -1,18 +1,24 @@
 #include "glass/guidance/value_guided_kernel.h"
 
+#include <cmath>
 #include <stdexcept>
 
 #include "glass/util/particle_scalars.h"
 
 namespace glass {
 
+void ValueGuidanceOptions::validate() const {
+  if (!reward) throw std::invalid_argument("value guidance: no reward");
+  if (!reward->differentiable())
+    throw std::invalid_argument("reward '" + reward->name() + "' has no gradient: it cannot guide");
+  if (!std::isfinite(lambda) || lambda < 0.0) throw std::invalid_argument("value guidance: lambda must be >= 0");
+  value.validate();
+  scale.validate("value guidance");
+}
+
 ValueGuidedKernel::ValueGuidedKernel(TransitionKernel& inner, FlowModel& model, ValueGuidanceOptions options)
     : inner_(inner), model_(model), options_(std::move(options)) {
-  if (!options_.reward) throw std::invalid_argument("value guidance needs a reward");
-  if (!options_.reward->differentiable())
-    throw std::invalid_argument("reward '" + options_.reward->name() + "' has no gradient: it cannot guide");
-  options_.value.validate();
-  options_.scale.validate("value guidance");
+  options_.validate();
 }
 
 std::string ValueGuidedKernel::name() const {

@@ -5,7 +5,7 @@
 // steps). sigma^2 grad is the mean shift that a tilt by exp(lambda V) gives a locally Gaussian p_t:
 // scale 1 is the target's own tilt, as for denoiser guidance (lambda enters both the same way).
 // Wraps any kernel, so it composes with plain sampling, best-of-N and SMC.
-#include "glass/alignment/value_estimate.h"
+#include "glass/values/value_estimate.h"
 #include "glass/guidance/guidance_scale.h"
 #include "glass/transitions/transition.h"
 
@@ -16,6 +16,8 @@ struct ValueGuidanceOptions {
   double lambda = 1.0;
   ValueOptions value;
   GuidanceScale scale;
+
+  void validate() const;
 };
 
 class ValueGuidedKernel final : public TransitionKernel {

@@ -111,7 +111,7 @@ LoadedModelFile load_model_file(const std::string& path_text, const ModelOverrid
   }
   out.description = network->describe();
   try {
-    out.model = std::make_unique<FlowModel>(network, make_schedule(schedule), spec);
+    out.model = std::make_unique<NetworkFlowModel>(network, make_schedule(schedule), spec);
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(where + ": " + e.what());
   }

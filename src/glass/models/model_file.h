@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "glass/models/flow_model.h"
+#include "glass/models/network_flow_model.h"
 
 namespace glass {
 
@@ -24,7 +24,7 @@ struct ModelOverrides {  // command-line settings that win over the sidecar
 };
 
 struct LoadedModelFile {
-  std::unique_ptr<FlowModel> model;
+  std::unique_ptr<NetworkFlowModel> model;
   std::vector<int64_t> sample_shape;
   std::string description;
 };

@@ -35,7 +35,7 @@ const NameTable<TimeConvention>& time_convention_names() {
   static const NameTable<TimeConvention> table{
       {"t", TimeConvention::FlowTime},
       {"sigma", TimeConvention::Sigma},
-      {"ddpm", TimeConvention::DDPMStep},
+      {"ddpm", TimeConvention::DdpmStep},
   };
   return table;
 }
@@ -45,7 +45,7 @@ TimeConvention parse_time_convention(const std::string& s) {
 }
 
 void ModelSpec::validate() const {
-  if (prediction == Prediction::Velocity && time == TimeConvention::DDPMStep)
+  if (prediction == Prediction::Velocity && time == TimeConvention::DdpmStep)
     throw std::invalid_argument(
         "a velocity is a derivative in continuous time (t or sigma); a model on integer DDPM steps predicts "
         "noise, x0 or v_prediction");

@@ -18,7 +18,7 @@ enum class Prediction {
 enum class TimeConvention {
   FlowTime,  // timestep = scale * t (t = 0 noise, t = 1 data)
   Sigma,     // timestep = scale * (1 - t) (FLUX, SD3, diffusers FlowMatchEuler)
-  DDPMStep,  // integer step k of a DDPM table, k = K - 1 the noisiest (needs a ddpm schedule)
+  DdpmStep,  // integer step k of a DDPM table, k = K - 1 the noisiest (needs a ddpm schedule)
 };
 
 struct ModelSpec {

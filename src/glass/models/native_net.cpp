@@ -31,10 +31,10 @@ NativeNetConfig NativeNetConfig::from_json(const nlohmann::json& j, const std::s
     c.schedule = j.value("schedule", std::string("condot"));
     c.data = j.value("data", std::string());
     if (c.arch != "unet" && c.arch != "mlp") throw std::invalid_argument("unknown arch " + quote(c.arch));
-    if (c.sample_shape.empty()) throw std::invalid_argument("empty sample_shape");
+    if (c.sample_shape.empty()) throw std::invalid_argument("native network: empty sample_shape");
     for (int64_t d : c.sample_shape)
-      if (d < 1) throw std::invalid_argument("sample_shape entries must be positive");
-    if (c.width < 1 || c.depth < 1) throw std::invalid_argument("width and depth must be positive");
+      if (d < 1) throw std::invalid_argument("native network: sample_shape entries must be positive");
+    if (c.width < 1 || c.depth < 1) throw std::invalid_argument("native network: width and depth must be positive");
     return c;
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(source + ": " + one_line(e.what()));
@@ -47,7 +47,7 @@ NativeNet make_native_net(const NativeNetConfig& c) {
   if (c.arch == "unet") {
     if (c.sample_shape.size() != 3 || c.sample_shape[1] % 4 || c.sample_shape[2] % 4)
       throw std::invalid_argument("unet: sample_shape must be [C, H, W] with H and W divisible by 4");
-    UNet net(UNetOptions{c.sample_shape[0], c.width, 4 * c.width});
+    Unet net(UnetOptions{c.sample_shape[0], c.width, 4 * c.width});
     return {net.ptr(), [net](const torch::Tensor& x, const torch::Tensor& t) mutable { return net->forward(x, t); }};
   }
   if (c.sample_shape.size() != 1) throw std::invalid_argument("mlp: sample_shape must be [d]");

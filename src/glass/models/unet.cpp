@@ -27,7 +27,7 @@ torch::Tensor ResBlockImpl::forward(const torch::Tensor& x, const torch::Tensor&
   return h + (skip_ ? skip_(x) : x);
 }
 
-UNetImpl::UNetImpl(UNetOptions o) : options_(o) {
+UnetImpl::UnetImpl(UnetOptions o) : options_(o) {
   const int64_t c0 = o.base_channels, c1 = 2 * o.base_channels, td = o.time_dim;
   // Sinusoidal features of 1000 t at geometric frequencies, as in DDPM's embedding.
   const int64_t half = 32;
@@ -47,7 +47,7 @@ UNetImpl::UNetImpl(UNetOptions o) : options_(o) {
   out_conv_ = register_module("out_conv", conv3(c0, o.in_channels));
 }
 
-torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& t) {
+torch::Tensor UnetImpl::forward(const torch::Tensor& x, const torch::Tensor& t) {
   const torch::Tensor angles = t.to(x.scalar_type()).reshape({-1, 1}) * frequencies_.unsqueeze(0);
   const torch::Tensor temb = time_mlp_->forward(torch::cat({angles.sin(), angles.cos()}, 1));
   const torch::Tensor s0 = enc0_(stem_(x), temb);                // H

@@ -5,7 +5,7 @@
 
 namespace glass {
 
-struct UNetOptions {
+struct UnetOptions {
   int64_t in_channels = 1;
   int64_t base_channels = 32;  // channels at full resolution; 2x below
   int64_t time_dim = 128;
@@ -23,21 +23,21 @@ class ResBlockImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ResBlock);
 
-class UNetImpl : public torch::nn::Module {
+class UnetImpl : public torch::nn::Module {
  public:
-  explicit UNetImpl(UNetOptions options);
+  explicit UnetImpl(UnetOptions options);
   // x: [N, C, H, W] with H, W divisible by 4; t: [N] flow time in [0, 1].
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t);
-  const UNetOptions& options() const { return options_; }
+  const UnetOptions& options() const { return options_; }
 
  private:
-  UNetOptions options_;
+  UnetOptions options_;
   torch::Tensor frequencies_;
   torch::nn::Sequential time_mlp_{nullptr};
   torch::nn::Conv2d stem_{nullptr}, down0_{nullptr}, down1_{nullptr}, out_conv_{nullptr};
   ResBlock enc0_{nullptr}, enc1_{nullptr}, mid0_{nullptr}, mid1_{nullptr}, dec1_{nullptr}, dec0_{nullptr};
   torch::nn::GroupNorm out_norm_{nullptr};
 };
-TORCH_MODULE(UNet);
+TORCH_MODULE(Unet);
 
 }  // namespace glass

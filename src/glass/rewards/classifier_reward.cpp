@@ -17,7 +17,7 @@ std::string ClassifierReward::name() const { return "class(" + std::to_string(la
 
 torch::Tensor ClassifierReward::compute(const torch::Tensor& z) {
   if (z.dim() != 4 || z.size(1) != 1 || z.size(2) != 28 || z.size(3) != 28)
-    throw std::invalid_argument("classifier reward needs [N, 1, 28, 28] images, got " + c10::str(z.sizes()));
+    throw std::invalid_argument("classifier reward: needs [N, 1, 28, 28] images, got " + c10::str(z.sizes()));
   // Gradients flow only when the caller asks for them (z requires grad).
   torch::AutoGradMode grad(z.requires_grad() && torch::GradMode::is_enabled());
   // Scored as the image is shown and measured (FID and class shares clamp too): pixels in [-1, 1].

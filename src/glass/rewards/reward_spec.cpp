@@ -63,7 +63,7 @@ RewardPtr make_single(const std::string& text, const RewardContext& context) {
     std::string label = take(term, "", "", false);
     if (label.empty()) label = take(term, "label", "", true);
     const double l = parse_double(label, "class label");
-    if (l != static_cast<double>(static_cast<int64_t>(l))) throw std::invalid_argument("class label must be an integer");
+    if (l != static_cast<double>(static_cast<int64_t>(l))) throw std::invalid_argument("reward 'class': the label must be an integer");
     std::string path = take(term, "model", context.default_classifier, false);
     if (path.empty()) throw std::invalid_argument("reward class: no classifier (give model=PATH)");
     reward = std::make_shared<ClassifierReward>(load_classifier(path), static_cast<int64_t>(l));
@@ -94,7 +94,7 @@ std::vector<std::string> split_terms(const std::string& spec) {
 }  // namespace
 
 RewardPtr make_reward(const std::string& spec, const RewardContext& context) {
-  if (spec.empty()) throw std::invalid_argument("empty reward");
+  if (spec.empty()) throw std::invalid_argument("reward: empty text");
   const std::vector<std::string> texts = split_terms(spec);
   std::vector<std::pair<double, RewardPtr>> terms;
   bool weighted = texts.size() > 1;

@@ -45,7 +45,7 @@ TableSpacing parse_table_spacing(const std::string& name) {
   return parse_named(table_spacing_names(), name, "table spacing");
 }
 
-std::vector<double> table_step_grid(const DDPMTableSchedule& table, int steps, TableSpacing spacing) {
+std::vector<double> table_step_grid(const DdpmTableSchedule& table, int steps, TableSpacing spacing) {
   const int K = table.steps();
   if (steps < 1 || steps > K)
     throw std::invalid_argument("time grid: " + std::to_string(steps) + " steps on a table of " + std::to_string(K) +
@@ -63,8 +63,8 @@ std::vector<double> table_step_grid(const DDPMTableSchedule& table, int steps, T
 }
 
 std::vector<double> default_grid(const FlowModel& model, int steps, TableSpacing spacing) {
-  if (model.spec().time == TimeConvention::DDPMStep)
-    return table_step_grid(dynamic_cast<const DDPMTableSchedule&>(model.schedule()), steps, spacing);
+  if (model.spec().time == TimeConvention::DdpmStep)
+    return table_step_grid(dynamic_cast<const DdpmTableSchedule&>(model.schedule()), steps, spacing);
   return uniform_grid(steps);
 }
 

@@ -7,7 +7,7 @@
 
 namespace glass {
 
-class DDPMTableSchedule;
+class DdpmTableSchedule;
 class FlowModel;
 
 std::vector<double> uniform_grid(int steps, double t_start = 0.0, double t_end = 1.0);
@@ -23,7 +23,7 @@ enum class TableSpacing { Leading, Trailing };
 // Its names, for parsing, printing and the command line's choices.
 const NameTable<TableSpacing>& table_spacing_names();
 TableSpacing parse_table_spacing(const std::string& name);  // leading | trailing
-std::vector<double> table_step_grid(const DDPMTableSchedule& table, int steps,
+std::vector<double> table_step_grid(const DdpmTableSchedule& table, int steps,
                                     TableSpacing spacing = TableSpacing::Trailing);
 // The grid a model samples on by default: trailing table steps for a model on integer DDPM steps
 // (the prior N(0, I) belongs to the noisiest step), else uniform.

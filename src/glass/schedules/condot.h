@@ -4,7 +4,7 @@
 namespace glass {
 
 // Conditional optimal transport / rectified flow: alpha = t, sigma = 1 - t.
-class CondOTSchedule final : public Schedule {
+class CondOtSchedule final : public Schedule {
  public:
   std::string name() const override { return "condot"; }
   double alpha(double t) const override { return t; }

@@ -9,9 +9,9 @@ namespace glass {
 // Step k sits at t_k = (K - k) / (K + 1); virtual end points t = 0 (alpha = 0) and t = 1
 // (alpha = 1) close the table. alpha is linear in t between grid points, so alpha' is the
 // segment slope and g^{-1} is exact.
-class DDPMTableSchedule final : public Schedule {
+class DdpmTableSchedule final : public Schedule {
  public:
-  explicit DDPMTableSchedule(std::vector<double> alphabar, std::string name = "");
+  explicit DdpmTableSchedule(std::vector<double> alphabar, std::string name = "");
   // alphabar tables of the ecosystem's beta schedules (diffusers' names), computed in float64:
   // linear (DDPM: betas 1e-4 .. 0.02), scaled_linear (Stable Diffusion: sqrt(betas) linear,
   // 0.00085 .. 0.012), squaredcos_cap_v2 (improved DDPM's cosine; the beta range is unused).

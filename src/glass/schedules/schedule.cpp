@@ -26,11 +26,11 @@ SchedulePtr make_schedule(const std::string& spec) {
   auto number = [&](size_t i, double fallback) {
     return parts.size() > i ? parse_double(parts[i], "schedule " + quote(spec)) : fallback;
   };
-  if (kind == "condot" && parts.size() == 1) return std::make_shared<CondOTSchedule>();
+  if (kind == "condot" && parts.size() == 1) return std::make_shared<CondOtSchedule>();
   if (kind == "cosine" && parts.size() == 1) return std::make_shared<CosineSchedule>();
   if (kind == "poly" && parts.size() <= 2) return std::make_shared<PolynomialSchedule>(number(1, 2.0));
   if (kind == "vp" && (parts.size() == 1 || parts.size() == 3))
-    return std::make_shared<VPSchedule>(number(1, 0.1), number(2, 20.0));
+    return std::make_shared<VpSchedule>(number(1, 0.1), number(2, 20.0));
   if (kind == "ddpm" && parts.size() <= 5 && parts.size() != 4) {
     // ddpm[:steps[:betas[:beta_start:beta_end]]], betas in diffusers' names
     const double steps = number(1, 1000.0);
@@ -39,15 +39,15 @@ SchedulePtr make_schedule(const std::string& spec) {
     const int K = static_cast<int>(steps);
     const std::string betas = parts.size() > 2 ? parts[2] : "linear";
     std::vector<double> alphabar;
-    if (betas == "linear") alphabar = DDPMTableSchedule::linear_betas(K, number(3, 1e-4), number(4, 0.02));
-    else if (betas == "scaled_linear") alphabar = DDPMTableSchedule::scaled_linear_betas(K, number(3, 0.00085), number(4, 0.012));
-    else if (betas == "squaredcos_cap_v2" && parts.size() == 3) alphabar = DDPMTableSchedule::cosine_alphabar(K);
+    if (betas == "linear") alphabar = DdpmTableSchedule::linear_betas(K, number(3, 1e-4), number(4, 0.02));
+    else if (betas == "scaled_linear") alphabar = DdpmTableSchedule::scaled_linear_betas(K, number(3, 0.00085), number(4, 0.012));
+    else if (betas == "squaredcos_cap_v2" && parts.size() == 3) alphabar = DdpmTableSchedule::cosine_alphabar(K);
     else
       throw std::invalid_argument("schedule " + quote(spec) +
                                   ": unknown beta schedule (expected linear, scaled_linear or squaredcos_cap_v2)");
     std::string name = "ddpm:" + std::to_string(K);
     if (parts.size() > 2) name = spec;
-    return std::make_shared<DDPMTableSchedule>(std::move(alphabar), name);
+    return std::make_shared<DdpmTableSchedule>(std::move(alphabar), name);
   }
   throw std::invalid_argument("unknown schedule " + quote(spec) +
                               " (expected condot, cosine, poly:<n>, vp[:<b0>:<b1>], "

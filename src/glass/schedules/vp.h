@@ -6,9 +6,9 @@ namespace glass {
 // Variance preserving schedule of continuous DDPM with linear beta(tau) = b0 + tau (b1 - b0),
 // tau = 1 - t: alpha = exp(-tau^2 (b1 - b0) / 4 - tau b0 / 2), sigma = sqrt(1 - alpha^2).
 // alpha_0 is exp(-(b0 + b1) / 4), small but not 0: t = 0 is treated as pure noise by the samplers.
-class VPSchedule final : public Schedule {
+class VpSchedule final : public Schedule {
  public:
-  VPSchedule(double beta_min, double beta_max);
+  VpSchedule(double beta_min, double beta_max);
   std::string name() const override;
   double alpha(double t) const override;
   double sigma(double t) const override;

@@ -17,10 +17,14 @@ namespace glass {
 
 namespace fs = std::filesystem;
 
+void TrainOptions::validate() const {
+  if (steps < 1 || batch < 1 || !(learning_rate > 0) || !(ema_decay >= 0 && ema_decay < 1))
+    throw std::invalid_argument("train: need steps >= 1, batch >= 1, learning rate > 0, 0 <= ema < 1");
+}
+
 TrainResult train_flow_matching(const NativeNetConfig& config, const DataSampler& data, const TrainOptions& o,
                                 const std::string& out_dir) {
-  if (o.steps < 1 || o.batch < 1 || !(o.learning_rate > 0) || !(o.ema_decay >= 0 && o.ema_decay < 1))
-    throw std::invalid_argument("train: need steps >= 1, batch >= 1, learning rate > 0, 0 <= ema < 1");
+  o.validate();
   torch::manual_seed(o.seed);  // weight initialisation
   NativeNet net = make_native_net(config);
   Ema ema(*net.module, o.ema_decay);

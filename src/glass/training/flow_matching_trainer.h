@@ -22,6 +22,8 @@ struct TrainOptions {
   uint64_t seed = 0;
   bool resume = false;
   bool progress = true;
+
+  void validate() const;
 };
 
 // Draws a batch of data samples; the generator is seeded per step, so a resumed run sees the

@@ -17,7 +17,7 @@ class DdpmTransition final : public TransitionKernel {
   StepResult step(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
                   at::Generator& gen) override;
   int64_t nfe_per_step() const override { return 1; }
-  bool takes_start_denoiser() const override { return true; }
+  bool takes_start_denoiser_of(const FlowModel& model) const override { return &model == &model_; }
   StepResult step_from_denoised(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
                                 const torch::Tensor& denoised, at::Generator& gen) override;
 

@@ -15,10 +15,14 @@ namespace {
 constexpr double kMaxInnerTime = 1.0 - 1e-7;
 }  // namespace
 
-GlassTransition::GlassTransition(FlowModel& model, GlassOptions options) : model_(model), options_(std::move(options)) {
-  if (options_.inner_steps < 1) throw std::invalid_argument("glass: need at least 1 inner step (M >= 1)");
-  if (!(options_.sbar_init > 0.0) || !std::isfinite(options_.sbar_init))
+void GlassOptions::validate() const {
+  if (inner_steps < 1) throw std::invalid_argument("glass: need at least 1 inner step (M >= 1)");
+  if (!(sbar_init > 0.0) || !std::isfinite(sbar_init))
     throw std::invalid_argument("glass: the inner start scale sbar_init must be positive");
+}
+
+GlassTransition::GlassTransition(FlowModel& model, GlassOptions options) : model_(model), options_(std::move(options)) {
+  options_.validate();
 }
 
 std::string GlassTransition::name() const {
@@ -163,7 +167,7 @@ StepResult GlassTransition::run(const torch::Tensor& x, const torch::Tensor& t, 
   const InnerSolver solver = options_.solver;
   const int calls = calls_per_inner_step(solver), evaluations = M * calls;
   const double s0 = options_.sbar_init;
-  const bool on_table = options_.table_inner_grid && model_.spec().time == TimeConvention::DDPMStep;
+  const bool on_table = options_.table_inner_grid && model_.spec().time == TimeConvention::DdpmStep;
 
   // All per-particle scalars of the whole inner solve are computed here in float64: for each
   // network call its node (t*, pooled-input and velocity weights), for each step the solver's
@@ -195,15 +199,15 @@ StepResult GlassTransition::run(const torch::Tensor& x, const torch::Tensor& t, 
           table.at(step_row(j, 1), i) = h * table.at(e + kW2, i);
           break;
         }
-        case InnerSolver::AB2:
-        case InnerSolver::PC3: {
+        case InnerSolver::Ab2:
+        case InnerSolver::Pc3: {
           // Predictor over [s_j, s_j+1] from u_j, u_j-1 (Euler at j = 0); PC3's corrector redoes
           // [s_j-1, s_j] from u_j-2, u_j-1 and u_j (the trapezoid at j = 1).
           const std::vector<double> nodes(s.begin() + std::max(0, j - 1), s.begin() + j + 1);
           const std::vector<double> p = interpolation_weights(nodes, s[j], s[j + 1]);
           table.at(step_row(j, 0), i) = p.back();
           if (p.size() > 1) table.at(step_row(j, 1), i) = p[0];
-          if (solver == InnerSolver::PC3 && j >= 1) {
+          if (solver == InnerSolver::Pc3 && j >= 1) {
             const std::vector<double> cn(s.begin() + std::max(0, j - 2), s.begin() + j + 1);
             const std::vector<double> q = interpolation_weights(cn, s[j - 1], s[j]);
             for (size_t k = 0; k < q.size(); ++k) table.at(step_row(j, 2 + k), i) = q[q.size() - 1 - k];
@@ -248,12 +252,12 @@ StepResult GlassTransition::run(const torch::Tensor& x, const torch::Tensor& t, 
     case InnerSolver::Euler:
       for (int j = 0; j < M; ++j) y = plus_times(times(step(j, 0), y), step(j, 1), denoise_at(j, y));
       break;
-    case InnerSolver::AB2:
-    case InnerSolver::PC3: {
+    case InnerSolver::Ab2:
+    case InnerSolver::Pc3: {
       torch::Tensor u1, u2, corrected;  // u_j-1, u_j-2, and the corrected y_j-1
       for (int j = 0; j < M; ++j) {
         const torch::Tensor u = velocity(j, y);
-        if (solver == InnerSolver::PC3 && j >= 1) {
+        if (solver == InnerSolver::Pc3 && j >= 1) {
           y = plus_times(plus_times(corrected, step(j, 2), u), step(j, 3), u1);
           if (j >= 2) y = plus_times(y, step(j, 4), u2);
         }

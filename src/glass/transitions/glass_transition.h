@@ -19,7 +19,9 @@ struct GlassOptions {
   // slightly different time); kept to measure the difference.
   bool table_inner_grid = true;
   // pc3 reaches Euler's accuracy at a quarter of the calls (docs/benchmarks.md, "Inner solvers").
-  InnerSolver solver = InnerSolver::PC3;
+  InnerSolver solver = InnerSolver::Pc3;
+
+  void validate() const;
 };
 
 class GlassTransition final : public TransitionKernel {
@@ -31,7 +33,7 @@ class GlassTransition final : public TransitionKernel {
                   at::Generator& gen) override;
   int64_t nfe_per_step() const override { return static_cast<int64_t>(options_.inner_steps) * calls_per_inner_step(options_.solver); }
   // The first inner step (s = 0) asks for D_t at exactly x_t.
-  bool takes_start_denoiser() const override { return true; }
+  bool takes_start_denoiser_of(const FlowModel& model) const override { return &model == &model_; }
   StepResult step_from_denoised(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
                                 const torch::Tensor& denoised, at::Generator& gen) override;
   const GlassOptions& options() const { return options_; }

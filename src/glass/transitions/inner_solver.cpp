@@ -13,8 +13,8 @@ const NameTable<InnerSolver>& inner_solver_names() {
       {"euler", InnerSolver::Euler},
       {"midpoint", InnerSolver::Midpoint},
       {"heun", InnerSolver::Heun},
-      {"ab2", InnerSolver::AB2},
-      {"pc3", InnerSolver::PC3},
+      {"ab2", InnerSolver::Ab2},
+      {"pc3", InnerSolver::Pc3},
   };
   return table;
 }
@@ -32,7 +32,7 @@ int calls_per_inner_step(InnerSolver solver) {
 int inner_solver_order(InnerSolver solver) {
   switch (solver) {
     case InnerSolver::Euler: return 1;
-    case InnerSolver::PC3: return 3;
+    case InnerSolver::Pc3: return 3;
     default: return 2;
   }
 }

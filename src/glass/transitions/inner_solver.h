@@ -15,8 +15,8 @@ enum class InnerSolver {
   Midpoint,  // explicit midpoint, second order, 2 calls a step
   Heun,      // trapezoid predictor-corrector, second order, 2 calls a step; the last step onto a
              // vanishing inner noise is a midpoint step
-  AB2,       // two-step Adams-Bashforth: reuses the previous step's velocity, second order, 1 call
-  PC3,       // AB2 predictor, then the next step's call (made anyway) corrects the step just taken
+  Ab2,       // two-step Adams-Bashforth: reuses the previous step's velocity, second order, 1 call
+  Pc3,       // AB2 predictor, then the next step's call (made anyway) corrects the step just taken
              // by a three-point Adams-Moulton rule (UniPC's idea): third order, 1 call a step
 };
 

@@ -20,13 +20,17 @@ std::unique_ptr<TransitionKernel> make_kernel(const KernelChoice& c, FlowModel& 
     case KernelKind::Glass: return std::make_unique<GlassTransition>(model, c.glass);
     case KernelKind::Ode: return std::make_unique<OdeTransition>(model, c.ode_method);
     case KernelKind::Ddpm:
-    case KernelKind::Ddim: return std::make_unique<DdpmTransition>(model, c.ddpm_eta());
+    case KernelKind::Ddim: return std::make_unique<DdpmTransition>(model, c.eta_or_default());
     case KernelKind::Sde: return std::make_unique<SdeTransition>(model, c.sde);
     case KernelKind::Exact:
-      if (!mixture) throw std::invalid_argument("the exact kernel needs a Gaussian-mixture model");
+      if (!mixture) throw std::invalid_argument("exact kernel: needs a Gaussian-mixture model");
       return std::make_unique<ExactMixtureTransition>(*mixture, model.schedule_ptr(), c.glass.rho);
   }
   throw std::invalid_argument("unknown kernel");
+}
+
+KernelFactory kernel_factory(KernelChoice choice, const GaussianMixture* mixture) {
+  return [choice = std::move(choice), mixture](FlowModel& model) { return make_kernel(choice, model, mixture); };
 }
 
 }  // namespace glass

@@ -1,6 +1,7 @@
 #pragma once
 // Which transition kernel, with its settings, as one value: what a front end (the command line, a
 // benchmark, Python) fills in, and the one place that builds the kernel from it.
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -30,11 +31,18 @@ struct KernelChoice {
   SdeOptions sde;
   std::optional<double> eta;  // ddpm and ddim: the step-noise share of DDPM's (default 1 and 0); sde: sde.eta
 
-  double ddpm_eta() const { return eta.value_or(kind == KernelKind::Ddim ? 0.0 : 1.0); }
+  // eta as given, or its kernel's default (0 for ddim, 1 for ddpm; and 1, sde's default scale).
+  double eta_or_default() const { return eta.value_or(kind == KernelKind::Ddim ? 0.0 : 1.0); }
 };
 
 // `mixture` is needed by the exact kernel only (nullptr otherwise is fine).
 std::unique_ptr<TransitionKernel> make_kernel(const KernelChoice& choice, FlowModel& model,
                                               const GaussianMixture* mixture = nullptr);
+
+// Builds a kernel on the model it is handed: what lets one choice move with the plain model or with
+// a guided wrapper of it. Any callable of this shape (a user's own kernel) serves as well.
+using KernelFactory = std::function<std::unique_ptr<TransitionKernel>(FlowModel& model)>;
+// `mixture`, if given, must outlive the factory.
+KernelFactory kernel_factory(KernelChoice choice, const GaussianMixture* mixture = nullptr);
 
 }  // namespace glass

@@ -26,9 +26,13 @@ Diffusion parse_diffusion(const std::string& s) {
 
 std::string to_string(Diffusion d) { return name_of(diffusion_names(), d); }
 
+void SdeOptions::validate() const {
+  if (substeps < 1) throw std::invalid_argument("sde: need at least 1 sub-step");
+  if (!(eta >= 0.0) || !std::isfinite(eta)) throw std::invalid_argument("sde: eta must be >= 0");
+}
+
 SdeTransition::SdeTransition(FlowModel& model, SdeOptions options) : model_(model), options_(options) {
-  if (options_.substeps < 1) throw std::invalid_argument("sde: need at least 1 sub-step");
-  if (!(options_.eta >= 0.0) || !std::isfinite(options_.eta)) throw std::invalid_argument("sde: eta must be >= 0");
+  options_.validate();
 }
 
 std::string SdeTransition::name() const {

@@ -33,6 +33,8 @@ struct SdeOptions {
   Diffusion diffusion = Diffusion::Sigma;
   double eta = 1.0;
   int substeps = 1;  // sub-steps (network calls) per transition
+
+  void validate() const;
 };
 
 // One sub-step's coefficients: x_t1 = x_coef x_t0 + d_coef D + noise_std xi.

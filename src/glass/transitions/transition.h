@@ -9,6 +9,8 @@
 
 namespace glass {
 
+class FlowModel;
+
 struct StepResult {
   torch::Tensor x;                        // x_t', shaped like the input
   int64_t nfe = 0;                        // batched network calls spent by this step
@@ -26,10 +28,13 @@ class TransitionKernel {
   // Network calls one step costs (for budgets and for the NFE of a grid).
   virtual int64_t nfe_per_step() const = 0;
 
-  // Kernels whose first network call is the plain denoiser D_t(x_t) at the start point (GLASS,
-  // DDPM/DDIM) can be handed it when the caller already paid for it (SMC's denoised potentials):
-  // the step then spends one call less. Others ignore `denoised` and call step().
-  virtual bool takes_start_denoiser() const { return false; }
+  // Kernels whose first network call is `model`'s denoiser D_t(x_t) at the start point (GLASS and
+  // DDPM/DDIM moving with that very model) can be handed it when the caller already paid for it
+  // (SMC's denoised potentials): the step then spends one call less. Others ignore `denoised`.
+  virtual bool takes_start_denoiser_of(const FlowModel& model) const {
+    (void)model;
+    return false;
+  }
   virtual StepResult step_from_denoised(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
                                         const torch::Tensor& denoised, at::Generator& gen) {
     (void)denoised;

@@ -1,4 +1,4 @@
-#include "glass/alignment/value_estimate.h"
+#include "glass/values/value_estimate.h"
 
 #include <cmath>
 #include <stdexcept>
@@ -30,7 +30,6 @@ ValueEstimate estimate_value(FlowModel& model, Reward& reward, const torch::Tens
   repeated.reserve(static_cast<size_t>(n * k));
   for (double v : times) repeated.insert(repeated.end(), static_cast<size_t>(k), v);
 
-  FlowModel::GuidancePause plain(model);
   torch::AutoGradMode grad_mode(with_gradient);
   const torch::Tensor x_in = with_gradient ? x.detach().requires_grad_(true) : x.detach();
   const torch::Tensor z = sample_posterior(model, x_in.repeat_interleave(k, 0), times_tensor(repeated),
