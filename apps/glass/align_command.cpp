@@ -61,7 +61,9 @@ AlignmentSettings alignment_settings(const AlignOptions& o) {
   a.smc.resampling = parse_resampling_scheme(o.resampling);
   a.smc.ess_threshold = o.ess_threshold;
   a.smc.intermediate = parse_intermediate_reward(o.intermediate);
-  a.smc.value = ValueOptions{o.value_samples, o.value_steps, parse_inner_solver(o.kernel.inner_solver)};
+  a.smc.value.samples = o.value_samples;
+  a.smc.value.inner_steps = o.value_steps;
+  a.smc.value.solver = parse_inner_solver(o.kernel.inner_solver);
   const std::vector<double> window = parse_double_list(o.guidance_window, "guidance window");
   if (window.size() != 2) throw std::invalid_argument("--guidance-window takes two times 'a,b'");
   a.guidance = GuidanceScale{o.guidance, window[0], window[1]};

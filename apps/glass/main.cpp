@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   glass::cli::add_transition_command(app);
   glass::cli::add_presets_command(app);
   glass::cli::add_train_command(app);
+  glass::cli::add_distill_command(app);
   glass::cli::add_align_command(app);
   try {
     app.parse(argc, argv);

@@ -36,7 +36,13 @@
 #include "glass/rewards/reward.h"
 #include "glass/rewards/reward_spec.h"
 #include "glass/rewards/torchscript_reward.h"
+#include "glass/values/posterior_sampler.h"
 #include "glass/values/value_estimate.h"
+
+// Diamond Maps: one-call posterior samples and transitions distilled from GLASS.
+#include "glass/diamond/diamond_map.h"
+#include "glass/diamond/diamond_trainer.h"
+#include "glass/diamond/diamond_transition.h"
 
 // Measuring samples, and seeded randomness.
 #include "glass/stats/energy_distance.h"

@@ -109,6 +109,12 @@ TEST(Cli, BadInputIsAOneLineErrorAndNoOutput) {
       {"align --preset gmm2d --methods smc --value-samples 8", "--value-samples has no effect"},
       {"align --preset gmm2d --methods plain -N 4", "--particles has no effect"},
       {"align --preset gmm2d --methods plain,smc --guidance-window 0.2,0.6", "--guidance-window has no effect"},
+      {"distill --preset gmm2d --self-share 1.5", "self-share"},
+      {"distill --mixture /nonexistent.json", "cannot open"},
+      {"distill --preset gmm16d --data moons", "data of shape"},
+      {"distill -m " + std::string(GLASS_SOURCE_DIR) + "/models/fashion-mnist-unet/model.json", "give --data"},
+      {"distill -m " + std::string(GLASS_SOURCE_DIR) + "/models/fashion-mnist-unet/model.json --data moons",
+       "data of shape"},
   };
   for (const auto& [args, needle] : cases) {
     const fs::path out = dir / "out";
@@ -121,6 +127,25 @@ TEST(Cli, BadInputIsAOneLineErrorAndNoOutput) {
     EXPECT_FALSE(fs::exists(out / "summary.json")) << args;
     EXPECT_FALSE(fs::exists(out / "plain.npy")) << args;
   }
+}
+
+// A map distilled in a few steps, then resumed: the files, the summary, and the log's resume line.
+TEST(Cli, DistillWritesAMapAndResumes) {
+  const fs::path dir = scratch("distill");
+  const CliRun first = run("distill --preset gmm2d --steps 20 --batch 64 --width 32 --depth 2 --checkpoint-every 10 -q -o " +
+                           dir.string());
+  ASSERT_EQ(first.code, 0) << first.out;
+  const nlohmann::json summary = nlohmann::json::parse(first.out);
+  EXPECT_EQ(summary.at("steps"), 20);
+  EXPECT_GT(summary.at("teacher_calls").get<int64_t>(), 0);  // one teacher call per loss per step
+  EXPECT_TRUE(fs::exists(dir / "diamond.pt"));
+  EXPECT_TRUE(fs::exists(dir / "diamond.json"));
+  const CliRun more = run("distill --preset gmm2d --steps 30 --batch 64 --width 32 --depth 2 --resume -q -o " + dir.string());
+  ASSERT_EQ(more.code, 0) << more.out;
+  EXPECT_EQ(nlohmann::json::parse(more.out).at("steps"), 30);
+  std::ifstream log(dir / "train.log");
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("resumed at step 20"), std::string::npos) << text;
 }
 
 nlohmann::json read_summary(const fs::path& dir) {

@@ -25,6 +25,7 @@ class GuidedFlowModel final : public FlowModel {
   const NetworkCost& cost() const override { return base_.cost(); }
   void reset_cost() override { base_.reset_cost(); }
   void count_backward_pass() override { base_.count_backward_pass(); }
+  void count_stand_in_call(int64_t rows) override { base_.count_stand_in_call(rows); }
   std::string describe() const override;
 
   const DenoiserGuidance& guidance() const { return guidance_; }

@@ -41,6 +41,9 @@ class FlowModel {
   virtual void reset_cost() = 0;
   // A caller that backpropagates through the network says so, so the cost counts it.
   virtual void count_backward_pass() = 0;
+  // A network that stands in for this one (a map distilled from it) counts its calls here: one
+  // batched call of `rows` particles, in the same NFE as the model's own.
+  virtual void count_stand_in_call(int64_t rows) = 0;
 
   virtual std::string describe() const = 0;
 };

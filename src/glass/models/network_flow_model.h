@@ -26,6 +26,10 @@ class NetworkFlowModel final : public FlowModel {
   const NetworkCost& cost() const override { return cost_; }
   void reset_cost() override { cost_ = {}; }
   void count_backward_pass() override { cost_.gradient_calls += 1; }
+  void count_stand_in_call(int64_t rows) override {
+    cost_.calls += 1;
+    cost_.rows += rows;
+  }
   std::string describe() const override;
 
   // At most this many rows go through the network at once (0: no limit): a call on more particles

@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "glass/io/atomic_file.h"
-#include "glass/io/zip_check.h"
+#include "glass/training/checkpoint.h"
 #include "glass/training/ema.h"
 #include "glass/util/progress_bar.h"
 #include "glass/util/random.h"
@@ -29,38 +29,17 @@ TrainResult train_flow_matching(const NativeNetConfig& config, const DataSampler
   NativeNet net = make_native_net(config);
   Ema ema(*net.module, o.ema_decay);
   torch::optim::Adam optimizer(net.module->parameters(), torch::optim::AdamOptions(o.learning_rate));
-  const fs::path dir(out_dir), ckpt = dir / "checkpoint";
-  fs::create_directories(ckpt);
-
-  int64_t step = 0;
-  if (o.resume && fs::exists(ckpt / "state.json")) {
-    std::ifstream in(ckpt / "state.json");
-    step = nlohmann::json::parse(in).at("step").get<int64_t>();
-    load_weights(*net.module, (ckpt / "weights.pt").string());
-    ema.load((ckpt / "ema.pt").string());
-    torch::serialize::InputArchive archive;
-    check_zip_archive((ckpt / "optimizer.pt").string());
-    archive.load_from((ckpt / "optimizer.pt").string());
-    optimizer.load(archive);
-  }
+  const fs::path dir(out_dir);
+  const TrainingCheckpoint checkpoint(out_dir);
+  int64_t step = o.resume ? checkpoint.resume(*net.module, ema, optimizer) : 0;
   write_text_atomically((dir / "model.json").string(), config.to_json().dump(2) + "\n");
   std::ofstream log(dir / "train.log", std::ios::app);
   log << "# " << (step > 0 ? "resumed at step " + std::to_string(step) : std::string("started")) << ", "
       << config.to_json().dump() << ", batch " << o.batch << ", lr " << o.learning_rate << ", ema " << o.ema_decay
       << ", threads " << torch::get_num_threads() << "\n";
 
-  // Every file is written under a temporary name and renamed, so an interrupted run never
-  // leaves a half-written checkpoint behind.
   const auto save_checkpoint = [&] {
-    save_weights(*net.module, (ckpt / "weights.pt").string());
-    const std::string ema_path = (ckpt / "ema.pt").string(), optimizer_path = (ckpt / "optimizer.pt").string();
-    ema.save(temporary_name(ema_path));
-    commit_temporary(ema_path);
-    torch::serialize::OutputArchive archive;
-    optimizer.save(archive);
-    archive.save_to(temporary_name(optimizer_path));
-    commit_temporary(optimizer_path);
-    write_text_atomically((ckpt / "state.json").string(), nlohmann::json{{"step", step}}.dump() + "\n");
+    checkpoint.save(*net.module, ema, optimizer, step);
     ema.save_as_weights(*net.module, (dir / "model.pt").string());
   };
 

@@ -1,0 +1,189 @@
+#include "glass/diamond/diamond_trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "glass/diamond/inner_posterior.h"
+#include "glass/io/atomic_file.h"
+#include "glass/training/checkpoint.h"
+#include "glass/training/ema.h"
+#include "glass/util/particle_scalars.h"
+#include "glass/util/progress_bar.h"
+#include "glass/util/random.h"
+
+namespace glass {
+
+namespace fs = std::filesystem;
+
+void DistillOptions::validate() const {
+  if (steps < 1 || batch < 2 || decay_steps < 0 || !(learning_rate > 0) || !(ema_decay >= 0 && ema_decay < 1))
+    throw std::invalid_argument("distill: need steps >= 1, batch >= 2, learning rate > 0, 0 <= ema < 1");
+  if (!(self_distill_share >= 0.0 && self_distill_share < 1.0))
+    throw std::invalid_argument("distill: the self-distillation share must lie in [0, 1)");
+  if (!(from_noise_share >= 0.0 && from_noise_share <= 1.0))
+    throw std::invalid_argument("distill: the share of pairs from s = 0 must lie in [0, 1]");
+  if (!(max_inner_time > 0.0 && max_inner_time < 1.0))
+    throw std::invalid_argument("distill: the largest inner time must lie in (0, 1)");
+  if (!(derivative_step > 0.0 && derivative_step < 0.1))
+    throw std::invalid_argument("distill: the difference step must lie in (0, 0.1)");
+}
+
+namespace {
+
+std::vector<double> to_vector(const torch::Tensor& v) {
+  const torch::Tensor c = v.to(torch::kFloat64).contiguous();
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+// One example's draws: the data z, x_t and the inner path's point xbar_s.
+struct Draws {
+  torch::Tensor z, x_t, xbar;
+  std::vector<double> t, s;
+};
+
+Draws draw(const torch::Tensor& z, const Schedule& sch, const std::vector<double>& s, at::Generator& gen) {
+  const int64_t n = z.size(0);
+  Draws d;
+  d.z = z;
+  d.t = to_vector(at::rand({n}, gen, torch::kFloat64));
+  d.s = s;
+  std::vector<double> a(d.t.size()), sg(d.t.size()), keep(s.size());
+  for (size_t i = 0; i < d.t.size(); ++i) {
+    a[i] = sch.alpha(d.t[i]);
+    sg[i] = sch.sigma(d.t[i]);
+    keep[i] = 1.0 - s[i];
+  }
+  d.x_t = scaled_sum(a, z, sg, at::randn(z.sizes(), gen, z.options()));
+  d.xbar = scaled_sum(s, z, keep, at::randn(z.sizes(), gen, z.options()));  // a fresh epsbar, never the outer eps
+  return d;
+}
+
+torch::Tensor column(const std::vector<double>& v, const torch::Tensor& like) { return times_tensor(v).to(like.scalar_type()); }
+
+}  // namespace
+
+DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher, const DataSampler& data,
+                              const DistillOptions& o, const std::string& out_dir) {
+  o.validate();
+  config.validate();
+  torch::manual_seed(o.seed);  // weight initialisation
+  DiamondNet net = make_diamond_net(config);
+  Ema ema(*net.module, o.ema_decay);
+  torch::optim::Adam optimizer(net.module->parameters(), torch::optim::AdamOptions(o.learning_rate));
+  const fs::path dir(out_dir);
+  const TrainingCheckpoint checkpoint(out_dir);
+  int64_t step = o.resume ? checkpoint.resume(*net.module, ema, optimizer) : 0;
+  const nlohmann::json description{{"network", config.to_json()}, {"teacher", teacher.describe()}};
+  write_text_atomically((dir / "diamond.json").string(), description.dump(2) + "\n");
+  std::ofstream log(dir / "train.log", std::ios::app);
+  log << "# " << (step > 0 ? "resumed at step " + std::to_string(step) : std::string("started")) << ", "
+      << description.dump() << ", batch " << o.batch << ", lr " << o.learning_rate << ", ema " << o.ema_decay
+      << ", self-distillation share " << o.self_distill_share << " (from s = 0: " << o.from_noise_share << "), threads " << torch::get_num_threads() << "\n";
+
+  const Schedule& sch = teacher.schedule();
+  const int64_t n_self = static_cast<int64_t>(std::llround(o.self_distill_share * static_cast<double>(o.batch)));
+  const int64_t n_diag = o.batch - n_self;
+  const double h = o.derivative_step;
+  net.module->train();
+  ProgressBar bar("distill", o.steps, o.progress);
+  const auto start = std::chrono::steady_clock::now();
+  const int64_t first = step;
+  double sum_diag = 0.0, sum_self = 0.0, last_diag = 0.0, last_self = 0.0;
+  int64_t interval_n = 0;
+  while (step < o.steps) {
+    at::Generator gen = make_generator(o.seed * 1000003ULL + static_cast<uint64_t>(step));
+    const torch::Tensor z = data(o.batch, gen);
+    torch::Tensor loss_diag = torch::zeros({}, z.options()), loss_self = torch::zeros({}, z.options());
+
+    // Diagonal: psi at s' = s is the GLASS posterior denoiser.
+    {
+      const Draws d = draw(z.narrow(0, 0, n_diag), sch, to_vector(at::rand({n_diag}, gen, torch::kFloat64) * o.max_inner_time), gen);
+      torch::Tensor target;
+      {
+        torch::NoGradGuard no_grad;
+        target = inner_posterior_denoiser(teacher, d.x_t, d.t, d.xbar, d.s);
+      }
+      const torch::Tensor psi = net.forward(d.xbar, d.x_t, column(d.t, z), column(d.s, z), torch::zeros({n_diag}, z.options()));
+      loss_diag = torch::mse_loss(psi, target);
+    }
+    // Self-distillation on sorted pairs s < s'.
+    if (n_self > 0) {
+      const torch::Tensor pair = std::get<0>(at::rand({n_self, 2}, gen, torch::kFloat64).mul(o.max_inner_time).sort(1));
+      const torch::Tensor from_noise = at::rand({n_self}, gen, torch::kFloat64) < o.from_noise_share;
+      const std::vector<double> s = to_vector(pair.select(1, 0).masked_fill(from_noise, 0.0));
+      const std::vector<double> s_next = to_vector(pair.select(1, 1));
+      const Draws d = draw(z.narrow(0, n_diag, n_self), sch, s, gen);
+      std::vector<double> ds(s.size()), ds_up(s.size()), ds_down(s.size()), keep(s.size()), move(s.size()),
+          slope(s.size()), lever(s.size());
+      for (size_t i = 0; i < s.size(); ++i) {
+        ds[i] = s_next[i] - s[i];
+        ds_up[i] = ds[i] + h;
+        ds_down[i] = ds[i] - h;
+        keep[i] = (1.0 - s_next[i]) / (1.0 - s[i]);
+        move[i] = ds[i] / (1.0 - s[i]);
+        slope[i] = (1.0 - s_next[i]) / (1.0 - s[i]);   // (1-s') d/ds' of the keep/move weights
+        lever[i] = (1.0 - s_next[i]) * move[i] / (2.0 * h);  // (1-s') move dpsi/dds by central difference
+      }
+      const torch::Tensor ts = column(d.t, z), ss = column(s, z);
+      const torch::Tensor psi = net.forward(d.xbar, d.x_t, ts, ss, column(ds, z));
+      const torch::Tensor psi_up = net.forward(d.xbar, d.x_t, ts, ss, column(ds_up, z));
+      const torch::Tensor psi_down = net.forward(d.xbar, d.x_t, ts, ss, column(ds_down, z));
+      const torch::Tensor y = scaled_sum(keep, d.xbar, move, psi);
+      // (1-s') dY/ds' = (1-s')/(1-s) (psi - xbar) + (1-s') (s'-s)/(1-s) dpsi/dds
+      const torch::Tensor scaled_velocity = torch::addcmul(broadcastable(slope, psi) * (psi - d.xbar),
+                                                           broadcastable(lever, psi), psi_up - psi_down);
+      torch::Tensor target;
+      {
+        torch::NoGradGuard no_grad;
+        const torch::Tensor y_stop = y.detach();
+        target = inner_posterior_denoiser(teacher, d.x_t, d.t, y_stop, s_next) - y_stop;
+      }
+      loss_self = torch::mse_loss(scaled_velocity, target);
+    }
+    const torch::Tensor loss = (loss_diag * static_cast<double>(n_diag) + loss_self * static_cast<double>(n_self)) /
+                               static_cast<double>(o.batch);
+    optimizer.zero_grad();
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(net.module->parameters(), 1.0);
+    // Linear warm-up, then a cosine decay to a tenth: the map's precision comes late in training.
+    const double progress =
+        std::min(1.0, static_cast<double>(step) / static_cast<double>(o.decay_steps > 0 ? o.decay_steps : o.steps));
+    const double lr = o.learning_rate * std::min(1.0, static_cast<double>(step + 1) / std::max<int64_t>(1, o.warmup)) *
+                      (0.55 + 0.45 * std::cos(M_PI * progress));
+    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    optimizer.step();
+    ++step;
+    ema.update(*net.module, step);
+
+    const double ld = loss_diag.item<double>(), ls = loss_self.item<double>();
+    if (!std::isfinite(ld) || !std::isfinite(ls))
+      throw std::runtime_error("distill: the loss became non-finite at step " + std::to_string(step));
+    sum_diag += ld;
+    sum_self += ls;
+    ++interval_n;
+    char note[64];
+    std::snprintf(note, sizeof note, "diag %.4f self %.4f", ld, ls);
+    bar.update(step, note);
+    if (step % o.log_every == 0 || step == o.steps) {
+      last_diag = sum_diag / static_cast<double>(interval_n);
+      last_self = sum_self / static_cast<double>(interval_n);
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      log << "step " << step << " diagonal " << last_diag << " self " << last_self << " lr " << lr << " elapsed_s "
+          << secs << " steps_per_s " << (step - first) / std::max(secs, 1e-9) << std::endl;
+      sum_diag = sum_self = 0.0;
+      interval_n = 0;
+    }
+    if (step % o.checkpoint_every == 0 || step == o.steps) {
+      checkpoint.save(*net.module, ema, optimizer, step);
+      ema.save_as_weights(*net.module, (dir / "diamond.pt").string());
+    }
+  }
+  bar.finish();
+  return {step, last_diag, last_self};
+}
+
+}  // namespace glass

@@ -1,0 +1,50 @@
+#pragma once
+// Distilling a Diamond Map from a flow model, simulation-free (spec diamond-maps 2). Per example:
+// z from the data, t ~ U[0, 1), x_t = alpha_t z + sigma_t eps, a fresh inner noise epsbar, and
+// xbar_s = s z + (1 - s) epsbar. The teacher is the model inside the GLASS inner velocity, exact
+// where the model is (mixtures). In the map's psi form (diamond_network.h) the two losses read
+//   diagonal (s' = s):  || psi(xbar_s, x_t, t, s, 0) - sg[E[z | x_t, xbar_s]] ||^2
+//   self-distillation:  Y = X(xbar_s; s -> s'),
+//                       || (1-s') dY/ds' - sg[E[z | x_t, Y at s'] - Y] ||^2
+// the second being (1-s')^2 times || dY/ds' - u(Y | s') ||^2, bounded as s' -> 1. dY/ds' comes
+// from a central difference in s' (two more forward passes, any layer).
+#include <string>
+
+#include "glass/diamond/diamond_network.h"
+#include "glass/models/flow_model.h"
+#include "glass/training/flow_matching_trainer.h"
+
+namespace glass {
+
+struct DistillOptions {
+  int64_t steps = 20000;
+  int64_t batch = 512;
+  double learning_rate = 1e-3;
+  int64_t warmup = 200;
+  int64_t decay_steps = 0;  // horizon of the cosine learning-rate decay (0: steps)
+  double ema_decay = 0.999;
+  int64_t log_every = 100;
+  int64_t checkpoint_every = 1000;
+  uint64_t seed = 0;
+  bool resume = false;
+  bool progress = true;
+  double self_distill_share = 0.25;  // of each batch; the rest trains the diagonal
+  // Of the self-distillation pairs, the share that starts at s = 0, where every use of the map
+  // starts (posterior samples and early-stop transitions jump from fresh inner noise).
+  double from_noise_share = 0.5;
+  double max_inner_time = 0.999;     // s and s' are drawn in [0, max_inner_time]
+  double derivative_step = 1e-3;     // h of the central difference in s'
+
+  void validate() const;
+};
+
+struct DistillResult {
+  int64_t steps_done = 0;
+  double diagonal_loss = 0.0, self_distill_loss = 0.0;  // means over the last log interval
+};
+
+// Writes OUT_DIR/diamond.json, OUT_DIR/diamond.pt (EMA weights), train.log and checkpoint/.
+DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher, const DataSampler& data,
+                              const DistillOptions& options, const std::string& out_dir);
+
+}  // namespace glass
