@@ -1,12 +1,14 @@
 // Reward alignment at equal compute on the Gaussian-mixture oracle, where the tilted target
 // p(z) exp(lambda r(z)) / Z and log Z are exact. For each budget of network calls per output
 // sample, compares best-of-N over ODE and GLASS chains with SMC over SDE and GLASS moves (the
-// GLASS paper's comparison), reporting the outputs' mean reward, their energy distance to exact
+// GLASS paper's comparison) and with SMC over one-call Diamond moves (and Diamond value
+// estimates), reporting the outputs' mean reward, their energy distance to exact
 // target samples, and SMC's log Z error. Prints markdown tables (for docs/benchmarks.md).
 #include <cstdio>
 #include <cmath>
 
 #include "glass/alignment/alignment_methods.h"
+#include "glass/diamond/diamond_transition.h"
 #include "glass/models/mixture_network.h"
 #include "glass/models/network_flow_model.h"
 #include "glass/rewards/analytic_rewards.h"
@@ -31,6 +33,7 @@ struct Method {
   std::vector<double> grid;
   AlignmentMethod method;
   IntermediateReward intermediate = IntermediateReward::Denoised;
+  bool diamond_values = false;  // value estimates from one-call Diamond posterior samples
 };
 
 }  // namespace
@@ -38,6 +41,7 @@ struct Method {
 int main(int argc, char** argv) {
   torch::set_num_threads(2);
   const double kappa = argc > 1 ? std::atof(argv[1]) : 1.0, lambda = argc > 2 ? std::atof(argv[2]) : 2.0;
+  const std::string map_dir = argc > 3 ? argv[3] : "models/diamond-gmm2d";  // run from the repository root
   const GaussianMixture g = GaussianMixture::preset("gmm2d");
   const SchedulePtr s = make_schedule("condot");
   NetworkFlowModel model(std::make_shared<MixtureNetwork>(g, s), s, ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
@@ -53,6 +57,9 @@ int main(int argc, char** argv) {
   glass.glass.inner_steps = 10;
   sde.kind = KernelKind::Sde;
   sde.sde = SdeOptions{Diffusion::Sigma, 1.0, 10};
+  KernelChoice diamond;  // the shipped gmm2d map: one call a move
+  diamond.kind = KernelKind::Diamond;
+  diamond.diamond = std::make_shared<DiamondMap>(load_diamond_map(map_dir, model));
   const std::vector<double> grid5 = uniform_grid(5), grid25 = uniform_grid(25);
   const auto reward_ptr = std::shared_ptr<Reward>(&reward, [](Reward*) {});  // the Aligner shares it
   const std::vector<Method> methods{
@@ -61,12 +68,19 @@ int main(int argc, char** argv) {
       {"SMC, SDE (sigma, 5x10)", sde, grid5, AlignmentMethod::Smc},
       {"SMC, GLASS (rho 0.4)", glass, grid5, AlignmentMethod::Smc},
       {"SMC, GLASS, value potentials (2x4)", glass, grid5, AlignmentMethod::Smc, IntermediateReward::Value},
+      {"SMC, Diamond (1 call a move)", diamond, grid5, AlignmentMethod::Smc},
+      {"SMC, Diamond, Diamond values (4x1)", diamond, grid5, AlignmentMethod::Smc, IntermediateReward::Value, true},
   };
   const auto aligner_for = [&](const Method& m, int64_t particles) {
     AlignmentSettings a;
     a.smc.lambda = lambda;
     a.smc.intermediate = m.intermediate;
-    a.smc.value = ValueOptions{2, 4};
+    a.smc.value.samples = 2;
+    a.smc.value.inner_steps = 4;
+    if (m.diamond_values) {
+      a.smc.value.samples = 4;
+      a.smc.value.sampler = std::make_shared<DiamondPosteriorSampler>(m.kernel.diamond);
+    }
     a.particles = particles;
     return Aligner(model, m.kernel, reward_ptr, m.grid, {2}, a);
   };

@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "glass/alignment/alignment_methods.h"
+#include "glass/diamond/diamond_transition.h"
 #include "glass/io/bitmap_font.h"
 #include "glass/io/png_image.h"
 #include "glass/io/tensor_files.h"
@@ -46,14 +47,16 @@ struct AlignOptions {
   double ess_threshold = 0.5;
   bool no_final_correction = false;
   int value_samples = 4, value_steps = 10;
+  std::string value_sampler = "glass";  // glass (value_steps inner steps) | diamond (the --diamond map)
   double guidance = 1.0, value_guidance = 1.0;
   std::string guidance_window = "0.2,0.7";
   bool guidance_detached = false;
   std::string classifier = default_model_path("fashion-mnist-classifier/model.json");
 };
 
-// The library's settings from the flags. Value estimates integrate with the kernel's inner solver.
-AlignmentSettings alignment_settings(const AlignOptions& o) {
+// The library's settings from the flags. Value estimates integrate with the kernel's inner solver,
+// or draw from the map.
+AlignmentSettings alignment_settings(const AlignOptions& o, const std::shared_ptr<DiamondMap>& map) {
   AlignmentSettings a;
   a.smc.lambda = o.lambda;
   a.smc.potential = parse_potential(o.potential);
@@ -64,6 +67,10 @@ AlignmentSettings alignment_settings(const AlignOptions& o) {
   a.smc.value.samples = o.value_samples;
   a.smc.value.inner_steps = o.value_steps;
   a.smc.value.solver = parse_inner_solver(o.kernel.inner_solver);
+  if (o.value_sampler == "diamond") {
+    if (!map) throw std::invalid_argument("--value-sampler diamond needs a map: give --diamond DIR");
+    a.smc.value.sampler = std::make_shared<DiamondPosteriorSampler>(map);
+  }
   const std::vector<double> window = parse_double_list(o.guidance_window, "guidance window");
   if (window.size() != 2) throw std::invalid_argument("--guidance-window takes two times 'a,b'");
   a.guidance = GuidanceScale{o.guidance, window[0], window[1]};
@@ -139,7 +146,7 @@ void reject_unused_align_flags(const AlignOptions& o, const CLI::App& cmd, const
   const bool smc = any(is_smc), many = any(uses_particles);
   const bool guided = any(uses_denoiser_guidance), value_guided = any(uses_value_guidance);
   const bool values = value_guided || (smc && o.intermediate == "value");
-  o.kernel.reject_unused(cmd, values);
+  o.kernel.reject_unused(cmd, values && o.value_sampler == "glass", values && o.value_sampler == "diamond");
   reject_unused_grid_flags(cmd, !o.grid.empty(), model);
   reject_unused_flags(cmd, {"--potential", "--no-final-correction", "--resampling", "--ess-threshold", "--intermediate"},
                       smc, "the smc methods");
@@ -147,8 +154,14 @@ void reject_unused_align_flags(const AlignOptions& o, const CLI::App& cmd, const
   reject_unused_flags(cmd, {"--guidance", "--guidance-detached"}, guided, "guidance and smc+guidance");
   reject_unused_flags(cmd, {"--value-guidance"}, value_guided, "value-guidance and smc+value-guidance");
   reject_unused_flags(cmd, {"--guidance-window"}, guided || value_guided, "the guided methods");
-  reject_unused_flags(cmd, {"--value-samples", "--value-steps"}, values,
+  reject_unused_flags(cmd, {"--value-samples", "--value-sampler"}, values,
                       "value guidance and SMC with --intermediate value");
+  reject_unused_flags(cmd, {"--value-steps"}, values && o.value_sampler == "glass",
+                      "value estimates with --value-sampler glass");
+  // Denoiser guidance acts through the model's denoiser, which these kernels never call.
+  if (guided && (o.kernel.kernel == "diamond" || o.kernel.kernel == "exact"))
+    throw std::invalid_argument("-k " + o.kernel.kernel + " does not call the model's denoiser: denoiser guidance "
+                                "cannot reach it (use value-guidance or smc)");
 }
 
 void run_align(const AlignOptions& o, const CLI::App& cmd) {
@@ -174,8 +187,11 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
     methods.push_back(method);
   }
   reject_unused_align_flags(o, cmd, methods, *m.model);
-  Aligner aligner(*m.model, kernel_factory(o.kernel.choice(), m.mixture ? &*m.mixture : nullptr), reward, grid,
-                  m.sample_shape, alignment_settings(o));
+  const std::shared_ptr<DiamondMap> map = load_map(o.kernel, m);
+  KernelChoice choice = o.kernel.choice();
+  if (choice.kind == KernelKind::Diamond) choice.diamond = map;
+  Aligner aligner(*m.model, kernel_factory(choice, m.mixture ? &*m.mixture : nullptr), reward, grid, m.sample_shape,
+                  alignment_settings(o, map));
   std::vector<MethodPlan> plans;  // budget and kernel errors before any work
   for (AlignmentMethod method : methods) plans.push_back(aligner.plan(method));
 
@@ -319,6 +335,11 @@ void add_align_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--value-steps", o->value_steps, "value estimates: GLASS steps per posterior sample")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--value-sampler", o->value_sampler,
+                  "value estimates' posterior samples: glass (--value-steps calls each) or diamond (one call of the "
+                  "--diamond map)")
+      ->check(CLI::IsMember({"glass", "diamond"}))
       ->capture_default_str();
   cmd->add_option("--guidance", o->guidance,
                   "denoiser guidance scale (methods guidance, smc+guidance); 1: the tilt exp(lambda r) itself, "

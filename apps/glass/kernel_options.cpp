@@ -1,6 +1,6 @@
 #include "kernel_options.h"
 
-#include "glass/transitions/kernel_choice.h"
+#include "glass/sampling/kernel_choice.h"
 #include "run_options.h"
 
 namespace glass::cli {
@@ -8,7 +8,7 @@ namespace glass::cli {
 void KernelOptions::add_to(CLI::App& app) {
   app.add_option("-k,--kernel", kernel,
                  "transition kernel: glass, ode, ddpm (ancestral), ddim (deterministic unless --eta), sde, exact "
-                 "(mixtures only)")
+                 "(mixtures only), diamond (a distilled map, --diamond)")
       ->check(CLI::IsMember(offered_names(kernel_kind_names())))
       ->capture_default_str();
   app.add_option("--rho", rho, "GLASS/exact: noise correlation in (-1, 1), or 'ddpm'")->capture_default_str();
@@ -34,6 +34,7 @@ void KernelOptions::add_to(CLI::App& app) {
   app.add_option("--substeps", substeps, "SDE: Euler-Maruyama sub-steps per transition")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--diamond", diamond, "a Diamond Map folder from `glass distill`, for -k diamond (one call a step)");
 }
 
 nlohmann::json KernelOptions::to_json() const {
@@ -44,10 +45,11 @@ nlohmann::json KernelOptions::to_json() const {
   if (kernel == "ode") j["ode_method"] = ode_method;
   if (kernel == "sde") j.update({{"diffusion", diffusion}, {"eta", choice().eta_or_default()}, {"substeps", substeps}});
   if (kernel == "ddpm" || kernel == "ddim") j["eta"] = choice().eta_or_default();
+  if (!diamond.empty()) j["diamond"] = diamond;
   return j;
 }
 
-void KernelOptions::reject_unused(const CLI::App& cmd, bool value_estimates) const {
+void KernelOptions::reject_unused(const CLI::App& cmd, bool value_estimates, bool diamond_values) const {
   const bool glass = kernel == "glass";
   reject_unused_flags(cmd, {"--rho"}, glass || kernel == "exact", "-k glass and -k exact");
   reject_unused_flags(cmd, {"--inner-steps", "--sbar-init"}, glass, "-k glass");
@@ -55,6 +57,8 @@ void KernelOptions::reject_unused(const CLI::App& cmd, bool value_estimates) con
   reject_unused_flags(cmd, {"--ode-method"}, kernel == "ode", "-k ode");
   reject_unused_flags(cmd, {"--diffusion", "--substeps"}, kernel == "sde", "-k sde");
   reject_unused_flags(cmd, {"--eta"}, kernel == "sde" || kernel == "ddpm" || kernel == "ddim", "-k sde, ddpm and ddim");
+  reject_unused_flags(cmd, {"--diamond"}, kernel == "diamond" || diamond_values,
+                      "-k diamond and --value-sampler diamond");
 }
 
 GlassOptions KernelOptions::glass_options() const {
@@ -73,8 +77,19 @@ KernelChoice KernelOptions::choice() const {
   return c;
 }
 
+std::shared_ptr<DiamondMap> load_map(const KernelOptions& o, LoadedModel& m) {
+  if (o.diamond.empty()) return nullptr;
+  return std::make_shared<DiamondMap>(load_diamond_map(o.diamond, *m.model));
+}
+
+KernelChoice kernel_choice(const KernelOptions& o, LoadedModel& m) {
+  KernelChoice c = o.choice();
+  if (c.kind == KernelKind::Diamond) c.diamond = load_map(o, m);
+  return c;
+}
+
 std::unique_ptr<TransitionKernel> make_kernel(const KernelOptions& o, LoadedModel& m) {
-  return glass::make_kernel(o.choice(), *m.model, m.mixture ? &*m.mixture : nullptr);
+  return glass::make_kernel(kernel_choice(o, m), *m.model, m.mixture ? &*m.mixture : nullptr);
 }
 
 }  // namespace glass::cli

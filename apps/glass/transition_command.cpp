@@ -114,7 +114,8 @@ void run_transition(const TransitionOptions& o, const CLI::App& cmd) {
   if (m.mixture && o.compare_exact && comparable) {
     // Exact draws of the same transition (same rho) and the distance between them: a GLASS kernel
     // is judged against the sampling-noise floor of two exact sets of the same size.
-    const std::string rho = o.kernel.kernel == "ddpm" ? "ddpm" : o.kernel.rho;
+    // DDPM and the Diamond kernel (its early stop) are rho_ddpm transitions.
+    const std::string rho = o.kernel.kernel == "ddpm" || o.kernel.kernel == "diamond" ? "ddpm" : o.kernel.rho;
     ExactMixtureTransition exact(*m.mixture, m.model->schedule_ptr(), RhoSchedule::parse(rho));
     at::Generator eval_gen = make_generator(o.run.seed + 1);
     reference = exact.step(x, full_times(1, o.t), full_times(1, o.t_next), eval_gen).x;

@@ -20,7 +20,7 @@
 #include "glass/transitions/ddpm_transition.h"
 #include "glass/transitions/exact_mixture_transition.h"
 #include "glass/transitions/glass_transition.h"
-#include "glass/transitions/kernel_choice.h"
+#include "glass/sampling/kernel_choice.h"
 #include "glass/transitions/ode_transition.h"
 #include "glass/transitions/sde_transition.h"
 #include "glass/transitions/transition.h"

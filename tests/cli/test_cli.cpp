@@ -110,6 +110,12 @@ TEST(Cli, BadInputIsAOneLineErrorAndNoOutput) {
       {"align --preset gmm2d --methods plain -N 4", "--particles has no effect"},
       {"align --preset gmm2d --methods plain,smc --guidance-window 0.2,0.6", "--guidance-window has no effect"},
       {"distill --preset gmm2d --self-share 1.5", "self-share"},
+      {"sample --preset gmm2d -k diamond", "needs a Diamond Map"},
+      {"sample --preset gmm2d -k diamond --diamond /nonexistent", "cannot open diamond map"},
+      {"sample --preset gmm2d --diamond /nonexistent", "--diamond has no effect"},
+      {"align --preset gmm2d --methods smc --intermediate value --value-sampler diamond", "needs a map"},
+      {"align --preset gmm2d --methods smc --value-sampler diamond", "--value-sampler has no effect"},
+      {"align --preset gmm2d -k diamond --diamond /x --methods guidance", "cannot reach it"},
       {"distill --mixture /nonexistent.json", "cannot open"},
       {"distill --preset gmm16d --data moons", "data of shape"},
       {"distill -m " + std::string(GLASS_SOURCE_DIR) + "/models/fashion-mnist-unet/model.json", "give --data"},
@@ -175,6 +181,33 @@ TEST(Cli, AlignComparesMethodsAgainstTheExactTarget) {
   EXPECT_EQ(smc["smc"]["steps"].size(), 4u);
   EXPECT_EQ(smc["smc"]["steps"][0]["ess"].size(), 400u);
   EXPECT_TRUE(smc["smc"]["exact_target"].get<bool>());
+}
+
+// The shipped gmm2d Diamond Map everywhere a kernel goes: sampling, a transition judged against
+// DDPM's exact one, and SMC with one-call moves and one-call value potentials.
+TEST(Cli, DiamondMapAsKernelAndValueSampler) {
+  const std::string map = " --diamond " + std::string(GLASS_SOURCE_DIR) + "/models/diamond-gmm2d";
+  const fs::path sample = scratch("diamond_sample"), transition = scratch("diamond_transition"),
+                 align = scratch("diamond_align");
+  const CliRun s = run("sample --preset gmm2d -k diamond" + map + " -K 5 -n 500 -q -o " + sample.string());
+  ASSERT_EQ(s.code, 0) << s.out;
+  EXPECT_EQ(read_summary(sample)["nfe"], 5);
+  const CliRun t = run("transition --preset gmm2d -k diamond" + map + " --x 0.5,0.2 --t 0.3 --t-next 0.7 -n 400 -q -o " +
+                       transition.string());
+  ASSERT_EQ(t.code, 0) << t.out;
+  const auto tj = read_summary(transition);
+  EXPECT_EQ(tj["nfe"], 1);
+  EXPECT_EQ(tj["exact_comparison"]["rho"], "ddpm");
+  EXPECT_LT(tj["exact_comparison"]["energy_distance_to_exact"].get<double>(),
+            3 * tj["exact_comparison"]["noise_floor_exact_vs_exact"].get<double>() + 0.01);
+  const CliRun a = run("align --preset gmm2d -k diamond" + map +
+                       " --intermediate value --value-sampler diamond --value-samples 4 -N 8 -n 300 -K 5 "
+                       "--methods plain,smc -q -o " + align.string());
+  ASSERT_EQ(a.code, 0) << a.out;
+  const auto aj = read_summary(align);
+  EXPECT_EQ(aj["methods"][0]["nfe_per_sample"], 5);
+  EXPECT_EQ(aj["methods"][1]["nfe_per_sample"], 8 * (5 + 4 * 4));
+  EXPECT_GT(aj["methods"][1]["reward_mean"].get<double>(), aj["methods"][0]["reward_mean"].get<double>() + 0.5);
 }
 
 TEST(Cli, AlignFillsAnEqualComputeBudget) {

@@ -10,7 +10,7 @@
 #include "glass/alignment/best_of_n.h"
 #include "glass/alignment/smc.h"
 #include "glass/guidance/guidance_scale.h"
-#include "glass/transitions/kernel_choice.h"
+#include "glass/sampling/kernel_choice.h"
 #include "glass/util/enum_names.h"
 
 namespace glass {

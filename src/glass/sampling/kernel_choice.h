@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 
+#include "glass/diamond/diamond_map.h"
 #include "glass/models/gaussian_mixture.h"
 #include "glass/transitions/glass_transition.h"
 #include "glass/transitions/ode_transition.h"
@@ -20,6 +21,7 @@ enum class KernelKind {
   Ddim,   // DDIM's family (eta 0 by default: deterministic)
   Sde,    // the marginal-preserving SDE (SdeOptions)
   Exact,  // exact transitions of a Gaussian-mixture model (no network calls)
+  Diamond,  // a distilled Diamond Map: one call a transition (DDPM's when the map is exact)
 };
 
 const NameTable<KernelKind>& kernel_kind_names();
@@ -30,6 +32,9 @@ struct KernelChoice {
   OdeMethod ode_method = OdeMethod::Heun;
   SdeOptions sde;
   std::optional<double> eta;  // ddpm and ddim: the step-noise share of DDPM's (default 1 and 0); sde: sde.eta
+  // diamond: the map, distilled from the plain model (it moves with it whatever model the kernel
+  // is built on, so denoiser guidance does not reach it).
+  std::shared_ptr<DiamondMap> diamond;
 
   // eta as given, or its kernel's default (0 for ddim, 1 for ddpm; and 1, sde's default scale).
   double eta_or_default() const { return eta.value_or(kind == KernelKind::Ddim ? 0.0 : 1.0); }

@@ -1,7 +1,8 @@
-#include "glass/transitions/kernel_choice.h"
+#include "glass/sampling/kernel_choice.h"
 
 #include <stdexcept>
 
+#include "glass/diamond/diamond_transition.h"
 #include "glass/transitions/ddpm_transition.h"
 #include "glass/transitions/exact_mixture_transition.h"
 
@@ -11,6 +12,7 @@ const NameTable<KernelKind>& kernel_kind_names() {
   static const NameTable<KernelKind> table{
       {"glass", KernelKind::Glass}, {"ode", KernelKind::Ode}, {"ddpm", KernelKind::Ddpm},
       {"ddim", KernelKind::Ddim},   {"sde", KernelKind::Sde}, {"exact", KernelKind::Exact},
+      {"diamond", KernelKind::Diamond},
   };
   return table;
 }
@@ -25,6 +27,9 @@ std::unique_ptr<TransitionKernel> make_kernel(const KernelChoice& c, FlowModel& 
     case KernelKind::Exact:
       if (!mixture) throw std::invalid_argument("exact kernel: needs a Gaussian-mixture model");
       return std::make_unique<ExactMixtureTransition>(*mixture, model.schedule_ptr(), c.glass.rho);
+    case KernelKind::Diamond:
+      if (!c.diamond) throw std::invalid_argument("the diamond kernel needs a Diamond Map (glass distill; --diamond DIR)");
+      return std::make_unique<DiamondTransition>(c.diamond);
   }
   throw std::invalid_argument("unknown kernel");
 }
