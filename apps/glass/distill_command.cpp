@@ -39,8 +39,9 @@ void run_distill(DistillCommandOptions o) {
     const GaussianMixture mixture = *m.mixture;
     sampler = [mixture](int64_t batch, at::Generator& gen) { return mixture.sample(batch, gen).to(torch::kFloat32); };
   } else {
-    throw std::invalid_argument("distill: give --data (moons, rings, checkerboard) for a model file; a mixture "
-                                "brings its own samples");
+    throw std::invalid_argument(
+        "distill: give --data (moons, rings, checkerboard) for a model file; a mixture "
+        "brings its own samples");
   }
   at::Generator probe = make_generator(0);
   const std::vector<int64_t> data_shape = sampler(1, probe).sizes().slice(1).vec();
@@ -57,17 +58,18 @@ void run_distill(DistillCommandOptions o) {
   o.distill.progress = !o.quiet && ::isatty(2);
   const auto start = std::chrono::steady_clock::now();
   const DistillResult r = distill_diamond(config, *m.model, sampler, o.distill, o.out);
-  const nlohmann::json summary{{"command", "distill"},
-                               {"teacher", m.source},
-                               {"network", config.to_json()},
-                               {"steps", r.steps_done},
-                               {"diagonal_loss", r.diagonal_loss},
-                               {"self_distill_loss", r.self_distill_loss},
-                               {"teacher_calls", m.model->cost().calls},
-                               {"out", o.out},
-                               {"seed", o.distill.seed},
-                               {"threads", torch::get_num_threads()},
-                               {"wall_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}};
+  const nlohmann::json summary{
+      {"command", "distill"},
+      {"teacher", m.source},
+      {"network", config.to_json()},
+      {"steps", r.steps_done},
+      {"diagonal_loss", r.diagonal_loss},
+      {"self_distill_loss", r.self_distill_loss},
+      {"teacher_calls", m.model->cost().calls},
+      {"out", o.out},
+      {"seed", o.distill.seed},
+      {"threads", torch::get_num_threads()},
+      {"wall_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}};
   std::cout << summary.dump(2) << std::endl;
 }
 
@@ -79,14 +81,21 @@ void add_distill_command(CLI::App& app) {
   o->model.add_to(*cmd);
   cmd->add_option("--data", o->data, "training data for a model file: a 2-D toy set (moons, rings, checkerboard)")
       ->check(CLI::IsMember({"checkerboard", "moons", "rings"}));
-  cmd->add_option("-o,--out", o->out, "output folder (diamond.pt, diamond.json, checkpoint/, train.log)")->capture_default_str();
+  cmd->add_option("-o,--out", o->out, "output folder (diamond.pt, diamond.json, checkpoint/, train.log)")
+      ->capture_default_str();
   cmd->add_option("--width", o->width, "student MLP width")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--depth", o->depth, "student MLP hidden layers")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--steps", o->distill.steps, "optimiser steps in total")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--steps", o->distill.steps, "optimiser steps in total")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("--batch", o->distill.batch, "batch size")->check(CLI::Range(2, 1 << 20))->capture_default_str();
-  cmd->add_option("--lr", o->distill.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--lr", o->distill.learning_rate, "Adam learning rate")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("--warmup", o->distill.warmup, "linear learning-rate warm-up steps")->capture_default_str();
-  cmd->add_option("--ema", o->distill.ema_decay, "EMA decay of the saved weights")->check(CLI::Range(0.0, 0.99999))->capture_default_str();
+  cmd->add_option("--ema", o->distill.ema_decay, "EMA decay of the saved weights")
+      ->check(CLI::Range(0.0, 0.99999))
+      ->capture_default_str();
   cmd->add_option("--self-share", o->distill.self_distill_share, "share of each batch on the self-distillation loss")
       ->check(CLI::Range(0.0, 0.99))
       ->capture_default_str();
@@ -94,8 +103,12 @@ void add_distill_command(CLI::App& app) {
                   "share of the self-distillation pairs that start at s = 0, where the map is used")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  cmd->add_option("--log-every", o->distill.log_every, "steps per train.log line")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--checkpoint-every", o->distill.checkpoint_every, "steps per checkpoint")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--log-every", o->distill.log_every, "steps per train.log line")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--checkpoint-every", o->distill.checkpoint_every, "steps per checkpoint")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_flag("--resume", o->distill.resume,
                 "continue from the checkpoint in --out (with the same --steps: the same weights as one run)");
   cmd->add_option("-s,--seed", o->distill.seed, "random seed")->capture_default_str();

@@ -36,7 +36,8 @@ struct Scene {
 
 // n copies of one noisy point x_t ~ p_t.
 torch::Tensor one_point(const Scene& s, double t, int64_t n, at::Generator& gen) {
-  const torch::Tensor x = s.mixture.sample_noisy(1, s.schedule->alpha(t), s.schedule->sigma(t), gen).to(torch::kFloat32);
+  const torch::Tensor x =
+      s.mixture.sample_noisy(1, s.schedule->alpha(t), s.schedule->sigma(t), gen).to(torch::kFloat32);
   return x.expand({n, 2}).contiguous();
 }
 
@@ -65,7 +66,8 @@ TEST_P(DiamondPosterior, OneCallSamplesMatchTheExactPosterior) {
     const double d = energy_distance(z.to(torch::kFloat64), exact_posterior(s, x, t, gen));
     const torch::Tensor glass8 = sample_posterior(*s.model, x, full_times(n, t), 8, gen).x;
     const double d_glass = energy_distance(glass8.to(torch::kFloat64), exact_posterior(s, x, t, gen));
-    std::printf("[diamond posterior] t %.1f point %d: diamond-1 %.5f glass-8 %.5f floor %.5f\n", t, point, d, d_glass, floor);
+    std::printf("[diamond posterior] t %.1f point %d: diamond-1 %.5f glass-8 %.5f floor %.5f\n", t, point, d, d_glass,
+                floor);
     // As good as GLASS with 8 inner calls (the goal of one-call maps), or within sampling noise.
     EXPECT_LT(d, std::max(3 * floor, 1.25 * d_glass)) << "t = " << t << ", x_t = " << x[0] << ", floor " << floor;
   }
@@ -121,9 +123,11 @@ TEST(DiamondValues, MatchTheExactTiltedValue) {
   for (int64_t i = 0; i < 200; ++i) {
     const torch::Tensor v = a * a * s.mixture.stds().pow(2) + sg * sg;
     const torch::Tensor xi = x[i].to(torch::kFloat64).unsqueeze(0);
-    const torch::Tensor means = s.mixture.means() + (a * s.mixture.stds().pow(2) / v).unsqueeze(1) * (xi - a * s.mixture.means());
+    const torch::Tensor means =
+        s.mixture.means() + (a * s.mixture.stds().pow(2) / v).unsqueeze(1) * (xi - a * s.mixture.means());
     const torch::Tensor stds = (s.mixture.stds().pow(2) * sg * sg / v).sqrt();
-    exact.push_back(GaussianMixture(means, stds, resp[i].clamp_min(1e-300)).tilted(kappa, center, lambda).log_z / lambda);
+    exact.push_back(GaussianMixture(means, stds, resp[i].clamp_min(1e-300)).tilted(kappa, center, lambda).log_z /
+                    lambda);
   }
   ValueOptions o;
   o.samples = 256;
@@ -136,10 +140,12 @@ TEST(DiamondValues, MatchTheExactTiltedValue) {
   const torch::Tensor ex = torch::tensor(exact, torch::kFloat64);
   const double bias = (v.value - ex).mean().item<double>(), bias_exact = (on_exact - ex).mean().item<double>();
   const double spread = ex.std().item<double>();
-  SCOPED_TRACE(::testing::Message() << "bias " << bias << " (exact draws " << bias_exact << "), spread of V " << spread);
+  SCOPED_TRACE(::testing::Message() << "bias " << bias << " (exact draws " << bias_exact << "), spread of V "
+                                    << spread);
   EXPECT_LT(std::abs(bias - bias_exact), spread / 20);
   const torch::Tensor xc = v.value - v.value.mean(), yc = ex - ex.mean();
-  EXPECT_GT((xc * yc).sum().item<double>() / std::sqrt((xc * xc).sum().item<double>() * (yc * yc).sum().item<double>()), 0.98);
+  EXPECT_GT((xc * yc).sum().item<double>() / std::sqrt((xc * xc).sum().item<double>() * (yc * yc).sum().item<double>()),
+            0.98);
 }
 
 // The gradient through the map (and through x_t inside it) is the derivative of the same estimate.
@@ -185,7 +191,8 @@ TEST(DiamondSmc, MovesAndValuesReachTheTiltedMixture) {
   EXPECT_EQ(smc_nfe_per_particle(kernel, *s.model, grid, o), 5 + 4 * 4);
   EXPECT_DOUBLE_EQ(r.cost.nfe_per_output(), 16.0 * (5 + 4 * 4));
   const double floor = test::noise_floor([&] { return tilted.mixture.sample(1500, gen); });
-  EXPECT_LT(energy_distance(r.samples.to(torch::kFloat64), tilted.mixture.sample(1500, gen)), 3 * floor) << "floor " << floor;
+  EXPECT_LT(energy_distance(r.samples.to(torch::kFloat64), tilted.mixture.sample(1500, gen)), 3 * floor)
+      << "floor " << floor;
 }
 
 }  // namespace

@@ -2,9 +2,8 @@
 // settings are refused, and a saved map loads back to the same function.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <filesystem>
+#include <unistd.h>
 
 #include "glass/diamond/diamond_map.h"
 #include "glass/diamond/diamond_trainer.h"

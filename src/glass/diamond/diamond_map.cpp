@@ -1,8 +1,9 @@
 #include "glass/diamond/diamond_map.h"
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "glass/diamond/inner_posterior.h"
@@ -17,8 +18,9 @@ DiamondMap::DiamondMap(DiamondNet net, DiamondNetConfig config, FlowModel& model
     : net_(std::move(net)), config_(std::move(config)), model_(model), description_(std::move(description)) {
   config_.validate();
   if (!net_.module || !net_.forward) throw std::invalid_argument("diamond map: no network");
-  if (description_.empty()) description_ = "diamond map (" + config_.arch + " " + std::to_string(config_.depth) + " x " +
-                                           std::to_string(config_.width) + ")";
+  if (description_.empty())
+    description_ = "diamond map (" + config_.arch + " " + std::to_string(config_.depth) + " x " +
+                   std::to_string(config_.width) + ")";
 }
 
 torch::Tensor DiamondMap::jump(const torch::Tensor& xbar, const torch::Tensor& x_t, const std::vector<double>& t,
@@ -27,8 +29,8 @@ torch::Tensor DiamondMap::jump(const torch::Tensor& xbar, const torch::Tensor& x
   if (xbar.sizes() != x_t.sizes()) throw std::invalid_argument("diamond map: xbar and x_t must have the same shape");
   if (x_t.dim() != static_cast<int64_t>(config_.sample_shape.size()) + 1 ||
       x_t.sizes().slice(1) != at::IntArrayRef(config_.sample_shape))
-    throw std::invalid_argument("diamond map: expected samples of shape " + c10::str(at::IntArrayRef(config_.sample_shape)) +
-                                ", got " + c10::str(x_t.sizes()));
+    throw std::invalid_argument("diamond map: expected samples of shape " +
+                                c10::str(at::IntArrayRef(config_.sample_shape)) + ", got " + c10::str(x_t.sizes()));
   if (t.size() != static_cast<size_t>(n) || s.size() != t.size() || s_next.size() != t.size())
     throw std::invalid_argument("diamond map: one t, s and s' per particle");
   std::vector<double> ds(t.size()), keep(t.size()), move(t.size());
@@ -41,13 +43,14 @@ torch::Tensor DiamondMap::jump(const torch::Tensor& xbar, const torch::Tensor& x
     move[i] = ds[i] / (1.0 - s[i]);
   }
   const auto type = x_t.options().dtype();
-  const torch::Tensor psi = net_.forward(xbar, x_t, times_tensor(t).to(type), times_tensor(s).to(type),
-                                         times_tensor(ds).to(type));
+  const torch::Tensor psi =
+      net_.forward(xbar, x_t, times_tensor(t).to(type), times_tensor(s).to(type), times_tensor(ds).to(type));
   model_.count_stand_in_call(n);
   if (!psi.defined() || psi.sizes() != x_t.sizes())
     throw std::runtime_error("diamond map: the network returned " + (psi.defined() ? c10::str(psi.sizes()) : "none") +
                              " for input " + c10::str(x_t.sizes()));
-  if (!std::isfinite(psi.sum().item<double>())) throw std::runtime_error("diamond map: the network returned NaN or infinite values");
+  if (!std::isfinite(psi.sum().item<double>()))
+    throw std::runtime_error("diamond map: the network returned NaN or infinite values");
   return scaled_sum(keep, xbar, move, psi);
 }
 
@@ -93,8 +96,8 @@ DiamondMap load_diamond_map(const std::string& dir, FlowModel& model) {
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(quote(json_path.string()) + ": malformed JSON (" + one_line(e.what()) + ")");
   }
-  const DiamondNetConfig config = DiamondNetConfig::from_json(j.value("network", nlohmann::json::object()),
-                                                              quote(json_path.string()));
+  const DiamondNetConfig config =
+      DiamondNetConfig::from_json(j.value("network", nlohmann::json::object()), quote(json_path.string()));
   DiamondNet net = make_diamond_net(config);
   load_weights(*net.module, weights.string());
   net.module->eval();

@@ -1,7 +1,8 @@
 #include "glass/diamond/diamond_network.h"
 
-#include <cmath>
 #include <nlohmann/json.hpp>
+
+#include <cmath>
 #include <stdexcept>
 
 #include "glass/util/parse.h"
@@ -17,7 +18,10 @@ void DiamondNetConfig::validate() const {
 }
 
 nlohmann::json DiamondNetConfig::to_json() const {
-  return {{"arch", arch}, {"sample_shape", sample_shape}, {"width", width}, {"depth", depth},
+  return {{"arch", arch},
+          {"sample_shape", sample_shape},
+          {"width", width},
+          {"depth", depth},
           {"time_features", time_features}};
 }
 
@@ -66,10 +70,9 @@ torch::Tensor DiamondMlpImpl::forward(const torch::Tensor& xbar, const torch::Te
 DiamondNet make_diamond_net(const DiamondNetConfig& config) {
   config.validate();
   DiamondMlp mlp(config);
-  return {mlp.ptr(), [mlp](const torch::Tensor& xbar, const torch::Tensor& x_t, const torch::Tensor& t,
-                           const torch::Tensor& s, const torch::Tensor& ds) mutable {
-            return mlp->forward(xbar, x_t, t, s, ds);
-          }};
+  return {mlp.ptr(),
+          [mlp](const torch::Tensor& xbar, const torch::Tensor& x_t, const torch::Tensor& t, const torch::Tensor& s,
+                const torch::Tensor& ds) mutable { return mlp->forward(xbar, x_t, t, s, ds); }};
 }
 
 }  // namespace glass

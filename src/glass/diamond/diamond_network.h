@@ -3,11 +3,11 @@
 // inner flow, from which the map is X(xbar_s; s -> s') = ((1-s')/(1-s)) xbar + ((s'-s)/(1-s)) psi
 // (spec diamond-maps 1). psi's diagonal target is the GLASS posterior denoiser itself, bounded as
 // s -> 1, where the velocity form (psi - xbar)/(1 - s) would blow up.
+#include <nlohmann/json_fwd.hpp>
 #include <torch/torch.h>
 
 #include <functional>
 #include <memory>
-#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -16,9 +16,9 @@ namespace glass {
 struct DiamondNetConfig {
   std::string arch = "mlp";  // "mlp" (vectors [d])
   std::vector<int64_t> sample_shape{2};
-  int64_t width = 256;         // hidden width
-  int64_t depth = 4;           // hidden layers
-  int64_t time_features = 8;   // sin/cos pairs for each of t, s and s' - s
+  int64_t width = 256;        // hidden width
+  int64_t depth = 4;          // hidden layers
+  int64_t time_features = 8;  // sin/cos pairs for each of t, s and s' - s
 
   void validate() const;
   nlohmann::json to_json() const;

@@ -1,10 +1,11 @@
 #include "glass/diamond/diamond_trainer.h"
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "glass/diamond/inner_posterior.h"
@@ -62,7 +63,9 @@ Draws draw(const torch::Tensor& z, const Schedule& sch, const std::vector<double
   return d;
 }
 
-torch::Tensor column(const std::vector<double>& v, const torch::Tensor& like) { return times_tensor(v).to(like.scalar_type()); }
+torch::Tensor column(const std::vector<double>& v, const torch::Tensor& like) {
+  return times_tensor(v).to(like.scalar_type());
+}
 
 }  // namespace
 
@@ -82,7 +85,8 @@ DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher
   std::ofstream log(dir / "train.log", std::ios::app);
   log << "# " << (step > 0 ? "resumed at step " + std::to_string(step) : std::string("started")) << ", "
       << description.dump() << ", batch " << o.batch << ", lr " << o.learning_rate << ", ema " << o.ema_decay
-      << ", self-distillation share " << o.self_distill_share << " (from s = 0: " << o.from_noise_share << "), threads " << torch::get_num_threads() << "\n";
+      << ", self-distillation share " << o.self_distill_share << " (from s = 0: " << o.from_noise_share << "), threads "
+      << torch::get_num_threads() << "\n";
 
   const Schedule& sch = teacher.schedule();
   const int64_t n_self = static_cast<int64_t>(std::llround(o.self_distill_share * static_cast<double>(o.batch)));
@@ -101,13 +105,15 @@ DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher
 
     // Diagonal: psi at s' = s is the GLASS posterior denoiser.
     {
-      const Draws d = draw(z.narrow(0, 0, n_diag), sch, to_vector(at::rand({n_diag}, gen, torch::kFloat64) * o.max_inner_time), gen);
+      const Draws d = draw(z.narrow(0, 0, n_diag), sch,
+                           to_vector(at::rand({n_diag}, gen, torch::kFloat64) * o.max_inner_time), gen);
       torch::Tensor target;
       {
         torch::NoGradGuard no_grad;
         target = inner_posterior_denoiser(teacher, d.x_t, d.t, d.xbar, d.s);
       }
-      const torch::Tensor psi = net.forward(d.xbar, d.x_t, column(d.t, z), column(d.s, z), torch::zeros({n_diag}, z.options()));
+      const torch::Tensor psi =
+          net.forward(d.xbar, d.x_t, column(d.t, z), column(d.s, z), torch::zeros({n_diag}, z.options()));
       loss_diag = torch::mse_loss(psi, target);
     }
     // Self-distillation on sorted pairs s < s'.
@@ -125,7 +131,7 @@ DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher
         ds_down[i] = ds[i] - h;
         keep[i] = (1.0 - s_next[i]) / (1.0 - s[i]);
         move[i] = ds[i] / (1.0 - s[i]);
-        slope[i] = (1.0 - s_next[i]) / (1.0 - s[i]);   // (1-s') d/ds' of the keep/move weights
+        slope[i] = (1.0 - s_next[i]) / (1.0 - s[i]);         // (1-s') d/ds' of the keep/move weights
         lever[i] = (1.0 - s_next[i]) * move[i] / (2.0 * h);  // (1-s') move dpsi/dds by central difference
       }
       const torch::Tensor ts = column(d.t, z), ss = column(s, z);
@@ -134,8 +140,8 @@ DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher
       const torch::Tensor psi_down = net.forward(d.xbar, d.x_t, ts, ss, column(ds_down, z));
       const torch::Tensor y = scaled_sum(keep, d.xbar, move, psi);
       // (1-s') dY/ds' = (1-s')/(1-s) (psi - xbar) + (1-s') (s'-s)/(1-s) dpsi/dds
-      const torch::Tensor scaled_velocity = torch::addcmul(broadcastable(slope, psi) * (psi - d.xbar),
-                                                           broadcastable(lever, psi), psi_up - psi_down);
+      const torch::Tensor scaled_velocity =
+          torch::addcmul(broadcastable(slope, psi) * (psi - d.xbar), broadcastable(lever, psi), psi_up - psi_down);
       torch::Tensor target;
       {
         torch::NoGradGuard no_grad;

@@ -32,8 +32,8 @@ struct DistillOptions {
   // Of the self-distillation pairs, the share that starts at s = 0, where every use of the map
   // starts (posterior samples and early-stop transitions jump from fresh inner noise).
   double from_noise_share = 0.5;
-  double max_inner_time = 0.999;     // s and s' are drawn in [0, max_inner_time]
-  double derivative_step = 1e-3;     // h of the central difference in s'
+  double max_inner_time = 0.999;  // s and s' are drawn in [0, max_inner_time]
+  double derivative_step = 1e-3;  // h of the central difference in s'
 
   void validate() const;
 };

@@ -1,6 +1,6 @@
 #pragma once
 // The exact denoiser of a Gaussian mixture under a schedule, served as a Network that predicts x0
-// in flow time. Through FlowModel it drives every kernel exactly as a trained network would.
+// in flow time. Through NetworkFlowModel it drives every kernel exactly as a trained network would.
 #include "glass/models/gaussian_mixture.h"
 #include "glass/models/network.h"
 #include "glass/schedules/schedule.h"

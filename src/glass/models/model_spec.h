@@ -1,6 +1,6 @@
 #pragma once
 // How a network's output and time input are to be read. Each ecosystem's convention is one value
-// here; FlowModel converts to library time and the denoiser in one place.
+// here; NetworkFlowModel converts to library time and the denoiser in one place.
 #include <string>
 
 #include "glass/util/enum_names.h"

@@ -1,6 +1,6 @@
 #pragma once
 // What a user brings: a network mapping (x, timestep) to a prediction, in the network's own
-// time convention and parameterisation. FlowModel (flow_model.h) is the only place that converts.
+// time convention and parameterisation. NetworkFlowModel (network_flow_model.h) is the only place that converts.
 #include <torch/torch.h>
 
 #include <memory>

@@ -1,8 +1,9 @@
 #include "glass/training/checkpoint.h"
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 
 #include "glass/io/atomic_file.h"
 #include "glass/io/zip_check.h"
