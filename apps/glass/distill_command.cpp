@@ -55,7 +55,7 @@ void run_distill(DistillCommandOptions o) {
   if (config.sample_shape.size() != 1)
     throw std::invalid_argument("distill: the student is an MLP for samples of shape [d]; this model's are " +
                                 c10::str(at::IntArrayRef(m.sample_shape)));
-  o.distill.progress = !o.quiet && ::isatty(2);
+  o.distill.training.progress = !o.quiet && ::isatty(2);
   const auto start = std::chrono::steady_clock::now();
   const DistillResult r = distill_diamond(config, *m.model, sampler, o.distill, o.out);
   const nlohmann::json summary{
@@ -67,7 +67,7 @@ void run_distill(DistillCommandOptions o) {
       {"self_distill_loss", r.self_distill_loss},
       {"teacher_calls", m.model->cost().calls},
       {"out", o.out},
-      {"seed", o.distill.seed},
+      {"seed", o.distill.training.seed},
       {"threads", torch::get_num_threads()},
       {"wall_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}};
   std::cout << summary.dump(2) << std::endl;
@@ -85,15 +85,15 @@ void add_distill_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--width", o->width, "student MLP width")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--depth", o->depth, "student MLP hidden layers")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--steps", o->distill.steps, "optimiser steps in total")
+  cmd->add_option("--steps", o->distill.training.steps, "optimiser steps in total")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--batch", o->distill.batch, "batch size")->check(CLI::Range(2, 1 << 20))->capture_default_str();
-  cmd->add_option("--lr", o->distill.learning_rate, "Adam learning rate")
+  cmd->add_option("--batch", o->distill.training.batch, "batch size")->check(CLI::Range(2, 1 << 20))->capture_default_str();
+  cmd->add_option("--lr", o->distill.training.learning_rate, "Adam learning rate")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--warmup", o->distill.warmup, "linear learning-rate warm-up steps")->capture_default_str();
-  cmd->add_option("--ema", o->distill.ema_decay, "EMA decay of the saved weights")
+  cmd->add_option("--warmup", o->distill.training.warmup, "linear learning-rate warm-up steps")->capture_default_str();
+  cmd->add_option("--ema", o->distill.training.ema_decay, "EMA decay of the saved weights")
       ->check(CLI::Range(0.0, 0.99999))
       ->capture_default_str();
   cmd->add_option("--self-share", o->distill.self_distill_share, "share of each batch on the self-distillation loss")
@@ -103,15 +103,15 @@ void add_distill_command(CLI::App& app) {
                   "share of the self-distillation pairs that start at s = 0, where the map is used")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  cmd->add_option("--log-every", o->distill.log_every, "steps per train.log line")
+  cmd->add_option("--log-every", o->distill.training.log_every, "steps per train.log line")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--checkpoint-every", o->distill.checkpoint_every, "steps per checkpoint")
+  cmd->add_option("--checkpoint-every", o->distill.training.checkpoint_every, "steps per checkpoint")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_flag("--resume", o->distill.resume,
+  cmd->add_flag("--resume", o->distill.training.resume,
                 "continue from the checkpoint in --out (with the same --steps: the same weights as one run)");
-  cmd->add_option("-s,--seed", o->distill.seed, "random seed")->capture_default_str();
+  cmd->add_option("-s,--seed", o->distill.training.seed, "random seed")->capture_default_str();
   cmd->add_option("-t,--threads", o->threads, "CPU threads (0: all cores)")->check(CLI::NonNegativeNumber);
   cmd->add_flag("-q,--quiet", o->quiet, "no progress bar");
   cmd->callback([o] { run_distill(*o); });

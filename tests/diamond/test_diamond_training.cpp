@@ -39,12 +39,12 @@ struct Teacher {
 
 DistillOptions quick(int64_t steps) {
   DistillOptions o;
-  o.steps = steps;
+  o.training.steps = steps;
   o.decay_steps = 20;  // one learning-rate schedule for a run and its interrupted twin
-  o.batch = 64;
-  o.checkpoint_every = 10;
-  o.log_every = 10;
-  o.progress = false;
+  o.training.batch = 64;
+  o.training.checkpoint_every = 10;
+  o.training.log_every = 10;
+  o.training.progress = false;
   return o;
 }
 
@@ -54,7 +54,7 @@ TEST(DiamondTraining, ResumingGivesTheSameWeightsAsOneRun) {
   distill_diamond(small_net(), *t.model, t.data, quick(20), once.string());
   distill_diamond(small_net(), *t.model, t.data, quick(10), twice.string());
   DistillOptions rest = quick(20);
-  rest.resume = true;
+  rest.training.resume = true;
   distill_diamond(small_net(), *t.model, t.data, rest, twice.string());
   DiamondNet a = make_diamond_net(small_net()), b = make_diamond_net(small_net());
   load_weights(*a.module, (once / "checkpoint" / "weights.pt").string());
@@ -68,11 +68,11 @@ TEST(DiamondTraining, LossesFallAndTheSavedMapLoadsBack) {
   Teacher t;
   const fs::path dir = scratch("fall");
   DistillOptions o = quick(400);
-  o.learning_rate = 3e-3;
+  o.training.learning_rate = 3e-3;
   o.decay_steps = 0;
-  o.log_every = 50;
+  o.training.log_every = 50;
   DistillOptions first = o;
-  first.steps = 1;
+  first.training.steps = 1;
   const DistillResult r0 = distill_diamond(small_net(), *t.model, t.data, first, scratch("first").string());
   const DistillResult r = distill_diamond(small_net(), *t.model, t.data, o, dir.string());
   EXPECT_LT(r.diagonal_loss, r0.diagonal_loss / 4) << "untrained " << r0.diagonal_loss;

@@ -21,8 +21,9 @@ namespace glass {
 namespace fs = std::filesystem;
 
 void DistillOptions::validate() const {
-  if (steps < 1 || batch < 2 || decay_steps < 0 || !(learning_rate > 0) || !(ema_decay >= 0 && ema_decay < 1))
-    throw std::invalid_argument("distill: need steps >= 1, batch >= 2, learning rate > 0, 0 <= ema < 1");
+  training.validate();
+  if (training.batch < 2 || decay_steps < 0)
+    throw std::invalid_argument("distill: need a batch of at least 2 and decay steps >= 0");
   if (!(self_distill_share >= 0.0 && self_distill_share < 1.0))
     throw std::invalid_argument("distill: the self-distillation share must lie in [0, 1)");
   if (!(from_noise_share >= 0.0 && from_noise_share <= 1.0))
@@ -73,34 +74,34 @@ DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher
                               const DistillOptions& o, const std::string& out_dir) {
   o.validate();
   config.validate();
-  torch::manual_seed(o.seed);  // weight initialisation
+  torch::manual_seed(o.training.seed);  // weight initialisation
   DiamondNet net = make_diamond_net(config);
-  Ema ema(*net.module, o.ema_decay);
-  torch::optim::Adam optimizer(net.module->parameters(), torch::optim::AdamOptions(o.learning_rate));
+  Ema ema(*net.module, o.training.ema_decay);
+  torch::optim::Adam optimizer(net.module->parameters(), torch::optim::AdamOptions(o.training.learning_rate));
   const fs::path dir(out_dir);
   const TrainingCheckpoint checkpoint(out_dir);
-  int64_t step = o.resume ? checkpoint.resume(*net.module, ema, optimizer) : 0;
+  int64_t step = o.training.resume ? checkpoint.resume(*net.module, ema, optimizer) : 0;
   const nlohmann::json description{{"network", config.to_json()}, {"teacher", teacher.describe()}};
   write_text_atomically((dir / "diamond.json").string(), description.dump(2) + "\n");
   std::ofstream log(dir / "train.log", std::ios::app);
   log << "# " << (step > 0 ? "resumed at step " + std::to_string(step) : std::string("started")) << ", "
-      << description.dump() << ", batch " << o.batch << ", lr " << o.learning_rate << ", ema " << o.ema_decay
+      << description.dump() << ", batch " << o.training.batch << ", lr " << o.training.learning_rate << ", ema " << o.training.ema_decay
       << ", self-distillation share " << o.self_distill_share << " (from s = 0: " << o.from_noise_share << "), threads "
       << torch::get_num_threads() << "\n";
 
   const Schedule& sch = teacher.schedule();
-  const int64_t n_self = static_cast<int64_t>(std::llround(o.self_distill_share * static_cast<double>(o.batch)));
-  const int64_t n_diag = o.batch - n_self;
+  const int64_t n_self = static_cast<int64_t>(std::llround(o.self_distill_share * static_cast<double>(o.training.batch)));
+  const int64_t n_diag = o.training.batch - n_self;
   const double h = o.derivative_step;
   net.module->train();
-  ProgressBar bar("distill", o.steps, o.progress);
+  ProgressBar bar("distill", o.training.steps, o.training.progress);
   const auto start = std::chrono::steady_clock::now();
   const int64_t first = step;
   double sum_diag = 0.0, sum_self = 0.0, last_diag = 0.0, last_self = 0.0;
   int64_t interval_n = 0;
-  while (step < o.steps) {
-    at::Generator gen = make_generator(o.seed * 1000003ULL + static_cast<uint64_t>(step));
-    const torch::Tensor z = data(o.batch, gen);
+  while (step < o.training.steps) {
+    at::Generator gen = make_generator(o.training.seed * 1000003ULL + static_cast<uint64_t>(step));
+    const torch::Tensor z = data(o.training.batch, gen);
     torch::Tensor loss_diag = torch::zeros({}, z.options()), loss_self = torch::zeros({}, z.options());
 
     // Diagonal: psi at s' = s is the GLASS posterior denoiser.
@@ -151,14 +152,14 @@ DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher
       loss_self = torch::mse_loss(scaled_velocity, target);
     }
     const torch::Tensor loss = (loss_diag * static_cast<double>(n_diag) + loss_self * static_cast<double>(n_self)) /
-                               static_cast<double>(o.batch);
+                               static_cast<double>(o.training.batch);
     optimizer.zero_grad();
     loss.backward();
     torch::nn::utils::clip_grad_norm_(net.module->parameters(), 1.0);
     // Linear warm-up, then a cosine decay to a tenth: the map's precision comes late in training.
     const double progress =
-        std::min(1.0, static_cast<double>(step) / static_cast<double>(o.decay_steps > 0 ? o.decay_steps : o.steps));
-    const double lr = o.learning_rate * std::min(1.0, static_cast<double>(step + 1) / std::max<int64_t>(1, o.warmup)) *
+        std::min(1.0, static_cast<double>(step) / static_cast<double>(o.decay_steps > 0 ? o.decay_steps : o.training.steps));
+    const double lr = o.training.learning_rate * std::min(1.0, static_cast<double>(step + 1) / std::max<int64_t>(1, o.training.warmup)) *
                       (0.55 + 0.45 * std::cos(M_PI * progress));
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
     optimizer.step();
@@ -174,7 +175,7 @@ DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher
     char note[64];
     std::snprintf(note, sizeof note, "diag %.4f self %.4f", ld, ls);
     bar.update(step, note);
-    if (step % o.log_every == 0 || step == o.steps) {
+    if (step % o.training.log_every == 0 || step == o.training.steps) {
       last_diag = sum_diag / static_cast<double>(interval_n);
       last_self = sum_self / static_cast<double>(interval_n);
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -183,7 +184,7 @@ DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher
       sum_diag = sum_self = 0.0;
       interval_n = 0;
     }
-    if (step % o.checkpoint_every == 0 || step == o.steps) {
+    if (step % o.training.checkpoint_every == 0 || step == o.training.steps) {
       checkpoint.save(*net.module, ema, optimizer, step);
       ema.save_as_weights(*net.module, (dir / "diamond.pt").string());
     }

@@ -17,17 +17,10 @@
 namespace glass {
 
 struct DistillOptions {
-  int64_t steps = 20000;
-  int64_t batch = 512;
-  double learning_rate = 1e-3;
-  int64_t warmup = 200;
-  int64_t decay_steps = 0;  // horizon of the cosine learning-rate decay (0: steps)
-  double ema_decay = 0.999;
-  int64_t log_every = 100;
-  int64_t checkpoint_every = 1000;
-  uint64_t seed = 0;
-  bool resume = false;
-  bool progress = true;
+  // Steps, batch, learning rate and warm-up, EMA, logging, checkpoints, seed, resume: as for flow
+  // matching, with the distillation's own defaults.
+  TrainOptions training = default_training();
+  int64_t decay_steps = 0;  // horizon of the cosine learning-rate decay (0: training.steps)
   double self_distill_share = 0.25;  // of each batch; the rest trains the diagonal
   // Of the self-distillation pairs, the share that starts at s = 0, where every use of the map
   // starts (posterior samples and early-stop transitions jump from fresh inner noise).
@@ -36,6 +29,13 @@ struct DistillOptions {
   double derivative_step = 1e-3;  // h of the central difference in s'
 
   void validate() const;
+  static TrainOptions default_training() {
+    TrainOptions t;
+    t.steps = 20000;
+    t.batch = 512;
+    t.checkpoint_every = 1000;
+    return t;
+  }
 };
 
 struct DistillResult {
