@@ -36,11 +36,6 @@ void DistillOptions::validate() const {
 
 namespace {
 
-std::vector<double> to_vector(const torch::Tensor& v) {
-  const torch::Tensor c = v.to(torch::kFloat64).contiguous();
-  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
-
 // One example's draws: the data z, x_t and the inner path's point xbar_s.
 struct Draws {
   torch::Tensor z, x_t, xbar;
@@ -51,7 +46,7 @@ Draws draw(const torch::Tensor& z, const Schedule& sch, const std::vector<double
   const int64_t n = z.size(0);
   Draws d;
   d.z = z;
-  d.t = to_vector(at::rand({n}, gen, torch::kFloat64));
+  d.t = particle_values(at::rand({n}, gen, torch::kFloat64), n, "t");
   d.s = s;
   std::vector<double> a(d.t.size()), sg(d.t.size()), keep(s.size());
   for (size_t i = 0; i < d.t.size(); ++i) {
@@ -107,7 +102,7 @@ DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher
     // Diagonal: psi at s' = s is the GLASS posterior denoiser.
     {
       const Draws d = draw(z.narrow(0, 0, n_diag), sch,
-                           to_vector(at::rand({n_diag}, gen, torch::kFloat64) * o.max_inner_time), gen);
+                           particle_values(at::rand({n_diag}, gen, torch::kFloat64) * o.max_inner_time, n_diag, "s"), gen);
       torch::Tensor target;
       {
         torch::NoGradGuard no_grad;
@@ -121,8 +116,8 @@ DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher
     if (n_self > 0) {
       const torch::Tensor pair = std::get<0>(at::rand({n_self, 2}, gen, torch::kFloat64).mul(o.max_inner_time).sort(1));
       const torch::Tensor from_noise = at::rand({n_self}, gen, torch::kFloat64) < o.from_noise_share;
-      const std::vector<double> s = to_vector(pair.select(1, 0).masked_fill(from_noise, 0.0));
-      const std::vector<double> s_next = to_vector(pair.select(1, 1));
+      const std::vector<double> s = particle_values(pair.select(1, 0).masked_fill(from_noise, 0.0), n_self, "s");
+      const std::vector<double> s_next = particle_values(pair.select(1, 1), n_self, "s'");
       const Draws d = draw(z.narrow(0, n_diag, n_self), sch, s, gen);
       std::vector<double> ds(s.size()), ds_up(s.size()), ds_down(s.size()), keep(s.size()), move(s.size()),
           slope(s.size()), lever(s.size());
