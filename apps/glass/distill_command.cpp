@@ -7,11 +7,13 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "glass/data/toy_datasets.h"
 #include "glass/diamond/diamond_trainer.h"
+#include "glass/diamond/diamond_unet.h"
+#include "glass/models/model_file.h"
 #include "glass/util/random.h"
 #include "model_options.h"
 #include "run_options.h"
+#include "training_data.h"
 
 namespace glass::cli {
 
@@ -20,9 +22,13 @@ namespace {
 struct DistillCommandOptions {
   ModelOptions model;
   std::string data;  // empty: the mixture's own samples
+  std::string data_dir = kFashionMnistDir;
   std::string out = "glass-diamond";
-  int64_t width = 256;
+  int64_t width = 0;  // 0: 256 for the MLP, the flow network's for the U-Net
   int64_t depth = 4;
+  std::string init;   // empty: the teacher's file when it is a native U-Net
+  bool from_scratch = false;
+  std::string tangent_gradient = "full";
   int threads = 0;
   bool quiet = false;
   DistillOptions distill;
@@ -30,17 +36,18 @@ struct DistillCommandOptions {
 
 void run_distill(DistillCommandOptions o) {
   set_threads(o.threads);
+  if (!o.init.empty() && o.from_scratch) throw std::invalid_argument("distill: --init and --from-scratch contradict each other");
+  o.distill.tangent_gradient = parse_named(tangent_gradient_names(), o.tangent_gradient, "tangent gradient");
   LoadedModel m = load_model(o.model);
   DataSampler sampler;
   if (!o.data.empty()) {
-    const std::string name = o.data;
-    sampler = [name](int64_t batch, at::Generator& gen) { return sample_toy(name, batch, gen); };
+    sampler = training_data(o.data, o.data_dir);
   } else if (m.mixture) {
     const GaussianMixture mixture = *m.mixture;
     sampler = [mixture](int64_t batch, at::Generator& gen) { return mixture.sample(batch, gen).to(torch::kFloat32); };
   } else {
     throw std::invalid_argument(
-        "distill: give --data (moons, rings, checkerboard) for a model file; a mixture "
+        "distill: give --data (fashion-mnist, moons, rings, checkerboard) for a model file; a mixture "
         "brings its own samples");
   }
   at::Generator probe = make_generator(0);
@@ -50,11 +57,37 @@ void run_distill(DistillCommandOptions o) {
                                 c10::str(at::IntArrayRef(m.sample_shape)));
   DiamondNetConfig config;
   config.sample_shape = m.sample_shape;
-  config.width = o.width;
   config.depth = o.depth;
-  if (config.sample_shape.size() != 1)
-    throw std::invalid_argument("distill: the student is an MLP for samples of shape [d]; this model's are " +
-                                c10::str(at::IntArrayRef(m.sample_shape)));
+  if (m.sample_shape.size() == 1) {
+    config.arch = "mlp";
+    config.width = o.width > 0 ? o.width : 256;
+    if (!o.init.empty()) throw std::invalid_argument("distill: --init starts a U-Net student; this model's samples are vectors");
+  } else if (m.sample_shape.size() == 3) {
+    config.arch = "unet";
+    config.width = o.width > 0 ? o.width : 32;
+  } else {
+    throw std::invalid_argument("distill: students exist for vectors [d] (MLP) and images [C, H, W] (U-Net); this "
+                                "model's samples are " + c10::str(at::IntArrayRef(m.sample_shape)));
+  }
+  // An image student starts from a flow U-Net: by default the teacher's own network.
+  std::string init_from;
+  if (config.arch == "unet" && !o.from_scratch) {
+    init_from = o.init.empty() ? m.source : o.init;
+    const NativeModelFile flow = [&] {
+      try {
+        return load_native_model_file(init_from);
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument("distill: the U-Net student starts from a native flow U-Net (--init, or "
+                                    "--from-scratch): " + std::string(e.what()));
+      }
+    }();
+    config.prediction = flow.config.prediction;
+    if (o.width == 0) config.width = flow.config.width;
+    auto weights = std::make_shared<NativeModelFile>(flow);
+    o.distill.initialise = [weights, config](torch::nn::Module& student) {
+      initialise_from_flow_unet(student, config, *weights);
+    };
+  }
   o.distill.training.progress = !o.quiet && ::isatty(2);
   const auto start = std::chrono::steady_clock::now();
   const DistillResult r = distill_diamond(config, *m.model, sampler, o.distill, o.out);
@@ -62,11 +95,13 @@ void run_distill(DistillCommandOptions o) {
       {"command", "distill"},
       {"teacher", m.source},
       {"network", config.to_json()},
+      {"initialised_from", init_from.empty() ? nlohmann::json(nullptr) : nlohmann::json(init_from)},
       {"steps", r.steps_done},
       {"diagonal_loss", r.diagonal_loss},
       {"self_distill_loss", r.self_distill_loss},
       {"teacher_calls", m.model->cost().calls},
       {"out", o.out},
+      {"tangent_gradient", o.tangent_gradient},
       {"seed", o.distill.training.seed},
       {"threads", torch::get_num_threads()},
       {"wall_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}};
@@ -79,11 +114,16 @@ void add_distill_command(CLI::App& app) {
   auto o = std::make_shared<DistillCommandOptions>();
   CLI::App* cmd = app.add_subcommand("distill", "distill a Diamond Map (one-call posterior samples) from a flow model");
   o->model.add_to(*cmd);
-  cmd->add_option("--data", o->data, "training data for a model file: a 2-D toy set (moons, rings, checkerboard)")
-      ->check(CLI::IsMember({"checkerboard", "moons", "rings"}));
+  cmd->add_option("--data", o->data, "training data for a model file: fashion-mnist or a 2-D toy set (moons, rings, "
+                  "checkerboard)")
+      ->check(CLI::IsMember({"fashion-mnist", "checkerboard", "moons", "rings"}));
+  cmd->add_option("--data-dir", o->data_dir, "folder with the Fashion-MNIST IDX files")->capture_default_str();
   cmd->add_option("-o,--out", o->out, "output folder (diamond.pt, diamond.json, checkpoint/, train.log)")
       ->capture_default_str();
-  cmd->add_option("--width", o->width, "student MLP width")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--width", o->width, "student MLP width or U-Net base channels (0: 256, or the flow U-Net's)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--init", o->init, "native flow U-Net model file the image student starts from (default: the teacher)");
+  cmd->add_flag("--from-scratch", o->from_scratch, "start the image student from random weights");
   cmd->add_option("--depth", o->depth, "student MLP hidden layers")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--steps", o->distill.training.steps, "optimiser steps in total")
       ->check(CLI::PositiveNumber)
@@ -102,6 +142,11 @@ void add_distill_command(CLI::App& app) {
   cmd->add_option("--from-noise-share", o->distill.from_noise_share,
                   "share of the self-distillation pairs that start at s = 0, where the map is used")
       ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--tangent-gradient", o->tangent_gradient,
+                  "self-distillation: gradient through both passes of the central difference in s' (full), or "
+                  "none (stopped: one backward pass instead of three)")
+      ->check(CLI::IsMember(offered_names(tangent_gradient_names())))
       ->capture_default_str();
   cmd->add_option("--log-every", o->distill.training.log_every, "steps per train.log line")
       ->check(CLI::PositiveNumber)

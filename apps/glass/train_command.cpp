@@ -7,11 +7,10 @@
 
 #include "commands.h"
 #include "glass/data/idx_reader.h"
-#include "glass/data/toy_datasets.h"
 #include "glass/training/classifier_trainer.h"
 #include "glass/training/flow_matching_trainer.h"
-#include "glass/util/random.h"
 #include "run_options.h"
+#include "training_data.h"
 
 namespace glass::cli {
 
@@ -21,7 +20,7 @@ struct TrainCommandOptions {
   std::string task = "flow";
   int64_t epochs = 4;
   std::string data = "fashion-mnist";
-  std::string data_dir = "/usr/share/datasets/fashion-mnist";
+  std::string data_dir = kFashionMnistDir;
   std::string out = "glass-train";
   int64_t width = 0;  // 0: 32 for the U-Net, 256 for the MLP
   int64_t depth = 3;
@@ -49,25 +48,16 @@ void run_train(TrainCommandOptions o) {
   if (o.task == "classifier") return run_classifier(o);
   NativeNetConfig config;
   config.data = o.data;
-  DataSampler sampler;
+  const DataSampler sampler = training_data(o.data, o.data_dir);
   if (o.data == "fashion-mnist") {
-    auto train_set = std::make_shared<LabelledImages>(load_fashion_mnist("train", o.data_dir));
     config.arch = "unet";
     config.sample_shape = {1, 28, 28};
     config.width = o.width > 0 ? o.width : 32;
-    sampler = [train_set](int64_t batch, at::Generator& gen) {
-      const torch::Tensor idx = at::randint(train_set->images.size(0), {batch}, gen, torch::kInt64);
-      return train_set->images.index_select(0, idx);
-    };
   } else {
     config.arch = "mlp";
     config.sample_shape = {2};
     config.width = o.width > 0 ? o.width : 256;
     config.depth = o.depth;
-    const std::string name = o.data;
-    at::Generator probe = make_generator(0);
-    sample_toy(name, 1, probe);  // rejects an unknown name before any work
-    sampler = [name](int64_t batch, at::Generator& gen) { return sample_toy(name, batch, gen); };
   }
   o.train.progress = !o.quiet && ::isatty(2);
   const auto start = std::chrono::steady_clock::now();

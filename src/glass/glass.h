@@ -43,6 +43,7 @@
 #include "glass/diamond/diamond_map.h"
 #include "glass/diamond/diamond_trainer.h"
 #include "glass/diamond/diamond_transition.h"
+#include "glass/diamond/diamond_unet.h"
 
 // Measuring samples, and seeded randomness.
 #include "glass/stats/energy_distance.h"

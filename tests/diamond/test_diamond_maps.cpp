@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 
 #include "glass/alignment/smc.h"
@@ -25,7 +26,9 @@ using namespace glass;
 
 namespace {
 
-const std::string kMapDir = std::string(GLASS_SOURCE_DIR) + "/models/diamond-gmm2d";
+// The shipped map; GLASS_DIAMOND_MAP names another one to measure (e.g. a training variant).
+const std::string kMapDir = std::getenv("GLASS_DIAMOND_MAP") ? std::getenv("GLASS_DIAMOND_MAP")
+                                                              : std::string(GLASS_SOURCE_DIR) + "/models/diamond-gmm2d";
 
 struct Scene {
   GaussianMixture mixture = GaussianMixture::preset("gmm2d");

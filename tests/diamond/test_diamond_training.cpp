@@ -56,7 +56,7 @@ TEST(DiamondTraining, ResumingGivesTheSameWeightsAsOneRun) {
   DistillOptions rest = quick(20);
   rest.training.resume = true;
   distill_diamond(small_net(), *t.model, t.data, rest, twice.string());
-  DiamondNet a = make_diamond_net(small_net()), b = make_diamond_net(small_net());
+  DiamondNet a = make_diamond_net(small_net(), t.schedule), b = make_diamond_net(small_net(), t.schedule);
   load_weights(*a.module, (once / "checkpoint" / "weights.pt").string());
   load_weights(*b.module, (twice / "checkpoint" / "weights.pt").string());
   const auto pa = a.module->parameters(), pb = b.module->parameters();
@@ -95,7 +95,7 @@ TEST(DiamondTraining, RefusesImpossibleSettingsAndMaps) {
   image.sample_shape = {1, 28, 28};
   EXPECT_THROW(distill_diamond(image, *t.model, t.data, quick(10), scratch("bad2").string()), std::invalid_argument);
   EXPECT_THROW(load_diamond_map(scratch("missing").string(), *t.model), std::invalid_argument);
-  DiamondMap m(make_diamond_net(small_net()), small_net(), *t.model);
+  DiamondMap m(make_diamond_net(small_net(), t.schedule), small_net(), *t.model);
   const torch::Tensor x = torch::zeros({3, 2});
   EXPECT_THROW(m.jump(x, x, {0.5, 0.5, 0.5}, {0.2, 0.2, 0.2}, {0.1, 0.1, 0.1}), std::invalid_argument);  // s' < s
   EXPECT_THROW(m.jump(torch::zeros({3, 3}), torch::zeros({3, 3}), {0.5, 0.5, 0.5}, {0, 0, 0}, {1, 1, 1}),

@@ -19,8 +19,9 @@ DiamondMap::DiamondMap(DiamondNet net, DiamondNetConfig config, FlowModel& model
   config_.validate();
   if (!net_.module || !net_.forward) throw std::invalid_argument("diamond map: no network");
   if (description_.empty())
-    description_ = "diamond map (" + config_.arch + " " + std::to_string(config_.depth) + " x " +
-                   std::to_string(config_.width) + ")";
+    description_ = config_.arch == "mlp" ? "diamond map (mlp " + std::to_string(config_.depth) + " x " +
+                                               std::to_string(config_.width) + ")"
+                                         : "diamond map (unet, width " + std::to_string(config_.width) + ")";
 }
 
 torch::Tensor DiamondMap::jump(const torch::Tensor& xbar, const torch::Tensor& x_t, const std::vector<double>& t,
@@ -42,9 +43,7 @@ torch::Tensor DiamondMap::jump(const torch::Tensor& xbar, const torch::Tensor& x
     keep[i] = (1.0 - s_next[i]) / (1.0 - s[i]);
     move[i] = ds[i] / (1.0 - s[i]);
   }
-  const auto type = x_t.options().dtype();
-  const torch::Tensor psi =
-      net_.forward(xbar, x_t, times_tensor(t).to(type), times_tensor(s).to(type), times_tensor(ds).to(type));
+  const torch::Tensor psi = net_.forward(xbar, x_t, t, s, ds);
   model_.count_stand_in_call(n);
   if (!psi.defined() || psi.sizes() != x_t.sizes())
     throw std::runtime_error("diamond map: the network returned " + (psi.defined() ? c10::str(psi.sizes()) : "none") +
@@ -54,13 +53,19 @@ torch::Tensor DiamondMap::jump(const torch::Tensor& xbar, const torch::Tensor& x
   return scaled_sum(keep, xbar, move, psi);
 }
 
-torch::Tensor DiamondMap::posterior_sample(const torch::Tensor& x_t, const torch::Tensor& t, at::Generator& gen) {
+torch::Tensor DiamondMap::posterior_sample(const torch::Tensor& x_t, const torch::Tensor& t, at::Generator& gen,
+                                           int calls) {
   const int64_t n = x_t.size(0);
   const std::vector<double> ts = particle_values(t, n, "time");
   for (double v : ts)
     if (!(v >= 0.0 && v < 1.0)) throw std::invalid_argument("diamond map: posterior samples need t in [0, 1)");
-  const torch::Tensor epsbar = at::randn(x_t.sizes(), gen, x_t.options());
-  return jump(epsbar, x_t, ts, std::vector<double>(ts.size(), 0.0), std::vector<double>(ts.size(), 1.0));
+  if (calls < 1) throw std::invalid_argument("diamond map: a posterior sample needs at least one call");
+  torch::Tensor xbar = at::randn(x_t.sizes(), gen, x_t.options());
+  for (int j = 0; j < calls; ++j) {
+    const double s = static_cast<double>(j) / calls, s_next = j + 1 == calls ? 1.0 : static_cast<double>(j + 1) / calls;
+    xbar = jump(xbar, x_t, ts, std::vector<double>(ts.size(), s), std::vector<double>(ts.size(), s_next));
+  }
+  return xbar;
 }
 
 torch::Tensor DiamondMap::transition(const torch::Tensor& x_t, const torch::Tensor& t, const torch::Tensor& t_next,
@@ -98,7 +103,7 @@ DiamondMap load_diamond_map(const std::string& dir, FlowModel& model) {
   }
   const DiamondNetConfig config =
       DiamondNetConfig::from_json(j.value("network", nlohmann::json::object()), quote(json_path.string()));
-  DiamondNet net = make_diamond_net(config);
+  DiamondNet net = make_diamond_net(config, model.schedule_ptr());
   load_weights(*net.module, weights.string());
   net.module->eval();
   return DiamondMap(std::move(net), config, model, "diamond map " + quote(dir));

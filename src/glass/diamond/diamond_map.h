@@ -20,8 +20,9 @@ class DiamondMap {
   // call; differentiable in xbar and x_t when autograd is on.
   torch::Tensor jump(const torch::Tensor& xbar, const torch::Tensor& x_t, const std::vector<double>& t,
                      const std::vector<double>& s, const std::vector<double>& s_next);
-  // z ~ p(z | x_t) in one call (t < 1 per particle).
-  torch::Tensor posterior_sample(const torch::Tensor& x_t, const torch::Tensor& t, at::Generator& gen);
+  // z ~ p(z | x_t) (t < 1 per particle) in `calls` jumps along s = 0, 1/calls, ..., 1: one is
+  // the map's use; more spend calls on the map's own error, as an inner ODE solver would.
+  torch::Tensor posterior_sample(const torch::Tensor& x_t, const torch::Tensor& t, at::Generator& gen, int calls = 1);
   // x_t' ~ p(x_t' | x_t) in one call (t < t' <= 1 per particle; t' = 1 is a posterior sample).
   torch::Tensor transition(const torch::Tensor& x_t, const torch::Tensor& t, const torch::Tensor& t_next,
                            at::Generator& gen);

@@ -3,6 +3,9 @@
 // inner flow, from which the map is X(xbar_s; s -> s') = ((1-s')/(1-s)) xbar + ((s'-s)/(1-s)) psi
 // (spec diamond-maps 1). psi's diagonal target is the GLASS posterior denoiser itself, bounded as
 // s -> 1, where the velocity form (psi - xbar)/(1 - s) would blow up.
+//
+// Two students: an MLP for vectors (mixtures, 2-D data) and, for images, a U-Net built on the flow
+// model's own (diamond_unet.h), which can start from its weights.
 #include <nlohmann/json_fwd.hpp>
 #include <torch/torch.h>
 
@@ -11,14 +14,20 @@
 #include <string>
 #include <vector>
 
+#include "glass/models/model_spec.h"
+#include "glass/schedules/schedule.h"
+
 namespace glass {
 
 struct DiamondNetConfig {
-  std::string arch = "mlp";  // "mlp" (vectors [d])
+  std::string arch = "mlp";  // "mlp" (vectors [d]) | "unet" (images [C, H, W])
   std::vector<int64_t> sample_shape{2};
-  int64_t width = 256;        // hidden width
-  int64_t depth = 4;          // hidden layers
+  int64_t width = 256;        // MLP hidden width | U-Net base channels
+  int64_t depth = 4;          // MLP hidden layers (unused by the U-Net)
   int64_t time_features = 8;  // sin/cos pairs for each of t, s and s' - s
+  // What the U-Net's body predicts at the pooled GLASS input, read with the teacher's schedule
+  // (that of the flow network it starts from). Unused by the MLP, which predicts psi itself.
+  Prediction prediction = Prediction::Velocity;
 
   void validate() const;
   nlohmann::json to_json() const;
@@ -29,9 +38,9 @@ struct DiamondNetConfig {
 class DiamondMlpImpl : public torch::nn::Module {
  public:
   explicit DiamondMlpImpl(const DiamondNetConfig& config);
-  // xbar, x_t: [N, d]; t, s, ds: [N] in x's dtype.
-  torch::Tensor forward(const torch::Tensor& xbar, const torch::Tensor& x_t, const torch::Tensor& t,
-                        const torch::Tensor& s, const torch::Tensor& ds);
+  // xbar, x_t: [N, d]; t, s, ds: one per particle.
+  torch::Tensor forward(const torch::Tensor& xbar, const torch::Tensor& x_t, const std::vector<double>& t,
+                        const std::vector<double>& s, const std::vector<double>& ds);
 
  private:
   torch::Tensor frequencies_;
@@ -39,14 +48,20 @@ class DiamondMlpImpl : public torch::nn::Module {
 };
 TORCH_MODULE(DiamondMlp);
 
-// A student network as the trainer and the map need it.
+// Sinusoidal features [v, sin(f v), cos(f v)] of each per-particle scalar in `values`, side by side.
+torch::Tensor scalar_features(const std::vector<const std::vector<double>*>& values, const torch::Tensor& frequencies,
+                              const torch::TensorOptions& options);
+
+// A student network as the trainer and the map need it: psi(xbar, x_t, t, s, s' - s), with one t,
+// s and s' - s per particle (float64, so that the U-Net pools its input exactly).
 struct DiamondNet {
   std::shared_ptr<torch::nn::Module> module;
-  std::function<torch::Tensor(const torch::Tensor& xbar, const torch::Tensor& x_t, const torch::Tensor& t,
-                              const torch::Tensor& s, const torch::Tensor& ds)>
+  std::function<torch::Tensor(const torch::Tensor& xbar, const torch::Tensor& x_t, const std::vector<double>& t,
+                              const std::vector<double>& s, const std::vector<double>& ds)>
       forward;
 };
 
-DiamondNet make_diamond_net(const DiamondNetConfig& config);
+// `schedule`: the teacher's, which the U-Net pools its input with and reads its body's output by.
+DiamondNet make_diamond_net(const DiamondNetConfig& config, SchedulePtr schedule);
 
 }  // namespace glass

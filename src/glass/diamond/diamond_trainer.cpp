@@ -20,6 +20,11 @@ namespace glass {
 
 namespace fs = std::filesystem;
 
+const NameTable<TangentGradient>& tangent_gradient_names() {
+  static const NameTable<TangentGradient> names{{"full", TangentGradient::Full}, {"stopped", TangentGradient::Stopped}};
+  return names;
+}
+
 void DistillOptions::validate() const {
   training.validate();
   if (training.batch < 2 || decay_steps < 0)
@@ -59,10 +64,6 @@ Draws draw(const torch::Tensor& z, const Schedule& sch, const std::vector<double
   return d;
 }
 
-torch::Tensor column(const std::vector<double>& v, const torch::Tensor& like) {
-  return times_tensor(v).to(like.scalar_type());
-}
-
 }  // namespace
 
 DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher, const DataSampler& data,
@@ -70,7 +71,8 @@ DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher
   o.validate();
   config.validate();
   torch::manual_seed(o.training.seed);  // weight initialisation
-  DiamondNet net = make_diamond_net(config);
+  DiamondNet net = make_diamond_net(config, teacher.schedule_ptr());
+  if (o.initialise) o.initialise(*net.module);
   Ema ema(*net.module, o.training.ema_decay);
   torch::optim::Adam optimizer(net.module->parameters(), torch::optim::AdamOptions(o.training.learning_rate));
   const fs::path dir(out_dir);
@@ -81,6 +83,7 @@ DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher
   std::ofstream log(dir / "train.log", std::ios::app);
   log << "# " << (step > 0 ? "resumed at step " + std::to_string(step) : std::string("started")) << ", "
       << description.dump() << ", batch " << o.training.batch << ", lr " << o.training.learning_rate << ", ema " << o.training.ema_decay
+      << ", tangent gradient " << name_of(tangent_gradient_names(), o.tangent_gradient)
       << ", self-distillation share " << o.self_distill_share << " (from s = 0: " << o.from_noise_share << "), threads "
       << torch::get_num_threads() << "\n";
 
@@ -108,8 +111,7 @@ DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher
         torch::NoGradGuard no_grad;
         target = inner_posterior_denoiser(teacher, d.x_t, d.t, d.xbar, d.s);
       }
-      const torch::Tensor psi =
-          net.forward(d.xbar, d.x_t, column(d.t, z), column(d.s, z), torch::zeros({n_diag}, z.options()));
+      const torch::Tensor psi = net.forward(d.xbar, d.x_t, d.t, d.s, std::vector<double>(d.s.size(), 0.0));
       loss_diag = torch::mse_loss(psi, target);
     }
     // Self-distillation on sorted pairs s < s'.
@@ -130,10 +132,13 @@ DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher
         slope[i] = (1.0 - s_next[i]) / (1.0 - s[i]);         // (1-s') d/ds' of the keep/move weights
         lever[i] = (1.0 - s_next[i]) * move[i] / (2.0 * h);  // (1-s') move dpsi/dds by central difference
       }
-      const torch::Tensor ts = column(d.t, z), ss = column(s, z);
-      const torch::Tensor psi = net.forward(d.xbar, d.x_t, ts, ss, column(ds, z));
-      const torch::Tensor psi_up = net.forward(d.xbar, d.x_t, ts, ss, column(ds_up, z));
-      const torch::Tensor psi_down = net.forward(d.xbar, d.x_t, ts, ss, column(ds_down, z));
+      const torch::Tensor psi = net.forward(d.xbar, d.x_t, d.t, s, ds);
+      torch::Tensor psi_up, psi_down;
+      {
+        torch::AutoGradMode tangent_grad(o.tangent_gradient == TangentGradient::Full);
+        psi_up = net.forward(d.xbar, d.x_t, d.t, s, ds_up);
+        psi_down = net.forward(d.xbar, d.x_t, d.t, s, ds_down);
+      }
       const torch::Tensor y = scaled_sum(keep, d.xbar, move, psi);
       // (1-s') dY/ds' = (1-s')/(1-s) (psi - xbar) + (1-s') (s'-s)/(1-s) dpsi/dds
       const torch::Tensor scaled_velocity =

@@ -8,13 +8,22 @@
 //                       || (1-s') dY/ds' - sg[E[z | x_t, Y at s'] - Y] ||^2
 // the second being (1-s')^2 times || dY/ds' - u(Y | s') ||^2, bounded as s' -> 1. dY/ds' comes
 // from a central difference in s' (two more forward passes, any layer).
+#include <functional>
 #include <string>
 
 #include "glass/diamond/diamond_network.h"
 #include "glass/models/flow_model.h"
 #include "glass/training/flow_matching_trainer.h"
+#include "glass/util/enum_names.h"
 
 namespace glass {
+
+// How the self-distillation loss gets dY/ds': a central difference in s' either way (any layer
+// supports it, unlike forward-mode AD), with the gradient through both shifted passes, or with
+// them held fixed (stop-gradient on the tangent, as consistency-model training does), which costs
+// one backward pass instead of three and has the same minimiser.
+enum class TangentGradient { Full, Stopped };
+const NameTable<TangentGradient>& tangent_gradient_names();  // full | stopped
 
 struct DistillOptions {
   // Steps, batch, learning rate and warm-up, EMA, logging, checkpoints, seed, resume: as for flow
@@ -27,6 +36,10 @@ struct DistillOptions {
   double from_noise_share = 0.5;
   double max_inner_time = 0.999;  // s and s' are drawn in [0, max_inner_time]
   double derivative_step = 1e-3;  // h of the central difference in s'
+  TangentGradient tangent_gradient = TangentGradient::Full;
+  // Applied to the fresh student before training (a resume then loads its checkpoint): e.g. copying a flow
+  // network into it (initialise_from_flow_unet). Empty: the network's own random initialisation.
+  std::function<void(torch::nn::Module& student)> initialise;
 
   void validate() const;
   static TrainOptions default_training() {

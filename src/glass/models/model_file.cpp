@@ -45,27 +45,58 @@ void refuse_nets_larger_than_their_weights(const NativeNetConfig& c, const fs::p
                                 std::to_string(file_bytes) + " bytes of '" + weights.string() + "'");
 }
 
-}  // namespace
+// Where a model path's sidecar and weights are, and the sidecar's settings (TorchScript if none).
+struct ModelPaths {
+  fs::path sidecar, weights;
+  nlohmann::json meta;
+};
 
-LoadedModelFile load_model_file(const std::string& path_text, const ModelOverrides& ov) {
+ModelPaths resolve_model_paths(const std::string& path_text) {
   const fs::path path(path_text);
   if (!fs::exists(path)) throw std::invalid_argument("model file '" + path_text + "' does not exist");
-  fs::path sidecar, weights;
+  ModelPaths p;
   if (path.extension() == ".json") {
-    sidecar = path;
+    p.sidecar = path;
   } else {
-    weights = path;
+    p.weights = path;
     fs::path candidate = path;
     candidate.replace_extension(".json");
-    if (fs::exists(candidate)) sidecar = candidate;
+    if (fs::exists(candidate)) p.sidecar = candidate;
   }
-  nlohmann::json meta = sidecar.empty() ? nlohmann::json{{"format", "torchscript"}} : read_json(sidecar);
-  if (!meta.is_object()) throw std::invalid_argument("'" + sidecar.string() + "' must hold a JSON object");
-  if (weights.empty()) {
-    fs::path w = sidecar;
+  p.meta = p.sidecar.empty() ? nlohmann::json{{"format", "torchscript"}} : read_json(p.sidecar);
+  if (!p.meta.is_object()) throw std::invalid_argument("'" + p.sidecar.string() + "' must hold a JSON object");
+  if (p.weights.empty()) {
+    fs::path w = p.sidecar;
     w.replace_extension(".pt");
-    weights = sidecar.parent_path() / meta.value("weights", w.filename().string());
+    p.weights = p.sidecar.parent_path() / p.meta.value("weights", w.filename().string());
   }
+  return p;
+}
+
+NativeModelFile load_native(const nlohmann::json& meta, const fs::path& weights, const std::string& where) {
+  NativeModelFile out{NativeNetConfig::from_json(meta, where), {}};
+  refuse_nets_larger_than_their_weights(out.config, weights, where);
+  out.net = make_native_net(out.config);
+  load_weights(*out.net.module, weights.string());
+  return out;
+}
+
+}  // namespace
+
+NativeModelFile load_native_model_file(const std::string& path_text) {
+  const ModelPaths p = resolve_model_paths(path_text);
+  const std::string where = p.sidecar.empty() ? path_text : p.sidecar.string();
+  if (p.meta.value("format", std::string("native")) != "native")
+    throw std::invalid_argument(where + ": not a native glass network (format " +
+                                quote(p.meta.value("format", std::string())) + ")");
+  return load_native(p.meta, p.weights, where);
+}
+
+LoadedModelFile load_model_file(const std::string& path_text, const ModelOverrides& ov) {
+  ModelPaths paths = resolve_model_paths(path_text);
+  const fs::path& sidecar = paths.sidecar;
+  const fs::path& weights = paths.weights;
+  nlohmann::json& meta = paths.meta;
   // Command-line settings win over the sidecar.
   if (ov.prediction) meta["prediction"] = *ov.prediction;
   if (ov.time) meta["time"] = *ov.time;
@@ -95,11 +126,8 @@ LoadedModelFile load_model_file(const std::string& path_text, const ModelOverrid
   if (format != "torchscript" && !ov.conditioning.empty())
     throw std::invalid_argument(where + ": conditioning tensors need a TorchScript model that takes them");
   if (format == "native") {
-    const NativeNetConfig config = NativeNetConfig::from_json(meta, where);
-    refuse_nets_larger_than_their_weights(config, weights, where);
-    NativeNet net = make_native_net(config);
-    load_weights(*net.module, weights.string());
-    network = std::make_shared<NativeNetwork>(std::move(net), "glass " + config.arch + " " + weights.string());
+    NativeModelFile native = load_native(meta, weights, where);
+    network = std::make_shared<NativeNetwork>(std::move(native.net), "glass " + native.config.arch + " " + weights.string());
   } else if (format == "torchscript") {
     auto script = std::make_shared<TorchScriptNetwork>(weights.string());
     std::vector<torch::Tensor> conditioning;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "glass/models/native_net.h"
 #include "glass/models/network_flow_model.h"
 
 namespace glass {
@@ -30,5 +31,12 @@ struct LoadedModelFile {
 };
 
 LoadedModelFile load_model_file(const std::string& path, const ModelOverrides& overrides = {});
+
+// A native glass network with its weights, as a module (to initialise another network from it).
+struct NativeModelFile {
+  NativeNetConfig config;
+  NativeNet net;
+};
+NativeModelFile load_native_model_file(const std::string& path);
 
 }  // namespace glass

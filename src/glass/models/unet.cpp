@@ -44,12 +44,15 @@ UnetImpl::UnetImpl(UnetOptions o) : options_(o) {
   dec1_ = register_module("dec1", ResBlock(c1 + c1, c1, td));
   dec0_ = register_module("dec0", ResBlock(c1 + c0, c0, td));
   out_norm_ = register_module("out_norm", group_norm(c0));
-  out_conv_ = register_module("out_conv", conv3(c0, o.in_channels));
+  out_conv_ = register_module("out_conv", conv3(c0, o.out_channels > 0 ? o.out_channels : o.in_channels));
 }
 
-torch::Tensor UnetImpl::forward(const torch::Tensor& x, const torch::Tensor& t) {
+torch::Tensor UnetImpl::forward(const torch::Tensor& x, const torch::Tensor& t) { return forward(x, t, {}); }
+
+torch::Tensor UnetImpl::forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& embedding_offset) {
   const torch::Tensor angles = t.to(x.scalar_type()).reshape({-1, 1}) * frequencies_.unsqueeze(0);
-  const torch::Tensor temb = time_mlp_->forward(torch::cat({angles.sin(), angles.cos()}, 1));
+  torch::Tensor temb = time_mlp_->forward(torch::cat({angles.sin(), angles.cos()}, 1));
+  if (embedding_offset.defined()) temb = temb + embedding_offset;
   const torch::Tensor s0 = enc0_(stem_(x), temb);                // H
   const torch::Tensor s1 = enc1_(down0_(s0), temb);              // H/2
   torch::Tensor h = mid1_(mid0_(down1_(s1), temb), temb);        // H/4

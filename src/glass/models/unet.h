@@ -9,6 +9,7 @@ struct UnetOptions {
   int64_t in_channels = 1;
   int64_t base_channels = 32;  // channels at full resolution; 2x below
   int64_t time_dim = 128;
+  int64_t out_channels = 0;  // 0: as many as in_channels
 };
 
 class ResBlockImpl : public torch::nn::Module {
@@ -28,6 +29,9 @@ class UnetImpl : public torch::nn::Module {
   explicit UnetImpl(UnetOptions options);
   // x: [N, C, H, W] with H, W divisible by 4; t: [N] flow time in [0, 1].
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t);
+  // The same with `embedding_offset` ([N, time_dim]) added to the time embedding: extra scalar
+  // conditioning for networks built on this one (the Diamond student's s and s' - s).
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& embedding_offset);
   const UnetOptions& options() const { return options_; }
 
  private:
