@@ -6,7 +6,8 @@
 //   2. (with --values) value estimates V(x_t) = log mean exp(r(z)) of the classifier reward
 //      log p(class | z) for 64 test images noised to t: Pearson correlation with a ground truth
 //      from 64 GLASS posterior samples of 16 calls each.
-// usage: bench_diamond_fashion MAP_DIR [--values]   (run from the repository root)
+// usage: bench_diamond_fashion MAP_DIR [--values] [--diamond-only]   (run from the repository root;
+// --diamond-only skips the GLASS and DDPM columns, which do not depend on the map)
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -60,7 +61,7 @@ struct Scene {
   }
 };
 
-void posterior_fid(Scene& scene, DiamondMap& map) {
+void posterior_fid(Scene& scene, DiamondMap& map, bool diamond_only) {
   constexpr int64_t kImages = 300;
   const torch::Tensor test_features = classifier_features(scene.classifier, scene.test.images);
   const torch::Tensor clean = scene.test.images.slice(0, 0, kImages);
@@ -73,11 +74,16 @@ void posterior_fid(Scene& scene, DiamondMap& map) {
   for (double t : kTimes) {
     const torch::Tensor x = scene.noisy(clean, t);
     for (int calls : kCalls) {
+      if (diamond_only && calls > 4) break;
       std::printf("| %.1f | %d |", t, calls);
       auto fid = [&](const torch::Tensor& z) { return assess_images(scene.classifier, z, test_features).fid; };
       at::Generator gen = make_generator(11);
       if (calls <= 4) std::printf(" %.1f |", fid(map.posterior_sample(x, full_times(kImages, t), gen, calls)));
       else std::printf(" |");
+      if (diamond_only) {
+        std::printf(" | |\n");
+        continue;
+      }
       gen = make_generator(11);
       GlassTransition glass(scene.model, pc3(calls));
       std::printf(" %.1f |", fid(glass.step(x, full_times(1, t), full_times(1, 1.0), gen).x));
@@ -134,8 +140,13 @@ int main(int argc, char** argv) {
   try {
     Scene scene;
     auto map = std::make_shared<DiamondMap>(load_diamond_map(argv[1], scene.model));
-    posterior_fid(scene, *map);
-    if (argc > 2 && std::strcmp(argv[2], "--values") == 0) value_correlation(scene, map);
+    bool values = false, diamond_only = false;
+    for (int i = 2; i < argc; ++i) {
+      values = values || std::strcmp(argv[i], "--values") == 0;
+      diamond_only = diamond_only || std::strcmp(argv[i], "--diamond-only") == 0;
+    }
+    posterior_fid(scene, *map, diamond_only);
+    if (values) value_correlation(scene, map);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_diamond_fashion: %s\n", e.what());
     return 1;

@@ -28,7 +28,7 @@ struct DistillCommandOptions {
   int64_t depth = 4;
   std::string init;   // empty: the teacher's file when it is a native U-Net
   bool from_scratch = false;
-  std::string tangent_gradient = "full";
+  std::string self_distillation = "tangent";
   int threads = 0;
   bool quiet = false;
   DistillOptions distill;
@@ -37,7 +37,7 @@ struct DistillCommandOptions {
 void run_distill(DistillCommandOptions o) {
   set_threads(o.threads);
   if (!o.init.empty() && o.from_scratch) throw std::invalid_argument("distill: --init and --from-scratch contradict each other");
-  o.distill.tangent_gradient = parse_named(tangent_gradient_names(), o.tangent_gradient, "tangent gradient");
+  o.distill.self_distillation = parse_named(self_distillation_names(), o.self_distillation, "self-distillation loss");
   LoadedModel m = load_model(o.model);
   DataSampler sampler;
   if (!o.data.empty()) {
@@ -101,7 +101,7 @@ void run_distill(DistillCommandOptions o) {
       {"self_distill_loss", r.self_distill_loss},
       {"teacher_calls", m.model->cost().calls},
       {"out", o.out},
-      {"tangent_gradient", o.tangent_gradient},
+      {"self_distillation", o.self_distillation},
       {"seed", o.distill.training.seed},
       {"threads", torch::get_num_threads()},
       {"wall_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}};
@@ -143,10 +143,11 @@ void add_distill_command(CLI::App& app) {
                   "share of the self-distillation pairs that start at s = 0, where the map is used")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  cmd->add_option("--tangent-gradient", o->tangent_gradient,
-                  "self-distillation: gradient through both passes of the central difference in s' (full), or "
-                  "none (stopped: one backward pass instead of three)")
-      ->check(CLI::IsMember(offered_names(tangent_gradient_names())))
+  cmd->add_option("--self-distillation", o->self_distillation,
+                  "tangent: (1-s') dY/ds' against the teacher, by a central difference with the gradient through "
+                  "it; tangent-stopped: the same without (one backward pass); semigroup: one jump against two half "
+                  "jumps (no teacher call)")
+      ->check(CLI::IsMember(offered_names(self_distillation_names())))
       ->capture_default_str();
   cmd->add_option("--log-every", o->distill.training.log_every, "steps per train.log line")
       ->check(CLI::PositiveNumber)

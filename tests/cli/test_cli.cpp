@@ -169,14 +169,14 @@ nlohmann::json read_summary(const fs::path& dir) {
 TEST(Cli, DistillAnImageMapFromTheFlowUnetAndSampleWithIt) {
   const std::string unet = std::string(GLASS_SOURCE_DIR) + "/models/fashion-mnist-unet/model.json";
   const fs::path dir = scratch("distill_image"), posterior = scratch("diamond_posterior");
-  const CliRun d = run("distill -m " + unet + " --data fashion-mnist --steps 2 --batch 4 --tangent-gradient stopped -t 2 -q -o " +
+  const CliRun d = run("distill -m " + unet + " --data fashion-mnist --steps 2 --batch 4 --self-distillation tangent-stopped -t 2 -q -o " +
                        dir.string());
   ASSERT_EQ(d.code, 0) << d.out;
   const nlohmann::json summary = nlohmann::json::parse(d.out);
   EXPECT_EQ(summary.at("network").at("arch"), "unet");
   EXPECT_EQ(summary.at("network").at("width"), 32);  // the flow U-Net's
   EXPECT_EQ(summary.at("initialised_from"), unet);
-  EXPECT_EQ(summary.at("tangent_gradient"), "stopped");
+  EXPECT_EQ(summary.at("self_distillation"), "tangent-stopped");
   const CliRun p = run("transition --test-image 3 --t 0.6 --t-next 1 -n 4 -k diamond --diamond " + dir.string() +
                        " -t 2 -q -o " + posterior.string());
   ASSERT_EQ(p.code, 0) << p.out;

@@ -20,8 +20,10 @@ namespace glass {
 
 namespace fs = std::filesystem;
 
-const NameTable<TangentGradient>& tangent_gradient_names() {
-  static const NameTable<TangentGradient> names{{"full", TangentGradient::Full}, {"stopped", TangentGradient::Stopped}};
+const NameTable<SelfDistillation>& self_distillation_names() {
+  static const NameTable<SelfDistillation> names{{"tangent", SelfDistillation::Tangent},
+                                                 {"tangent-stopped", SelfDistillation::StoppedTangent},
+                                                 {"semigroup", SelfDistillation::Semigroup}};
   return names;
 }
 
@@ -64,6 +66,80 @@ Draws draw(const torch::Tensor& z, const Schedule& sch, const std::vector<double
   return d;
 }
 
+// X(xbar; s -> s') = ((1-s')/(1-s)) xbar + ((s'-s)/(1-s)) psi, and psi itself.
+struct Jump {
+  torch::Tensor x, psi;
+};
+
+Jump jump(DiamondNet& net, const torch::Tensor& xbar, const Draws& d, const std::vector<double>& s,
+          const std::vector<double>& s_next) {
+  std::vector<double> ds(s.size()), keep(s.size()), move(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    ds[i] = s_next[i] - s[i];
+    keep[i] = (1.0 - s_next[i]) / (1.0 - s[i]);
+    move[i] = ds[i] / (1.0 - s[i]);
+  }
+  const torch::Tensor psi = net.forward(xbar, d.x_t, d.t, s, ds);
+  return {scaled_sum(keep, xbar, move, psi), psi};
+}
+
+// || (1-s') dY/ds' - sg[E[z | x_t, Y at s'] - Y] ||^2 with Y = X(xbar_s; s -> s') and dY/ds' by a
+// central difference in s' (step h), the gradient through its two passes or not.
+torch::Tensor tangent_loss(DiamondNet& net, FlowModel& teacher, const Draws& d, const std::vector<double>& s_next,
+                           double h, bool gradient_through_tangent) {
+  const std::vector<double>& s = d.s;
+  std::vector<double> ds(s.size()), ds_up(s.size()), ds_down(s.size()), slope(s.size()), lever(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    ds[i] = s_next[i] - s[i];
+    ds_up[i] = ds[i] + h;
+    ds_down[i] = ds[i] - h;
+    slope[i] = (1.0 - s_next[i]) / (1.0 - s[i]);                        // (1-s') d/ds' of the keep/move weights
+    lever[i] = (1.0 - s_next[i]) * (ds[i] / (1.0 - s[i])) / (2.0 * h);  // (1-s') move dpsi/dds by central difference
+  }
+  const Jump y = jump(net, d.xbar, d, s, s_next);
+  torch::Tensor psi_up, psi_down;
+  {
+    torch::AutoGradMode tangent_grad(gradient_through_tangent && torch::GradMode::is_enabled());
+    psi_up = net.forward(d.xbar, d.x_t, d.t, s, ds_up);
+    psi_down = net.forward(d.xbar, d.x_t, d.t, s, ds_down);
+  }
+  // (1-s') dY/ds' = (1-s')/(1-s) (psi - xbar) + (1-s') (s'-s)/(1-s) dpsi/dds
+  const torch::Tensor scaled_velocity =
+      torch::addcmul(broadcastable(slope, y.psi) * (y.psi - d.xbar), broadcastable(lever, y.psi), psi_up - psi_down);
+  torch::Tensor target;
+  {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor y_stop = y.x.detach();
+    target = inner_posterior_denoiser(teacher, d.x_t, d.t, y_stop, s_next) - y_stop;
+  }
+  return torch::mse_loss(scaled_velocity, target);
+}
+
+// || psi(s -> s') - sg[psi of the two half jumps s -> u -> s'] ||^2, u the midpoint: the map's
+// own composition as the target, no teacher call (the diagonal loss supplies the teacher).
+torch::Tensor semigroup_loss(DiamondNet& net, const Draws& d, const std::vector<double>& s_next) {
+  const std::vector<double>& s = d.s;
+  std::vector<double> u(s.size()), keep(s.size()), inv_move(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    u[i] = 0.5 * (s[i] + s_next[i]);
+    keep[i] = -(1.0 - s_next[i]) / (1.0 - s[i]);
+    inv_move[i] = (1.0 - s[i]) / (s_next[i] - s[i]);
+  }
+  const torch::Tensor psi = jump(net, d.xbar, d, s, s_next).psi;
+  torch::Tensor psi_target;
+  {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor composed = jump(net, jump(net, d.xbar, d, s, u).x, d, u, s_next).x;
+    // The psi whose one jump lands where the two half jumps do; jumps shorter than 1e-3 are left
+    // out (float32 cancellation), the diagonal covers them.
+    psi_target =
+        broadcastable(inv_move, composed) * scaled_sum(std::vector<double>(s.size(), 1.0), composed, keep, d.xbar);
+    for (size_t i = 0; i < s.size(); ++i)
+      if (s_next[i] - s[i] < 1e-3) psi_target[static_cast<int64_t>(i)].copy_(psi[static_cast<int64_t>(i)]);
+  }
+  return torch::mse_loss(psi, psi_target);
+}
+
 }  // namespace
 
 DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher, const DataSampler& data,
@@ -82,15 +158,15 @@ DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher
   write_text_atomically((dir / "diamond.json").string(), description.dump(2) + "\n");
   std::ofstream log(dir / "train.log", std::ios::app);
   log << "# " << (step > 0 ? "resumed at step " + std::to_string(step) : std::string("started")) << ", "
-      << description.dump() << ", batch " << o.training.batch << ", lr " << o.training.learning_rate << ", ema " << o.training.ema_decay
-      << ", tangent gradient " << name_of(tangent_gradient_names(), o.tangent_gradient)
+      << description.dump() << ", batch " << o.training.batch << ", lr " << o.training.learning_rate << ", ema "
+      << o.training.ema_decay << ", self-distillation " << name_of(self_distillation_names(), o.self_distillation)
       << ", self-distillation share " << o.self_distill_share << " (from s = 0: " << o.from_noise_share << "), threads "
       << torch::get_num_threads() << "\n";
 
   const Schedule& sch = teacher.schedule();
-  const int64_t n_self = static_cast<int64_t>(std::llround(o.self_distill_share * static_cast<double>(o.training.batch)));
+  const int64_t n_self =
+      static_cast<int64_t>(std::llround(o.self_distill_share * static_cast<double>(o.training.batch)));
   const int64_t n_diag = o.training.batch - n_self;
-  const double h = o.derivative_step;
   net.module->train();
   ProgressBar bar("distill", o.training.steps, o.training.progress);
   const auto start = std::chrono::steady_clock::now();
@@ -104,8 +180,9 @@ DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher
 
     // Diagonal: psi at s' = s is the GLASS posterior denoiser.
     {
-      const Draws d = draw(z.narrow(0, 0, n_diag), sch,
-                           particle_values(at::rand({n_diag}, gen, torch::kFloat64) * o.max_inner_time, n_diag, "s"), gen);
+      const Draws d =
+          draw(z.narrow(0, 0, n_diag), sch,
+               particle_values(at::rand({n_diag}, gen, torch::kFloat64) * o.max_inner_time, n_diag, "s"), gen);
       torch::Tensor target;
       {
         torch::NoGradGuard no_grad;
@@ -121,35 +198,10 @@ DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher
       const std::vector<double> s = particle_values(pair.select(1, 0).masked_fill(from_noise, 0.0), n_self, "s");
       const std::vector<double> s_next = particle_values(pair.select(1, 1), n_self, "s'");
       const Draws d = draw(z.narrow(0, n_diag, n_self), sch, s, gen);
-      std::vector<double> ds(s.size()), ds_up(s.size()), ds_down(s.size()), keep(s.size()), move(s.size()),
-          slope(s.size()), lever(s.size());
-      for (size_t i = 0; i < s.size(); ++i) {
-        ds[i] = s_next[i] - s[i];
-        ds_up[i] = ds[i] + h;
-        ds_down[i] = ds[i] - h;
-        keep[i] = (1.0 - s_next[i]) / (1.0 - s[i]);
-        move[i] = ds[i] / (1.0 - s[i]);
-        slope[i] = (1.0 - s_next[i]) / (1.0 - s[i]);         // (1-s') d/ds' of the keep/move weights
-        lever[i] = (1.0 - s_next[i]) * move[i] / (2.0 * h);  // (1-s') move dpsi/dds by central difference
-      }
-      const torch::Tensor psi = net.forward(d.xbar, d.x_t, d.t, s, ds);
-      torch::Tensor psi_up, psi_down;
-      {
-        torch::AutoGradMode tangent_grad(o.tangent_gradient == TangentGradient::Full);
-        psi_up = net.forward(d.xbar, d.x_t, d.t, s, ds_up);
-        psi_down = net.forward(d.xbar, d.x_t, d.t, s, ds_down);
-      }
-      const torch::Tensor y = scaled_sum(keep, d.xbar, move, psi);
-      // (1-s') dY/ds' = (1-s')/(1-s) (psi - xbar) + (1-s') (s'-s)/(1-s) dpsi/dds
-      const torch::Tensor scaled_velocity =
-          torch::addcmul(broadcastable(slope, psi) * (psi - d.xbar), broadcastable(lever, psi), psi_up - psi_down);
-      torch::Tensor target;
-      {
-        torch::NoGradGuard no_grad;
-        const torch::Tensor y_stop = y.detach();
-        target = inner_posterior_denoiser(teacher, d.x_t, d.t, y_stop, s_next) - y_stop;
-      }
-      loss_self = torch::mse_loss(scaled_velocity, target);
+      loss_self = o.self_distillation == SelfDistillation::Semigroup
+                      ? semigroup_loss(net, d, s_next)
+                      : tangent_loss(net, teacher, d, s_next, o.derivative_step,
+                                     o.self_distillation == SelfDistillation::Tangent);
     }
     const torch::Tensor loss = (loss_diag * static_cast<double>(n_diag) + loss_self * static_cast<double>(n_self)) /
                                static_cast<double>(o.training.batch);
@@ -157,9 +209,10 @@ DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher
     loss.backward();
     torch::nn::utils::clip_grad_norm_(net.module->parameters(), 1.0);
     // Linear warm-up, then a cosine decay to a tenth: the map's precision comes late in training.
-    const double progress =
-        std::min(1.0, static_cast<double>(step) / static_cast<double>(o.decay_steps > 0 ? o.decay_steps : o.training.steps));
-    const double lr = o.training.learning_rate * std::min(1.0, static_cast<double>(step + 1) / std::max<int64_t>(1, o.training.warmup)) *
+    const double progress = std::min(
+        1.0, static_cast<double>(step) / static_cast<double>(o.decay_steps > 0 ? o.decay_steps : o.training.steps));
+    const double lr = o.training.learning_rate *
+                      std::min(1.0, static_cast<double>(step + 1) / std::max<int64_t>(1, o.training.warmup)) *
                       (0.55 + 0.45 * std::cos(M_PI * progress));
     for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
     optimizer.step();

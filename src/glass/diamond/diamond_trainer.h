@@ -18,25 +18,29 @@
 
 namespace glass {
 
-// How the self-distillation loss gets dY/ds': a central difference in s' either way (any layer
-// supports it, unlike forward-mode AD), with the gradient through both shifted passes, or with
-// them held fixed (stop-gradient on the tangent, as consistency-model training does), which costs
-// one backward pass instead of three and has the same minimiser.
-enum class TangentGradient { Full, Stopped };
-const NameTable<TangentGradient>& tangent_gradient_names();  // full | stopped
+// The self-distillation loss, three ways (docs/benchmarks.md compares them):
+//   tangent          the loss above, dY/ds' by a central difference in s' (two more forward passes;
+//                    LibTorch 1.13's forward-mode AD has no formula for silu), the gradient
+//                    through all three passes;
+//   tangent-stopped  the same with the two difference passes held fixed (stop-gradient on the
+//                    tangent, as consistency-model training does): one backward pass, not three;
+//   semigroup        || psi(s -> s') - sg[psi of the jumps s -> u -> s'] ||^2 with u the midpoint:
+//                    no derivative and no teacher call, the map's own composition as the target.
+enum class SelfDistillation { Tangent, StoppedTangent, Semigroup };
+const NameTable<SelfDistillation>& self_distillation_names();  // tangent | tangent-stopped | semigroup
 
 struct DistillOptions {
   // Steps, batch, learning rate and warm-up, EMA, logging, checkpoints, seed, resume: as for flow
   // matching, with the distillation's own defaults.
   TrainOptions training = default_training();
-  int64_t decay_steps = 0;  // horizon of the cosine learning-rate decay (0: training.steps)
+  int64_t decay_steps = 0;           // horizon of the cosine learning-rate decay (0: training.steps)
   double self_distill_share = 0.25;  // of each batch; the rest trains the diagonal
   // Of the self-distillation pairs, the share that starts at s = 0, where every use of the map
   // starts (posterior samples and early-stop transitions jump from fresh inner noise).
   double from_noise_share = 0.5;
   double max_inner_time = 0.999;  // s and s' are drawn in [0, max_inner_time]
   double derivative_step = 1e-3;  // h of the central difference in s'
-  TangentGradient tangent_gradient = TangentGradient::Full;
+  SelfDistillation self_distillation = SelfDistillation::Tangent;
   // Applied to the fresh student before training (a resume then loads its checkpoint): e.g. copying a flow
   // network into it (initialise_from_flow_unet). Empty: the network's own random initialisation.
   std::function<void(torch::nn::Module& student)> initialise;
