@@ -1,6 +1,5 @@
 #include "glass/diamond/inner_posterior.h"
 
-#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -8,22 +7,11 @@
 
 namespace glass {
 
-namespace {
-// t* approaches 1 only as the inner noise vanishes; keep the network off the singular end point.
-constexpr double kMaxInnerTime = 1.0 - 1e-7;
-}  // namespace
-
 PooledInput pooled_input(const Schedule& sch, double t, double s) {
   if (!(t >= 0.0 && t < 1.0) || !(s >= 0.0 && s < 1.0))
     throw std::invalid_argument("diamond: inner posterior needs t in [0, 1) and s in [0, 1), got t = " +
                                 std::to_string(t) + ", s = " + std::to_string(s));
-  const double a = sch.alpha(t), sg = sch.sigma(t);
-  const double px = a / (sg * sg), py = s / ((1.0 - s) * (1.0 - s));
-  const double lam = a * px + s * py;
-  if (!(lam > 0.0)) return {0.0, 0.0, 1.0 / sg, 0.0};  // D_0 is the data mean whatever its input
-  const double t_star = std::min(sch.inv_g(1.0 / lam), kMaxInnerTime);
-  const double k = sch.alpha(t_star) / lam;
-  return {lam, t_star, k * px, k * py};
+  return pool_measurements(sch, sch.alpha(t), sch.sigma(t), s, 1.0 - s);  // xbar_s = s z + (1 - s) epsbar
 }
 
 torch::Tensor inner_posterior_denoiser(FlowModel& model, const torch::Tensor& x_t, const std::vector<double>& t,

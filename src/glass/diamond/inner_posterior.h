@@ -9,15 +9,12 @@
 #include <vector>
 
 #include "glass/models/flow_model.h"
+#include "glass/transitions/precision_pooling.h"
 
 namespace glass {
 
-// The pooled input of one particle: alpha_{t*} S = cx x_t + cy xbar, at model time t_star.
-struct PooledInput {
-  double lam, t_star, cx, cy;
-};
-
-// t in [0, 1), s in [0, 1). At t = 0 and s = 0 nothing is observed (lam = 0): t* = 0.
+// The pooled input of one particle, alpha_{t*} S = cx x_t + cy xbar at model time t_star
+// (pool_measurements with y = xbar_s). t in [0, 1), s in [0, 1).
 PooledInput pooled_input(const Schedule& schedule, double t, double s);
 
 // E[z | x_t, xbar_s] per particle from one batched call of `model` (differentiable when autograd is on).

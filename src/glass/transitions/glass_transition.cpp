@@ -5,15 +5,11 @@
 #include <stdexcept>
 
 #include "glass/transitions/glass_coefficients.h"
+#include "glass/transitions/precision_pooling.h"
 #include "glass/util/particle_scalars.h"
 #include "glass/util/random.h"
 
 namespace glass {
-
-namespace {
-// t* approaches 1 only as the inner noise vanishes; keep the network off the singular end point.
-constexpr double kMaxInnerTime = 1.0 - 1e-7;
-}  // namespace
 
 void GlassOptions::validate() const {
   if (inner_steps < 1) throw std::invalid_argument("glass: need at least 1 inner step (M >= 1)");
@@ -92,24 +88,15 @@ struct InnerNode {
 };
 
 InnerNode inner_node(const Schedule& sch, double t, const GlassCoefficients& c, double s0, double s) {
-  const double sigma_t = sch.sigma(t), snr_t = sch.alpha(t) / sigma_t;
   const double abar_s = s * c.abar, sbar_s = (1.0 - s) * s0 + s * c.sbar;  // CondOT inner schedule
   InnerNode node{};
   node.w1 = (c.sbar - s0) / sbar_s;
   node.w2 = c.abar * s0 / sbar_s;
-  // GLASS denoiser: y is a second measurement of z, independent of x_t's. Pool the two by precision, S = (alpha/sigma^2 x_t + abar_s/sbar_s^2 y) / lam = z + noise of variance 1/lam,
-  // and ask the model at t* = g^{-1}(1/lam) with input alpha_{t*} S.
-  const double snr_s = abar_s / sbar_s, lam = snr_t * snr_t + snr_s * snr_s;
-  if (lam > 0.0) {
-    node.t_star = std::min(sch.inv_g(1.0 / lam), kMaxInnerTime);
-    const double k = sch.alpha(node.t_star) / lam, cx = snr_t / sigma_t, cy = snr_s / sbar_s;
-    node.in_x = k * cx;
-    node.in_y = k * cy;
-  } else {  // t = 0 and s = 0: the limit of the pooled input is x_t / sigma_t, at t* = 0
-    node.t_star = 0.0;
-    node.in_x = 1.0 / sigma_t;
-    node.in_y = 0.0;
-  }
+  // The GLASS denoiser asks the model at the precision-pooled statistic of x_t and y.
+  const PooledInput p = pool_measurements(sch, sch.alpha(t), sch.sigma(t), abar_s, sbar_s);
+  node.t_star = p.t_star;
+  node.in_x = p.cx;
+  node.in_y = p.cy;
   return node;
 }
 
