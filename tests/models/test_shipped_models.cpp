@@ -68,7 +68,7 @@ TEST_F(ShippedModels, OdeSamplesAreCloseToTheTestSetAndCoverEveryClass) {
 
 // Test images noised to t = 0.2, resampled by one call of the map, against one call of the flow
 // model's denoiser (the posterior mean, what one call of GLASS or DDPM returns). Measured at step
-// 2000 (docs/benchmarks.md, 300 images): 74.7 against 177.9. A map that ignored its inner noise
+// 3000 (docs/benchmarks.md, 300 images): 65.4 against 177.9. A map that ignored its inner noise
 // would give the mean's FID.
 TEST_F(ShippedModels, DiamondMapsOneCallBeatsThePosteriorMean) {
   Classifier classifier = load_classifier(kModels + "/fashion-mnist-classifier/model.json");
