@@ -24,6 +24,7 @@
 #include "glass/util/allocator.h"
 #include "glass/util/particle_scalars.h"
 #include "glass/util/random.h"
+#include "glass/values/chain_posterior_sampler.h"
 #include "glass/values/value_estimate.h"
 
 using namespace glass;
@@ -40,13 +41,8 @@ GlassOptions pc3(int calls) {
 }
 
 // DDPM ancestral steps on a uniform grid from t to 1: `calls` calls.
-torch::Tensor ddpm_posterior(FlowModel& model, torch::Tensor x, double t, int calls, at::Generator& gen) {
-  DdpmTransition kernel(model);
-  for (int k = 0; k < calls; ++k) {
-    const double a = t + (1.0 - t) * k / calls, b = k + 1 == calls ? 1.0 : t + (1.0 - t) * (k + 1) / calls;
-    x = kernel.step(x, full_times(x.size(0), a), full_times(x.size(0), b), gen).x;
-  }
-  return x;
+torch::Tensor ddpm_posterior(FlowModel& model, const torch::Tensor& x, double t, int calls, at::Generator& gen) {
+  return ChainPosteriorSampler(std::make_unique<DdpmTransition>(model), calls).sample(x, full_times(x.size(0), t), gen);
 }
 
 struct Scene {

@@ -8,7 +8,7 @@ SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 PACKAGES=(build-essential cmake libtorch-dev libcli11-dev nlohmann-json3-dev libpng-dev
           libgtest-dev libbenchmark-dev libopenblas0-openmp libtcmalloc-minimal4 zlib1g-dev
-          dataset-fashion-mnist python3-torch python3-numpy)
+          dataset-fashion-mnist python3-torch python3-numpy python3-matplotlib)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -9,5 +9,6 @@ void add_presets_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_align_command(CLI::App& app);
 void add_distill_command(CLI::App& app);
+void add_experiment_command(CLI::App& app);
 
 }  // namespace glass::cli

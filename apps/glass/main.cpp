@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   glass::cli::add_train_command(app);
   glass::cli::add_distill_command(app);
   glass::cli::add_align_command(app);
+  glass::cli::add_experiment_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -3,6 +3,8 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -266,11 +268,91 @@ TEST(Cli, PosteriorSamplesFromANoisedTestImageAndFromItsFile) {
 }
 
 TEST(Cli, HelpOnEverySubcommand) {
-  for (const char* sub : {"sample", "transition", "presets", "train", "align"}) {
+  for (const char* sub : {"sample", "transition", "presets", "train", "align", "distill", "experiment"}) {
     const CliRun r = run(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.out.find("--help"), std::string::npos) << sub;
   }
+}
+
+// glass experiment NAME --quick: results.csv and summary.json agree row for row, every measured
+// figure is finite and lies inside its own interval where it has one, and every plot is a PNG.
+void expect_well_formed_experiment(const std::string& name, const std::string& extra, const std::string& value_column) {
+  const fs::path out = scratch("experiment-" + name);
+  const CliRun r = run("experiment " + name + " --quick -t 2 -q " + extra + " -o " + out.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::ifstream in(out / "summary.json");
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["experiment"], name);
+  for (const char* key : {"command", "date", "machine", "setup", "seeds", "columns", "rows", "plots"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  std::ifstream csv(out / "results.csv");
+  std::string header, line;
+  std::getline(csv, header);
+  std::string joined;
+  for (const auto& c : j["columns"]) joined += (joined.empty() ? "" : ",") + c.get<std::string>();
+  EXPECT_EQ(header, joined);
+  size_t lines = 0;
+  while (std::getline(csv, line)) ++lines;
+  ASSERT_GT(j["rows"].size(), 0u);
+  EXPECT_EQ(lines, j["rows"].size());
+  for (const auto& row : j["rows"]) {
+    ASSERT_TRUE(row[value_column].is_number()) << row.dump();
+    const double v = row[value_column].get<double>();
+    EXPECT_TRUE(std::isfinite(v)) << row.dump();
+    for (const char* lo : {"low", "reward_low"})
+      if (row.contains(lo) && row[lo].is_number()) EXPECT_LE(row[lo].get<double>(), v + 1e-9) << row.dump();
+    for (const char* hi : {"high", "reward_high"})
+      if (row.contains(hi) && row[hi].is_number()) EXPECT_GE(row[hi].get<double>(), v - 1e-9) << row.dump();
+  }
+  ASSERT_GT(j["plots"].size(), 0u);
+  for (const auto& p : j["plots"]) {
+    std::ifstream png(out / p["file"].get<std::string>(), std::ios::binary);
+    ASSERT_TRUE(png.good()) << p["file"];
+    std::array<char, 8> magic{};
+    png.read(magic.data(), magic.size());
+    EXPECT_EQ(std::string(magic.data() + 1, 3), "PNG") << p["file"];
+  }
+  for (const auto& e : fs::directory_iterator(out)) EXPECT_EQ(e.path().filename().string().rfind(".staging", 0), std::string::npos);
+}
+
+TEST(Cli, ExperimentPosteriorQuick) { expect_well_formed_experiment("posterior", "", "value"); }
+TEST(Cli, ExperimentPosteriorQuickOnAMixture) { expect_well_formed_experiment("posterior", "-m gmm2d", "value"); }
+TEST(Cli, ExperimentValuesQuick) { expect_well_formed_experiment("values", "", "pearson_r"); }
+TEST(Cli, ExperimentValuesQuickOnAMixture) { expect_well_formed_experiment("values", "-m gmm2d", "pearson_r"); }
+TEST(Cli, ExperimentRhoQuick) { expect_well_formed_experiment("rho", "", "smc_reward"); }
+TEST(Cli, ExperimentSamplingQuick) { expect_well_formed_experiment("sampling", "", "value"); }
+TEST(Cli, ExperimentAlignmentQuick) { expect_well_formed_experiment("alignment", "", "reward"); }
+TEST(Cli, ExperimentOverheadQuick) { expect_well_formed_experiment("overhead", "", "ratio"); }
+
+// A plotter that cannot run, or fails, leaves no results behind; misuse is a one-line error.
+TEST(Cli, ExperimentErrorsLeaveNothingBehind) {
+  const fs::path out = scratch("experiment-errors");
+  CliRun r = run("experiment nonsense -o " + out.string());
+  EXPECT_NE(r.code, 0);
+  r = run("experiment rho -m gmm2d --quick -q -o " + out.string());
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("needs the Fashion-MNIST model"), std::string::npos) << r.out;
+  r = run("experiment alignment --classes 12 --quick -q -o " + out.string());
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("--classes"), std::string::npos) << r.out;
+  // A plot script that fails after the experiment ran: no results.csv, no summary.json, no staging.
+  const fs::path script = scratch("experiment-broken-plot") / "plot.py";
+  fs::create_directories(script.parent_path());
+  std::ofstream(script) << "import sys\nsys.exit('broken on purpose')\n";
+  ::setenv("GLASS_PLOT_SCRIPT", script.c_str(), 1);
+  r = run("experiment posterior -m gmm2d --quick -q -o " + out.string());
+  ::unsetenv("GLASS_PLOT_SCRIPT");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("broken on purpose"), std::string::npos) << r.out;
+  EXPECT_TRUE(!fs::exists(out) || fs::is_empty(out)) << "left files in " << out;
+  // No matplotlib: the error comes before any work.
+  ::setenv("GLASS_PYTHON", "/nonexistent/python3", 1);
+  r = run("experiment posterior --quick -q -o " + out.string());
+  ::unsetenv("GLASS_PYTHON");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("matplotlib"), std::string::npos) << r.out;
+  EXPECT_TRUE(!fs::exists(out) || fs::is_empty(out));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
 
 #include "glass/sampling/sampler.h"
 #include "glass/sampling/time_grid.h"
@@ -10,7 +11,9 @@
 #include "glass/transitions/glass_transition.h"
 #include "glass/transitions/ode_transition.h"
 #include "glass/transitions/sde_transition.h"
+#include "glass/util/particle_scalars.h"
 #include "glass/util/random.h"
+#include "glass/values/chain_posterior_sampler.h"
 #include "test_helpers.h"
 
 using namespace glass;
@@ -51,6 +54,36 @@ TEST_P(FullSampling, ReachesTheMixture) {
 INSTANTIATE_TEST_SUITE_P(Kernels, FullSampling,
                          ::testing::Values(SamplerCase{"ode", 20}, SamplerCase{"ddpm", 200}, SamplerCase{"sde", 200},
                                            SamplerCase{"glass-0.4", 5}, SamplerCase{"glass-ddpm", 5}));
+
+// A chain of DDPM steps from each particle's own t to 1 draws from the exact posterior p(z | x_t);
+// one step is the denoiser (the last DDPM step to t = 1 adds no noise).
+TEST(ChainPosteriorSampler, DdpmChainDrawsTheExactPosteriorFromPerParticleTimes) {
+  const GaussianMixture g = GaussianMixture::preset("gmm2d");
+  const SchedulePtr s = make_schedule("condot");
+  auto model = test::mixture_model(g, s);
+  constexpr int64_t n = 2000;
+  at::Generator gen = make_generator(31);
+  const double ta = 0.3, tb = 0.6;
+  const torch::Tensor xa = g.sample_noisy(1, s->alpha(ta), s->sigma(ta), gen).expand({n, 2});
+  const torch::Tensor xb = g.sample_noisy(1, s->alpha(tb), s->sigma(tb), gen).expand({n, 2});
+  const torch::Tensor x = torch::cat({xa, xb}).to(torch::kFloat32);
+  const torch::Tensor t = torch::cat({full_times(n, ta), full_times(n, tb)});
+  ChainPosteriorSampler chain(std::make_unique<DdpmTransition>(*model), 100);
+  EXPECT_EQ(chain.nfe(), 100);
+  const torch::Tensor z = chain.sample(x, t, gen);
+  EXPECT_EQ(model->cost().calls, 100);
+  auto exact = [&](const torch::Tensor& xs, double tt) {
+    return g.sample_posterior(xs.to(torch::kFloat64), full_times(n, s->alpha(tt)), full_times(n, s->sigma(tt)), gen);
+  };
+  for (const auto& [rows, xs, tt] : {std::tuple{0, xa, ta}, std::tuple{1, xb, tb}}) {
+    const torch::Tensor part = z.narrow(0, rows * n, n);
+    const double floor = test::noise_floor([&] { return exact(xs, tt); });
+    EXPECT_LT(energy_distance(part, exact(xs, tt)), 3 * floor) << "t = " << tt << ", floor " << floor;
+  }
+  ChainPosteriorSampler one(std::make_unique<DdpmTransition>(*model), 1);
+  EXPECT_TRUE(torch::allclose(one.sample(x, t, gen), model->denoise(x, t), 1e-5, 1e-5));
+  EXPECT_THROW(ChainPosteriorSampler(std::make_unique<DdpmTransition>(*model), 0), std::invalid_argument);
+}
 
 TEST(Reproducibility, SameSeedSameSamplesOtherSeedOtherSamples) {
   const GaussianMixture g = GaussianMixture::preset("ring8");
