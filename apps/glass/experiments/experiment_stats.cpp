@@ -1,5 +1,6 @@
 #include "experiments/experiment_stats.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "glass/stats/frechet_distance.h"
@@ -30,8 +31,9 @@ Estimate pearson_interval(const torch::Tensor& a, const torch::Tensor& b) {
   const double r = ((xc * yc).sum() / (xc.norm() * yc.norm())).item<double>();
   const double n = static_cast<double>(x.numel());
   if (n < 4 || !std::isfinite(r)) return {r, NAN, NAN};
-  const double z = std::atanh(std::clamp(r, -0.999999, 0.999999)), half = 1.96 / std::sqrt(n - 3);
-  return {r, std::tanh(z - half), std::tanh(z + half)};
+  // Clamped off +-1 so atanh stays finite; the bounds then still enclose r itself.
+  const double z = std::atanh(std::clamp(r, -1 + 1e-15, 1 - 1e-15)), half = 1.96 / std::sqrt(n - 3);
+  return {r, std::min(r, std::tanh(z - half)), std::max(r, std::tanh(z + half))};
 }
 
 ImageScorer::ImageScorer(const std::string& classifier_path)
