@@ -101,8 +101,10 @@ ExperimentReport alignment_experiment(const ExperimentOptions& o) {
             nfe = r.cost.nfe_per_output();
             particles = r.plan.particles;
             seconds += r.seconds;
-          } catch (const std::invalid_argument&) {
-            fits = false;  // the method does not fit this budget (e.g. SMC with fewer than 2 particles)
+          } catch (const std::invalid_argument& e) {
+            // The plan does not fit this budget (a chain dearer than the budget): said, not hidden.
+            report.setup["skipped"].push_back(c.name + " at " + std::to_string(static_cast<int>(budget)) + ": " + e.what());
+            fits = false;
             break;
           }
         }
