@@ -81,8 +81,11 @@ std::string command_line(const ExperimentFlags& f) {
 void run_experiment(ExperimentFlags f) {
   const auto start = std::chrono::steady_clock::now();
   set_threads(f.threads);
-  for (const std::string& s : f.seeds.empty() ? std::vector<std::string>{} : split(f.seeds, ','))
-    f.options.seeds.push_back(static_cast<uint64_t>(parse_double_list(s, "--seeds")[0]));
+  for (double s : f.seeds.empty() ? std::vector<double>{} : parse_double_list(f.seeds, "--seeds")) {
+    if (s < 0 || s != static_cast<double>(static_cast<uint64_t>(s)))
+      throw std::invalid_argument("--seeds: seeds are non-negative integers");
+    f.options.seeds.push_back(static_cast<uint64_t>(s));
+  }
   for (double c : f.classes.empty() ? std::vector<double>{} : parse_double_list(f.classes, "--classes")) {
     if (c < 0 || c > 9 || c != static_cast<int64_t>(c))
       throw std::invalid_argument("--classes: Fashion-MNIST classes are 0 to 9");

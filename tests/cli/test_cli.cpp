@@ -336,6 +336,9 @@ TEST(Cli, ExperimentErrorsLeaveNothingBehind) {
   r = run("experiment alignment --classes 12 --quick -q -o " + out.string());
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.out.find("--classes"), std::string::npos) << r.out;
+  r = run("experiment values --seeds 1,-2 --quick -q -o " + out.string());
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("--seeds"), std::string::npos) << r.out;
   // A plot script that fails after the experiment ran: no results.csv, no summary.json, no staging.
   const fs::path script = scratch("experiment-broken-plot") / "plot.py";
   fs::create_directories(script.parent_path());
