@@ -110,20 +110,8 @@ ExperimentReport posterior_experiment(const ExperimentOptions& o) {
       report.table.add({t, name, calls, metric, e.value, e.low, e.high});
     });
   }
-  PlotSpec p;
-  p.file = "posterior.png";
-  p.title = "Posterior samples z ~ p(z | x_t): " + metric;
-  p.x = "calls";
-  p.y = "value";
-  p.y_low = "low";
-  p.y_high = "high";
-  p.series = "sampler";
-  p.facet = "t";
-  p.log_x = true;
-  p.log_y = true;
-  p.xlabel = "network calls per sample";
-  p.ylabel = metric;
-  report.plots.push_back(p);
+  report.plots.push_back({"posterior.png", "Posterior samples z ~ p(z | x_t): " + metric, "calls", "value", "sampler",
+                          "t", "low", "high", "network calls per sample", metric, true, true});
   // The paper's claim: GLASS ahead of DDPM at few calls.
   nlohmann::json wins = nlohmann::json::array();
   const auto& rows = report.table.rows();
