@@ -48,10 +48,6 @@ ExperimentScene load_scene(const ExperimentOptions& o, const std::string& experi
   return scene;
 }
 
-}  // namespace glass::cli
-
-namespace glass::cli {
-
 AlignmentRun align_once(ExperimentScene& scene, const KernelChoice& kernel, int steps, AlignmentMethod method,
                         AlignmentSettings settings, const RewardPtr& reward, int64_t outputs, uint64_t seed) {
   Aligner aligner(scene.model(), kernel_factory(kernel, scene.mixture()), reward, uniform_grid(steps),

@@ -7,6 +7,7 @@
 
 #include "experiments/experiment.h"
 #include "experiments/experiment_stats.h"
+#include "glass/alignment/alignment_methods.h"
 #include "glass/diamond/diamond_map.h"
 #include "model_options.h"
 
@@ -29,14 +30,8 @@ struct ExperimentScene {
 // `mixtures`: whether the experiment has exact answers for mixture presets (else it needs images).
 ExperimentScene load_scene(const ExperimentOptions& o, const std::string& experiment, bool mixtures);
 
-}  // namespace glass::cli
-
-#include "glass/alignment/alignment_methods.h"
-
-namespace glass::cli {
-
 // One alignment method on the scene's model over a uniform grid of `steps`, `outputs` samples
-// from `seed`, within `budget` calls per sample (0: none).
+// from `seed`, within settings.max_nfe calls per sample (0: none).
 AlignmentRun align_once(ExperimentScene& scene, const KernelChoice& kernel, int steps, AlignmentMethod method,
                         AlignmentSettings settings, const RewardPtr& reward, int64_t outputs, uint64_t seed);
 
