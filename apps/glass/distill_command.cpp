@@ -145,7 +145,8 @@ void add_distill_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--self-distillation", o->self_distillation,
                   "tangent: (1-s') dY/ds' against the teacher, by a central difference with the gradient through "
-                  "it; tangent-stopped: the same without (one backward pass); semigroup: one jump against two half "
+                  "it; tangent-forward: the same loss with dY/ds' by forward-mode AD; tangent-stopped: the central "
+                  "difference without the gradient (one backward pass); semigroup: one jump against two half "
                   "jumps (no teacher call)")
       ->check(CLI::IsMember(offered_names(self_distillation_names())))
       ->capture_default_str();

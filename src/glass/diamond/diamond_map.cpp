@@ -17,7 +17,7 @@ namespace glass {
 DiamondMap::DiamondMap(DiamondNet net, DiamondNetConfig config, FlowModel& model, std::string description)
     : net_(std::move(net)), config_(std::move(config)), model_(model), description_(std::move(description)) {
   config_.validate();
-  if (!net_.module || !net_.forward) throw std::invalid_argument("diamond map: no network");
+  if (!net_.module || !net_.run) throw std::invalid_argument("diamond map: no network");
   if (description_.empty())
     description_ = config_.arch == "mlp" ? "diamond map (mlp " + std::to_string(config_.depth) + " x " +
                                                std::to_string(config_.width) + ")"

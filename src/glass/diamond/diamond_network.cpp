@@ -1,6 +1,7 @@
 #include "glass/diamond/diamond_network.h"
 
 #include <nlohmann/json.hpp>
+#include <torch/csrc/autograd/forward_grad.h>
 
 #include <cmath>
 #include <stdexcept>
@@ -46,11 +47,13 @@ DiamondNetConfig DiamondNetConfig::from_json(const nlohmann::json& j, const std:
 }
 
 torch::Tensor scalar_features(const std::vector<const std::vector<double>*>& values, const torch::Tensor& frequencies,
-                              const torch::TensorOptions& options) {
+                              const torch::TensorOptions& options, const DsTangent* last_tangent) {
   std::vector<torch::Tensor> features;
-  for (const std::vector<double>* v : values) {
-    const torch::Tensor column =
-        torch::tensor(*v, torch::TensorOptions().dtype(torch::kFloat64)).to(options).reshape({-1, 1});
+  for (size_t i = 0; i < values.size(); ++i) {
+    torch::Tensor column =
+        torch::tensor(*values[i], torch::TensorOptions().dtype(torch::kFloat64)).to(options).reshape({-1, 1});
+    if (last_tangent && i + 1 == values.size())
+      column = at::_make_dual(column, torch::ones_like(column), static_cast<int64_t>(last_tangent->level));
     const torch::Tensor angles = column * frequencies.to(options).unsqueeze(0);
     features.insert(features.end(), {column, torch::sin(angles), torch::cos(angles)});
   }
@@ -74,9 +77,29 @@ DiamondMlpImpl::DiamondMlpImpl(const DiamondNetConfig& c) {
 }
 
 torch::Tensor DiamondMlpImpl::forward(const torch::Tensor& xbar, const torch::Tensor& x_t, const std::vector<double>& t,
-                                      const std::vector<double>& s, const std::vector<double>& ds) {
-  const torch::Tensor times = scalar_features({&t, &s, &ds}, frequencies_, xbar.options());
+                                      const std::vector<double>& s, const std::vector<double>& ds,
+                                      const DsTangent* ds_tangent) {
+  const torch::Tensor times = scalar_features({&t, &s, &ds}, frequencies_, xbar.options(), ds_tangent);
   return body_->forward(torch::cat({xbar, x_t, times}, 1));
+}
+
+std::pair<torch::Tensor, torch::Tensor> DiamondNet::forward_with_ds_tangent(const torch::Tensor& xbar,
+                                                                            const torch::Tensor& x_t,
+                                                                            const std::vector<double>& t,
+                                                                            const std::vector<double>& s,
+                                                                            const std::vector<double>& ds) const {
+  // A dual level of our own, released on every exit; the tangent keeps its autograd history after.
+  struct Level {
+    DsTangent tangent{torch::autograd::ForwardADLevel::get_next_idx()};
+    ~Level() { torch::autograd::ForwardADLevel::release_idx(tangent.level); }
+  } level;
+  const torch::Tensor out = run(xbar, x_t, t, s, ds, &level.tangent);
+  const auto unpacked = at::_unpack_dual(out, static_cast<int64_t>(level.tangent.level));
+  torch::Tensor primal = std::get<0>(unpacked), tangent = std::get<1>(unpacked);
+  if (!tangent.defined())  // psi does not depend on s' - s (a student that ignores it)
+    tangent = torch::zeros_like(primal);
+  // Copies, not views of the dual: they must outlive the level.
+  return {primal.clone(), tangent.clone()};
 }
 
 DiamondNet make_diamond_net(const DiamondNetConfig& config, SchedulePtr schedule) {
@@ -85,15 +108,14 @@ DiamondNet make_diamond_net(const DiamondNetConfig& config, SchedulePtr schedule
     DiamondUnet unet(config, std::move(schedule));
     return {unet.ptr(),
             [unet](const torch::Tensor& xbar, const torch::Tensor& x_t, const std::vector<double>& t,
-                   const std::vector<double>& s, const std::vector<double>& ds) mutable {
-              return unet->forward(xbar, x_t, t, s, ds);
-            }};
+                   const std::vector<double>& s, const std::vector<double>& ds,
+                   const DsTangent* ds_tangent) mutable { return unet->forward(xbar, x_t, t, s, ds, ds_tangent); }};
   }
   DiamondMlp mlp(config);
-  return {mlp.ptr(), [mlp](const torch::Tensor& xbar, const torch::Tensor& x_t, const std::vector<double>& t,
-                           const std::vector<double>& s, const std::vector<double>& ds) mutable {
-            return mlp->forward(xbar, x_t, t, s, ds);
-          }};
+  return {mlp.ptr(),
+          [mlp](const torch::Tensor& xbar, const torch::Tensor& x_t, const std::vector<double>& t,
+                const std::vector<double>& s, const std::vector<double>& ds,
+                const DsTangent* ds_tangent) mutable { return mlp->forward(xbar, x_t, t, s, ds, ds_tangent); }};
 }
 
 }  // namespace glass

@@ -34,13 +34,20 @@ struct DiamondNetConfig {
   static DiamondNetConfig from_json(const nlohmann::json& j, const std::string& source);
 };
 
+// Asks a student's forward pass to carry d/d(s' - s) by forward-mode AD: the s' - s column of its
+// time features becomes a dual number with unit tangent at this level (torch forward AD).
+struct DsTangent {
+  uint64_t level;
+};
+
 // psi for vectors: an MLP on (xbar, x_t) and sinusoidal features of t, s and s' - s.
 class DiamondMlpImpl : public torch::nn::Module {
  public:
   explicit DiamondMlpImpl(const DiamondNetConfig& config);
   // xbar, x_t: [N, d]; t, s, ds: one per particle.
   torch::Tensor forward(const torch::Tensor& xbar, const torch::Tensor& x_t, const std::vector<double>& t,
-                        const std::vector<double>& s, const std::vector<double>& ds);
+                        const std::vector<double>& s, const std::vector<double>& ds,
+                        const DsTangent* ds_tangent = nullptr);
 
  private:
   torch::Tensor frequencies_;
@@ -49,16 +56,29 @@ class DiamondMlpImpl : public torch::nn::Module {
 TORCH_MODULE(DiamondMlp);
 
 // Sinusoidal features [v, sin(f v), cos(f v)] of each per-particle scalar in `values`, side by side.
+// With a tangent, the LAST scalar is a dual number with unit tangent at that level.
 torch::Tensor scalar_features(const std::vector<const std::vector<double>*>& values, const torch::Tensor& frequencies,
-                              const torch::TensorOptions& options);
+                              const torch::TensorOptions& options, const DsTangent* last_tangent = nullptr);
 
 // A student network as the trainer and the map need it: psi(xbar, x_t, t, s, s' - s), with one t,
 // s and s' - s per particle (float64, so that the U-Net pools its input exactly).
 struct DiamondNet {
+  using Forward = std::function<torch::Tensor(const torch::Tensor& xbar, const torch::Tensor& x_t,
+                                              const std::vector<double>& t, const std::vector<double>& s,
+                                              const std::vector<double>& ds, const DsTangent* ds_tangent)>;
   std::shared_ptr<torch::nn::Module> module;
-  std::function<torch::Tensor(const torch::Tensor& xbar, const torch::Tensor& x_t, const std::vector<double>& t,
-                              const std::vector<double>& s, const std::vector<double>& ds)>
-      forward;
+  Forward run;
+
+  torch::Tensor forward(const torch::Tensor& xbar, const torch::Tensor& x_t, const std::vector<double>& t,
+                        const std::vector<double>& s, const std::vector<double>& ds) const {
+    return run(xbar, x_t, t, s, ds, nullptr);
+  }
+  // psi and d psi / d(s' - s) at fixed s, from one forward pass carrying a tangent (forward-mode
+  // AD); both stay differentiable in the weights, so a loss on the derivative trains them.
+  std::pair<torch::Tensor, torch::Tensor> forward_with_ds_tangent(const torch::Tensor& xbar, const torch::Tensor& x_t,
+                                                                  const std::vector<double>& t,
+                                                                  const std::vector<double>& s,
+                                                                  const std::vector<double>& ds) const;
 };
 
 // `schedule`: the teacher's, which the U-Net pools its input with and reads its body's output by.

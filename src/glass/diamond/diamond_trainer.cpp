@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <tuple>
 
 #include "glass/diamond/inner_posterior.h"
 #include "glass/io/atomic_file.h"
@@ -22,6 +23,7 @@ namespace fs = std::filesystem;
 
 const NameTable<SelfDistillation>& self_distillation_names() {
   static const NameTable<SelfDistillation> names{{"tangent", SelfDistillation::Tangent},
+                                                 {"tangent-forward", SelfDistillation::ForwardTangent},
                                                  {"tangent-stopped", SelfDistillation::StoppedTangent},
                                                  {"semigroup", SelfDistillation::Semigroup}};
   return names;
@@ -83,33 +85,43 @@ Jump jump(DiamondNet& net, const torch::Tensor& xbar, const Draws& d, const std:
   return {scaled_sum(keep, xbar, move, psi), psi};
 }
 
-// || (1-s') dY/ds' - sg[E[z | x_t, Y at s'] - Y] ||^2 with Y = X(xbar_s; s -> s') and dY/ds' by a
-// central difference in s' (step h), the gradient through its two passes or not.
+// dY/ds' for the tangent loss: by a central difference in s' (step h), the gradient through its two
+// passes or not, or exactly by forward-mode AD.
+enum class Derivative { CentralDifference, StoppedCentralDifference, ForwardMode };
+
+// || (1-s') dY/ds' - sg[E[z | x_t, Y at s'] - Y] ||^2 with Y = X(xbar_s; s -> s').
 torch::Tensor tangent_loss(DiamondNet& net, FlowModel& teacher, const Draws& d, const std::vector<double>& s_next,
-                           double h, bool gradient_through_tangent) {
+                           double h, Derivative derivative) {
   const std::vector<double>& s = d.s;
-  std::vector<double> ds(s.size()), ds_up(s.size()), ds_down(s.size()), slope(s.size()), lever(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
+  const size_t n = s.size();
+  std::vector<double> ds(n), keep(n), move(n), slope(n), lever(n);
+  for (size_t i = 0; i < n; ++i) {
     ds[i] = s_next[i] - s[i];
-    ds_up[i] = ds[i] + h;
-    ds_down[i] = ds[i] - h;
-    slope[i] = (1.0 - s_next[i]) / (1.0 - s[i]);                        // (1-s') d/ds' of the keep/move weights
-    lever[i] = (1.0 - s_next[i]) * (ds[i] / (1.0 - s[i])) / (2.0 * h);  // (1-s') move dpsi/dds by central difference
+    keep[i] = (1.0 - s_next[i]) / (1.0 - s[i]);
+    move[i] = ds[i] / (1.0 - s[i]);
+    slope[i] = (1.0 - s_next[i]) / (1.0 - s[i]);  // (1-s') d/ds' of the keep/move weights
+    lever[i] = (1.0 - s_next[i]) * move[i];       // (1-s') move, times dpsi/dds
   }
-  const Jump y = jump(net, d.xbar, d, s, s_next);
-  torch::Tensor psi_up, psi_down;
-  {
-    torch::AutoGradMode tangent_grad(gradient_through_tangent && torch::GradMode::is_enabled());
-    psi_up = net.forward(d.xbar, d.x_t, d.t, s, ds_up);
-    psi_down = net.forward(d.xbar, d.x_t, d.t, s, ds_down);
+  torch::Tensor psi, dpsi;
+  if (derivative == Derivative::ForwardMode) {
+    std::tie(psi, dpsi) = net.forward_with_ds_tangent(d.xbar, d.x_t, d.t, s, ds);
+  } else {
+    psi = net.forward(d.xbar, d.x_t, d.t, s, ds);
+    std::vector<double> ds_up(n), ds_down(n);
+    for (size_t i = 0; i < n; ++i) {
+      ds_up[i] = ds[i] + h;
+      ds_down[i] = ds[i] - h;
+    }
+    torch::AutoGradMode tangent_grad(derivative == Derivative::CentralDifference && torch::GradMode::is_enabled());
+    dpsi = (net.forward(d.xbar, d.x_t, d.t, s, ds_up) - net.forward(d.xbar, d.x_t, d.t, s, ds_down)) / (2.0 * h);
   }
   // (1-s') dY/ds' = (1-s')/(1-s) (psi - xbar) + (1-s') (s'-s)/(1-s) dpsi/dds
   const torch::Tensor scaled_velocity =
-      torch::addcmul(broadcastable(slope, y.psi) * (y.psi - d.xbar), broadcastable(lever, y.psi), psi_up - psi_down);
+      torch::addcmul(broadcastable(slope, psi) * (psi - d.xbar), broadcastable(lever, psi), dpsi);
   torch::Tensor target;
   {
     torch::NoGradGuard no_grad;
-    const torch::Tensor y_stop = y.x.detach();
+    const torch::Tensor y_stop = scaled_sum(keep, d.xbar, move, psi).detach();
     target = inner_posterior_denoiser(teacher, d.x_t, d.t, y_stop, s_next) - y_stop;
   }
   return torch::mse_loss(scaled_velocity, target);
@@ -198,10 +210,18 @@ DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher
       const std::vector<double> s = particle_values(pair.select(1, 0).masked_fill(from_noise, 0.0), n_self, "s");
       const std::vector<double> s_next = particle_values(pair.select(1, 1), n_self, "s'");
       const Draws d = draw(z.narrow(0, n_diag, n_self), sch, s, gen);
-      loss_self = o.self_distillation == SelfDistillation::Semigroup
-                      ? semigroup_loss(net, d, s_next)
-                      : tangent_loss(net, teacher, d, s_next, o.derivative_step,
-                                     o.self_distillation == SelfDistillation::Tangent);
+      switch (o.self_distillation) {
+        case SelfDistillation::Semigroup: loss_self = semigroup_loss(net, d, s_next); break;
+        case SelfDistillation::Tangent:
+          loss_self = tangent_loss(net, teacher, d, s_next, o.derivative_step, Derivative::CentralDifference);
+          break;
+        case SelfDistillation::StoppedTangent:
+          loss_self = tangent_loss(net, teacher, d, s_next, o.derivative_step, Derivative::StoppedCentralDifference);
+          break;
+        case SelfDistillation::ForwardTangent:
+          loss_self = tangent_loss(net, teacher, d, s_next, o.derivative_step, Derivative::ForwardMode);
+          break;
+      }
     }
     const torch::Tensor loss = (loss_diag * static_cast<double>(n_diag) + loss_self * static_cast<double>(n_self)) /
                                static_cast<double>(o.training.batch);

@@ -7,7 +7,7 @@
 //   self-distillation:  Y = X(xbar_s; s -> s'),
 //                       || (1-s') dY/ds' - sg[E[z | x_t, Y at s'] - Y] ||^2
 // the second being (1-s')^2 times || dY/ds' - u(Y | s') ||^2, bounded as s' -> 1. dY/ds' comes
-// from a central difference in s' (two more forward passes, any layer).
+// from a central difference in s' (two more forward passes, any layer) or forward-mode AD.
 #include <functional>
 #include <string>
 
@@ -18,16 +18,18 @@
 
 namespace glass {
 
-// The self-distillation loss, three ways (docs/benchmarks.md compares them):
-//   tangent          the loss above, dY/ds' by a central difference in s' (two more forward passes;
-//                    LibTorch 1.13's forward-mode AD has no formula for silu), the gradient
-//                    through all three passes;
-//   tangent-stopped  the same with the two difference passes held fixed (stop-gradient on the
+// The self-distillation loss, four ways (docs/benchmarks.md compares them):
+//   tangent          the loss above, dY/ds' by a central difference in s' (two more forward passes,
+//                    any layer), the gradient through all three passes;
+//   tangent-forward  the same loss, dY/ds' exact by forward-mode AD (one forward pass carrying a
+//                    tangent), the gradient through it (reverse over forward);
+//   tangent-stopped  the central difference with its two passes held fixed (stop-gradient on the
 //                    tangent, as consistency-model training does): one backward pass, not three;
 //   semigroup        || psi(s -> s') - sg[psi of the jumps s -> u -> s'] ||^2 with u the midpoint:
 //                    no derivative and no teacher call, the map's own composition as the target.
-enum class SelfDistillation { Tangent, StoppedTangent, Semigroup };
-const NameTable<SelfDistillation>& self_distillation_names();  // tangent | tangent-stopped | semigroup
+enum class SelfDistillation { Tangent, ForwardTangent, StoppedTangent, Semigroup };
+// tangent | tangent-forward | tangent-stopped | semigroup
+const NameTable<SelfDistillation>& self_distillation_names();
 
 struct DistillOptions {
   // Steps, batch, learning rate and warm-up, EMA, logging, checkpoints, seed, resume: as for flow

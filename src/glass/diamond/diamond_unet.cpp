@@ -35,7 +35,7 @@ DiamondUnetImpl::DiamondUnetImpl(const DiamondNetConfig& c, SchedulePtr schedule
 
 torch::Tensor DiamondUnetImpl::forward(const torch::Tensor& xbar, const torch::Tensor& x_t,
                                        const std::vector<double>& t, const std::vector<double>& s,
-                                       const std::vector<double>& ds) {
+                                       const std::vector<double>& ds, const DsTangent* ds_tangent) {
   const size_t n = static_cast<size_t>(x_t.size(0));
   if (t.size() != n || s.size() != n || ds.size() != n)
     throw std::invalid_argument("diamond unet: one t, s and s' - s per particle");
@@ -47,7 +47,7 @@ torch::Tensor DiamondUnetImpl::forward(const torch::Tensor& xbar, const torch::T
     t_star[i] = p.t_star;
   }
   const torch::Tensor pooled = scaled_sum(cx, x_t, cy, xbar);
-  const torch::Tensor offset = condition_->forward(scalar_features({&t, &s, &ds}, frequencies_, x_t.options()));
+  const torch::Tensor offset = condition_->forward(scalar_features({&t, &s, &ds}, frequencies_, x_t.options(), ds_tangent));
   const torch::Tensor out =
       body_->forward(torch::cat({pooled, xbar, x_t}, 1), times_tensor(t_star).to(x_t.scalar_type()), offset);
   return denoiser_from_prediction(*schedule_, config_.prediction, pooled, out, t_star);

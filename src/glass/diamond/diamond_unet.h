@@ -23,7 +23,8 @@ class DiamondUnetImpl : public torch::nn::Module {
   DiamondUnetImpl(const DiamondNetConfig& config, SchedulePtr schedule);
   // xbar, x_t: [N, C, H, W]; t, s, ds: one per particle (0 <= t, s < 1).
   torch::Tensor forward(const torch::Tensor& xbar, const torch::Tensor& x_t, const std::vector<double>& t,
-                        const std::vector<double>& s, const std::vector<double>& ds);
+                        const std::vector<double>& s, const std::vector<double>& ds,
+                        const DsTangent* ds_tangent = nullptr);
 
  private:
   DiamondNetConfig config_;
