@@ -8,7 +8,8 @@ SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 PACKAGES=(build-essential cmake libtorch-dev libcli11-dev nlohmann-json3-dev libpng-dev
           libgtest-dev libbenchmark-dev libopenblas0-openmp libtcmalloc-minimal4 zlib1g-dev
-          dataset-fashion-mnist python3-torch python3-numpy python3-matplotlib)
+          dataset-fashion-mnist python3-torch python3-numpy python3-matplotlib
+          python3-dev pybind11-dev python3-pytest)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -27,5 +28,11 @@ for lib in libblas.so.3 liblapack.so.3; do
 done
 
 build=${GLASS_BUILD_DIR:-build}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
 cmake --build "$build" -j"$(nproc)"
+
+# `import glass` from Debian's /usr/bin/python3: a .pth file in its site folder names the built
+# package (build/python/glass: the module and its Python files).
+site=$(/usr/bin/python3 -c 'import site; print(site.getsitepackages()[0])')
+$SUDO mkdir -p "$site"
+echo "$(cd "$build" && pwd)/python" | $SUDO tee "$site/glass-cpp.pth" >/dev/null

@@ -1,0 +1,122 @@
+"""glass.cpp from Python: GLASS transitions, SMC, guidance, best-of-N and value estimates on
+flow-matching and diffusion models, with models and rewards written in PyTorch.
+
+Time runs from t = 0 (noise) to t = 1 (data), x_t = alpha_t z + sigma_t eps. Every sampler takes an
+explicit ``glass.Generator(seed)``; the same seed and thread count give the same output as the
+``glass`` command. Tensors cross to C++ without copies, and one autograd graph spans Python rewards
+and the C++ samplers (reward guidance differentiates a Python reward).
+
+    import glass, torch
+    model = glass.load_model(glass.shipped("fashion-mnist-unet/model.json"))
+    kernel = glass.Kernel(model, "glass", inner_steps=4)
+    run = glass.smc(kernel, lambda z: -z.mean(dim=(1, 2, 3)).double(), groups=4, particles=8,
+                    steps=10, generator=glass.Generator(0))
+
+Errors are Python exceptions carrying the library's one-line messages: ValueError for bad input,
+RuntimeError for failures (a model returning NaN, a missing file).
+"""
+from __future__ import annotations
+
+import os
+from typing import Callable, Optional, Union
+
+import torch  # loads the LibTorch that _glass runs on, and torch's Python types
+
+from . import _glass
+from ._glass import (DiamondMap, GaussianMixture, Generator, Kernel, Model, Reward, Schedule,
+                     energy_distance, load_diamond, load_model, mixture_model, python_model,
+                     sample, sample_posterior, schedule, set_threads, threads)
+from ._results import (AlignmentCost, AlignmentRun, BestOfNResult, MethodPlan, SampleResult,
+                       SmcResult, SmcStep, StepResult, ValueEstimate)
+
+__all__ = [
+    "Aligner", "AlignmentCost", "AlignmentRun", "BestOfNResult", "DiamondMap", "GaussianMixture",
+    "Generator", "Kernel", "METHODS", "MODELS_DIR", "MethodPlan", "Model", "Reward", "SampleResult",
+    "Schedule", "SmcResult", "SmcStep", "StepResult", "ValueEstimate", "as_reward", "best_of_n",
+    "energy_distance", "estimate_value", "load_diamond", "load_model", "mixture_model",
+    "python_model", "reward", "sample", "sample_posterior", "schedule", "set_threads", "shipped",
+    "smc", "threads",
+]
+
+#: The shipped models' folder (GLASS_MODELS_DIR overrides it, as for the glass command).
+MODELS_DIR = os.environ.get("GLASS_MODELS_DIR") or _glass.MODELS_DIR
+#: The alignment methods an Aligner runs.
+METHODS = list(_glass.METHODS)
+
+RewardLike = Union[Reward, Callable[[torch.Tensor], torch.Tensor], str]
+
+
+def shipped(relative: str) -> str:
+    """Path of a shipped model file, e.g. ``shipped("fashion-mnist-unet/model.json")``."""
+    return os.path.join(MODELS_DIR, relative)
+
+
+def reward(spec: str, classifier: Optional[str] = None) -> Reward:
+    """A library reward from its spec, as on the command line: ``"class:3"``,
+    ``"quadratic:kappa=1:center=2,0"``, ``"box:lo=-1,-1:hi=1,1"``, ``"script:PATH"`` (TorchScript),
+    or weighted sums such as ``"0.5*class:3+1*quadratic:center=0,0"``. ``classifier`` is the model
+    ``class:N`` scores with (default: the shipped Fashion-MNIST classifier)."""
+    return _glass.reward(spec, classifier or shipped("fashion-mnist-classifier/model.json"))
+
+
+def as_reward(r: RewardLike, name: Optional[str] = None, differentiable: bool = True) -> Reward:
+    """A Reward from a Reward, a spec string, or a Python callable ``z -> r(z)`` returning one
+    value per sample ([N], any float dtype; differentiable through autograd for guidance)."""
+    if isinstance(r, Reward):
+        return r
+    if isinstance(r, str):
+        return reward(r)
+    if callable(r):
+        return Reward(r, name=name or getattr(r, "__name__", None) or type(r).__name__,
+                      differentiable=differentiable)
+    raise TypeError(f"reward: need a glass.Reward, a spec string or a callable, got {type(r).__name__}")
+
+
+def smc(kernel: Kernel, reward: RewardLike, groups: int = 1, **options) -> SmcResult:
+    """Sequential Monte Carlo towards p(z) exp(lam r(z)) / Z with ``kernel``'s moves.
+
+    ``groups`` independent populations of ``particles`` each deliver one sample and one log Z.
+    Keywords (library defaults): steps (10) or grid, generator (required), particles (8), lam (1),
+    potential ('difference' | 'max' | 'sum'), resampling ('systematic' | 'multinomial' |
+    'stratified' | 'residual'), ess_threshold (0.5), final_correction (True), intermediate
+    ('denoised' | 'value'), value_samples, value_inner_steps, value_solver, value_diamond (a
+    DiamondMap for one-call values), callback (called with (k, K) after each step)."""
+    return _glass.smc(kernel, as_reward(reward), groups, **options)
+
+
+def best_of_n(kernel: Kernel, reward: RewardLike, groups: int = 1, candidates: int = 8,
+              **options) -> BestOfNResult:
+    """Best-of-N: ``candidates`` chains per group, the highest reward kept. Keywords: steps or grid,
+    generator (required), callback."""
+    return _glass.best_of_n(kernel, as_reward(reward), groups, candidates, **options)
+
+
+def estimate_value(model: Model, reward: RewardLike, x: torch.Tensor, t, **options) -> ValueEstimate:
+    """V_t(x) = (1/lam) log mean_j exp(lam r(z_j)), z_j ~ p(z | x_t = x) by GLASS (or a DiamondMap
+    with ``diamond=``). Keywords: lam (1), samples (4), inner_steps (10), solver, diamond,
+    generator (required), with_gradient (False: also d/dx of lam V)."""
+    return _glass.estimate_value(model, as_reward(reward), x, t, **options)
+
+
+class Aligner:
+    """Every alignment method on one kernel, reward and grid, planned at equal compute.
+
+    ``Aligner(kernel, reward, steps=10, max_nfe=0, particles=0, lam=1, ...)``: with neither
+    max_nfe nor particles, every method gets best-of-8's network calls per output. Further keywords
+    as for :func:`smc`, plus guidance_scale, value_guidance_scale, guidance_window ((0.2, 0.7)) and
+    guidance_detached. ``run(method, outputs, generator=...)`` runs one of :data:`METHODS`;
+    ``plan(method)`` tells its particles and calls before any work."""
+
+    def __init__(self, kernel: Kernel, reward: RewardLike, **options):
+        self._impl = _glass.Aligner(kernel, as_reward(reward), **options)
+
+    @property
+    def budget(self) -> float:
+        """Network calls allowed per output (0: no limit)."""
+        return self._impl.budget
+
+    def plan(self, method: str) -> MethodPlan:
+        return self._impl.plan(method)
+
+    def run(self, method: str, outputs: int = 1, *, generator: Generator, callback=None) -> AlignmentRun:
+        return self._impl.run(method, outputs, generator=generator, callback=callback)
