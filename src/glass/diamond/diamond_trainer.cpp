@@ -94,13 +94,12 @@ torch::Tensor tangent_loss(DiamondNet& net, FlowModel& teacher, const Draws& d, 
                            double h, Derivative derivative) {
   const std::vector<double>& s = d.s;
   const size_t n = s.size();
-  std::vector<double> ds(n), keep(n), move(n), slope(n), lever(n);
+  std::vector<double> ds(n), keep(n), move(n), lever(n);
   for (size_t i = 0; i < n; ++i) {
     ds[i] = s_next[i] - s[i];
-    keep[i] = (1.0 - s_next[i]) / (1.0 - s[i]);
+    keep[i] = (1.0 - s_next[i]) / (1.0 - s[i]);  // also (1-s') d/ds' of the keep and move weights
     move[i] = ds[i] / (1.0 - s[i]);
-    slope[i] = (1.0 - s_next[i]) / (1.0 - s[i]);  // (1-s') d/ds' of the keep/move weights
-    lever[i] = (1.0 - s_next[i]) * move[i];       // (1-s') move, times dpsi/dds
+    lever[i] = (1.0 - s_next[i]) * move[i];  // (1-s') move, times dpsi/dds
   }
   torch::Tensor psi, dpsi;
   if (derivative == Derivative::ForwardMode) {
@@ -117,7 +116,7 @@ torch::Tensor tangent_loss(DiamondNet& net, FlowModel& teacher, const Draws& d, 
   }
   // (1-s') dY/ds' = (1-s')/(1-s) (psi - xbar) + (1-s') (s'-s)/(1-s) dpsi/dds
   const torch::Tensor scaled_velocity =
-      torch::addcmul(broadcastable(slope, psi) * (psi - d.xbar), broadcastable(lever, psi), dpsi);
+      torch::addcmul(broadcastable(keep, psi) * (psi - d.xbar), broadcastable(lever, psi), dpsi);
   torch::Tensor target;
   {
     torch::NoGradGuard no_grad;
