@@ -87,6 +87,17 @@ void bind_models(py::module_& m) {
       .def_property_readonly("prediction", [](const Model& md) { return to_string(md.flow->spec().prediction); })
       .def_property_readonly("cost", [](const Model& md) { return network_cost_dict(md.flow->cost()); })
       .def("reset_cost", [](Model& md) { md.flow->reset_cost(); })
+      .def(
+          "set_max_batch",
+          [](Model& md, int64_t rows) {
+            auto* network = dynamic_cast<NetworkFlowModel*>(md.flow.get());
+            if (!network) throw std::invalid_argument("set_max_batch: this model has no network to chunk");
+            if (rows < 0) throw std::invalid_argument("set_max_batch: need rows >= 0 (0: no limit)");
+            network->set_max_batch(rows);
+          },
+          py::arg("rows"),
+          "At most this many rows meet the network at once (0: no limit); a larger call is split into chunks and "
+          "still counts as one network call. Bounds activation memory for many particles.")
       .def("describe", [](const Model& md) { return md.flow->describe(); })
       .def("__repr__", [](const Model& md) { return "glass.Model(" + md.flow->describe() + ")"; });
 

@@ -90,3 +90,22 @@ def test_a_python_module_drives_a_kernel_as_its_torchscript_file_does(tmp_path):
     assert torch.allclose(a.x, b.x, atol=1e-5), (a.x - b.x).abs().max()
     assert from_python.cost["calls"] == from_file.cost["calls"] == a.nfe > 0
     assert from_python.describe().startswith("mlp (predicts velocity")
+
+
+def test_max_batch_chunks_the_network_calls_without_changing_samples_or_counts():
+    rows = []
+
+    def net(x, t):
+        rows.append(x.shape[0])
+        return torch.tanh(x)  # an x0-predicting toy network
+
+    model = glass.python_model(net, [2], prediction="x0", name="toy")
+    whole = glass.sample(glass.Kernel(model, inner_steps=2), 10, steps=2, generator=glass.Generator(4))
+    calls, seen = model.cost["calls"], list(rows)
+    model.reset_cost()
+    rows.clear()
+    model.set_max_batch(4)
+    chunked = glass.sample(glass.Kernel(model, inner_steps=2), 10, steps=2, generator=glass.Generator(4))
+    assert torch.allclose(whole.x, chunked.x, atol=1e-6)
+    assert model.cost["calls"] == calls and max(seen) == 10
+    assert max(rows) == 4 and sum(rows) == sum(seen)
