@@ -21,6 +21,7 @@
 #include "glass/stats/mixture_fit.h"
 #include "glass/util/parse.h"
 #include "glass/util/progress_bar.h"
+#include "distributed_options.h"
 #include "kernel_options.h"
 #include "model_options.h"
 #include "run_options.h"
@@ -34,6 +35,7 @@ struct AlignOptions {
   ModelOptions model;
   KernelOptions kernel;
   RunOptions run;
+  DistributedOptions distributed;
   std::string reward;  // empty: class:3 (dress) on Fashion-MNIST, a quadratic on 2-D data
   double lambda = 1.0;
   std::string methods = "plain,best-of-n,smc,smc+guidance";
@@ -89,7 +91,7 @@ nlohmann::json smc_details(const SmcResult& r, const SmcOptions& so, bool exact_
     for (int64_t g = 0; g < s.log_weights.size(0); ++g) lw.push_back(to_doubles(s.log_weights[g]));
     steps.push_back({{"t", s.t}, {"ess", s.ess}, {"resampled", s.resampled},
                      {"distinct_parents", s.distinct_parents}, {"surviving_lineages", s.surviving_lineages},
-                     {"floored_constraints", s.floored_constraints},
+                     {"floored_constraints", s.floored_constraints}, {"bytes_moved", s.bytes_moved},
                      {"rewards", to_doubles(s.rewards)}, {"log_weights", lw}});
   }
   double mean_log_z = 0.0;
@@ -187,11 +189,14 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
     methods.push_back(method);
   }
   reject_unused_align_flags(o, cmd, methods, *m.model);
+  // Under torchrun: join the other ranks; every method's particles are split between them.
+  const std::optional<DistributedRun> dist = join_launch(o.distributed, cmd, *m.model);
+  const bool root = !dist || dist->is_root();
   const std::shared_ptr<DiamondMap> map = load_map(o.kernel, m);
   KernelChoice choice = o.kernel.choice();
   if (choice.kind == KernelKind::Diamond) choice.diamond = map;
-  Aligner aligner(*m.model, kernel_factory(choice, m.mixture ? &*m.mixture : nullptr), reward, grid, m.sample_shape,
-                  alignment_settings(o, map));
+  Aligner aligner(*m.model, kernel_factory(choice, m.mixture ? &*m.mixture : nullptr), batch_invariant(reward, dist),
+                  grid, m.sample_shape, alignment_settings(o, map));
   std::vector<MethodPlan> plans;  // budget and kernel errors before any work
   for (AlignmentMethod method : methods) plans.push_back(aligner.plan(method));
 
@@ -213,9 +218,12 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
   for (const MethodPlan& plan : plans) {
     const std::string method = name_of(alignment_method_names(), plan.method);
     at::Generator gen = make_generator(o.run.seed);  // every method starts from the same seed
-    ProgressBar bar(method, static_cast<int64_t>(grid.size()) - 1, o.run.show_progress());
-    AlignmentRun r = aligner.run(plan, outputs, gen, [&](int k, int) { bar.update(k); });
+    ProgressBar bar(method, static_cast<int64_t>(grid.size()) - 1, root && o.run.show_progress());
+    const AlignmentCallback progress = [&](int k, int) { bar.update(k); };
+    AlignmentRun r = dist ? aligner.run_sharded(plan, outputs, dist->sharding(o.run.seed), progress)
+                          : aligner.run(plan, outputs, gen, progress);
     bar.finish();
+    if (!root) continue;  // rank 0 scores, draws and writes
     nlohmann::json j{{"method", method},
                      {"particles_per_sample", r.plan.particles},
                      {"reward_mean", r.rewards.mean().item<double>()},
@@ -256,6 +264,7 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
     methods_json.push_back(j);
     runs.push_back(std::move(r));
   }
+  if (!root) return;  // the other ranks have computed their share: nothing to print or write
   nlohmann::json summary{{"command", "align"},
                          {"model", m.source},
                          {"reward", reward->name()},
@@ -267,6 +276,11 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
                          {"max_nfe_per_sample", aligner.budget()},
                          {"methods", methods_json}};
   if (exact) summary["exact_log_z"] = exact->log_z;
+  if (dist)
+    summary["distributed"] = {{"world_size", dist->comm->world_size()},
+                              {"shard_block", dist->block},
+                              {"rank0_collectives", dist->comm->stats().collectives},
+                              {"rank0_bytes_sent", dist->comm->stats().bytes_sent}};
   // Files only once every method has finished: a failed run leaves no partial set behind.
   for (const AlignmentRun& r : runs)
     write_npy(o.run.path(file_stem(name_of(alignment_method_names(), r.plan.method)) + ".npy"), r.samples);
@@ -291,6 +305,7 @@ void add_align_command(CLI::App& app) {
   o->model.add_to(*cmd);
   o->kernel.add_to(*cmd);
   o->run.add_to(*cmd);
+  o->distributed.add_to(*cmd);
   cmd->add_option("-r,--reward", o->reward,
                   "reward: class:K | quadratic:kappa=1:center=x,y | box:lo=..:hi=..:kappa=10 | script:PATH | "
                   "weighted sums 'w1*A+w2*B' (default: class:3 on Fashion-MNIST)");

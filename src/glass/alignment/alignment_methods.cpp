@@ -103,6 +103,17 @@ MethodPlan Aligner::plan(AlignmentMethod method) const {
 
 AlignmentRun Aligner::run(const MethodPlan& plan, int64_t outputs, at::Generator& gen,
                           const AlignmentCallback& on_step) {
+  return run_with(plan, outputs, &gen, nullptr, on_step);
+}
+
+AlignmentRun Aligner::run_sharded(const MethodPlan& plan, int64_t outputs, const Sharding& sharding,
+                                  const AlignmentCallback& on_step) {
+  sharding.validate();
+  return run_with(plan, outputs, nullptr, &sharding, on_step);
+}
+
+AlignmentRun Aligner::run_with(const MethodPlan& plan, int64_t outputs, at::Generator* gen, const Sharding* sharding,
+                               const AlignmentCallback& on_step) {
   if (outputs < 1) throw std::invalid_argument("alignment: need at least 1 output");
   const auto start = std::chrono::steady_clock::now();
   const AlignmentMethod m = plan.method;
@@ -128,7 +139,10 @@ AlignmentRun Aligner::run(const MethodPlan& plan, int64_t outputs, at::Generator
   }
   Reward& reward = *reward_;
   if (m == AlignmentMethod::BestOfN) {
-    BestOfNResult r = best_of_n(model_, *kernel, reward, grid_, outputs, plan.particles, sample_shape_, gen, on_step);
+    BestOfNResult r =
+        sharding ? best_of_n_sharded(model_, *kernel, reward, grid_, outputs, plan.particles, sample_shape_, *sharding,
+                                     on_step)
+                 : best_of_n(model_, *kernel, reward, grid_, outputs, plan.particles, sample_shape_, *gen, on_step);
     out.samples = r.samples;
     out.rewards = r.sample_rewards;
     out.cost = r.cost;
@@ -136,22 +150,21 @@ AlignmentRun Aligner::run(const MethodPlan& plan, int64_t outputs, at::Generator
   } else if (is_smc(m)) {
     SmcOptions so = s.smc;
     so.particles = plan.particles;
-    SmcResult r = run_smc(model_, *kernel, reward, grid_, outputs, sample_shape_, so, gen, on_step);
+    SmcResult r = sharding ? run_smc_sharded(model_, *kernel, reward, grid_, outputs, sample_shape_, so, *sharding, on_step)
+                           : run_smc(model_, *kernel, reward, grid_, outputs, sample_shape_, so, *gen, on_step);
     out.samples = r.samples;
     out.rewards = r.sample_rewards;
     out.cost = r.cost;
     out.exact_target = m == AlignmentMethod::Smc && (so.potential == PotentialKind::Difference || so.final_correction);
     out.smc = std::move(r);
   } else {
-    const CostMeter meter(model_, reward);
-    out.samples = run_chain(*kernel, prior_noise(outputs, sample_shape_, gen), grid_, gen,
-                            [&](int k, int K, const torch::Tensor&) {
-                              if (on_step) on_step(k, K);
-                            })
-                      .x;
-    torch::NoGradGuard no_grad;
-    out.rewards = reward(out.samples).to(torch::kCPU, torch::kFloat64);
-    out.cost = meter.cost(outputs);
+    // One chain per output (best-of-1: the same code, sharded or not).
+    BestOfNResult r =
+        sharding ? best_of_n_sharded(model_, *kernel, reward, grid_, outputs, 1, sample_shape_, *sharding, on_step)
+                 : best_of_n(model_, *kernel, reward, grid_, outputs, 1, sample_shape_, *gen, on_step);
+    out.samples = r.samples;
+    out.rewards = r.sample_rewards;
+    out.cost = r.cost;
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;

@@ -46,7 +46,7 @@ struct MethodPlan {
 
 struct AlignmentRun {
   MethodPlan plan;
-  torch::Tensor samples, rewards;  // [G, ...], float64 [G]
+  torch::Tensor samples, rewards;  // [G, ...] (sharded runs: on rank 0 only), float64 [G]
   AlignmentCost cost;              // what was spent
   double seconds = 0.0;
   std::optional<BestOfNResult> best_of_n;
@@ -76,6 +76,10 @@ class Aligner {
   MethodPlan plan(AlignmentMethod method) const;
   // `outputs` samples from one seeded generator (every method may start from the same seed).
   AlignmentRun run(const MethodPlan& plan, int64_t outputs, at::Generator& gen, const AlignmentCallback& on_step = {});
+  // The same across the ranks of `sharding` (every rank calls it alike): samples on rank 0, the
+  // rest on every rank; bit-identical for any number of ranks (sharding.h says what that needs).
+  AlignmentRun run_sharded(const MethodPlan& plan, int64_t outputs, const Sharding& sharding,
+                           const AlignmentCallback& on_step = {});
 
   // The kernel on the plain model.
   const TransitionKernel& kernel() const { return *kernel_; }
@@ -83,6 +87,8 @@ class Aligner {
 
  private:
   int64_t nfe_per_particle(AlignmentMethod method) const;
+  AlignmentRun run_with(const MethodPlan& plan, int64_t outputs, at::Generator* gen, const Sharding* sharding,
+                        const AlignmentCallback& on_step);
   FlowModel& model_;
   KernelFactory make_kernel_;
   std::unique_ptr<TransitionKernel> kernel_;

@@ -4,32 +4,61 @@
 
 #include "glass/sampling/sampler.h"
 #include "glass/sampling/time_grid.h"
+#include "glass/util/particle_keyed_generator.h"
 
 namespace glass {
 
-BestOfNResult best_of_n(FlowModel& model, TransitionKernel& kernel, Reward& reward, const std::vector<double>& grid,
-                        int64_t groups, int64_t candidates, at::IntArrayRef sample_shape, at::Generator& gen,
-                        const AlignmentCallback& on_step) {
-  if (groups < 1 || candidates < 1) throw std::invalid_argument("best-of-N: need at least 1 output and 1 candidate");
+namespace {
+
+BestOfNResult best_of_population(FlowModel& model, TransitionKernel& kernel, Reward& reward,
+                                 const std::vector<double>& grid, int64_t groups, int64_t candidates,
+                                 at::IntArrayRef sample_shape, at::Generator& gen, const AlignmentCallback& on_step,
+                                 const ShardedPopulation& pop) {
   check_starts_from_noise(grid, model, "best-of-N");
   const CostMeter meter(model, reward);
   const StepCallback progress = [&](int k, int K, const torch::Tensor&) {
     if (on_step) on_step(k, K);
   };
-  const torch::Tensor x = run_chain(kernel, prior_noise(groups * candidates, sample_shape, gen), grid, gen, progress).x;
+  const torch::Tensor x = run_chain(kernel, prior_noise(pop.count(), sample_shape, gen), grid, gen, progress).x;
   torch::Tensor r;
   {
     torch::NoGradGuard no_grad;
-    r = reward(x).to(torch::kCPU, torch::kFloat64).view({groups, candidates});
+    r = pop.gather_everywhere(reward(x).to(torch::kCPU, torch::kFloat64)).view({groups, candidates});
   }
   const torch::Tensor best = r.argmax(1);
   const torch::Tensor pick = best + torch::arange(groups, torch::kInt64) * candidates;
   BestOfNResult out;
-  out.samples = x.index_select(0, pick.to(x.device()));
+  out.samples = pop.layout().world_size() == 1
+                    ? x.index_select(0, pick.to(x.device()))
+                    : pop.to_root(x, std::vector<int64_t>(pick.data_ptr<int64_t>(), pick.data_ptr<int64_t>() + groups));
   out.sample_rewards = r.gather(1, best.unsqueeze(1)).squeeze(1);
   out.rewards = r;
-  out.cost = meter.cost(groups);
+  out.cost = sum_over_ranks(pop.comm(), meter.cost(groups));
   return out;
+}
+
+void check_sizes(int64_t groups, int64_t candidates) {
+  if (groups < 1 || candidates < 1) throw std::invalid_argument("best-of-N: need at least 1 output and 1 candidate");
+}
+
+}  // namespace
+
+BestOfNResult best_of_n(FlowModel& model, TransitionKernel& kernel, Reward& reward, const std::vector<double>& grid,
+                        int64_t groups, int64_t candidates, at::IntArrayRef sample_shape, at::Generator& gen,
+                        const AlignmentCallback& on_step) {
+  check_sizes(groups, candidates);
+  return best_of_population(model, kernel, reward, grid, groups, candidates, sample_shape, gen, on_step,
+                            ShardedPopulation::whole(groups * candidates));
+}
+
+BestOfNResult best_of_n_sharded(FlowModel& model, TransitionKernel& kernel, Reward& reward,
+                                const std::vector<double>& grid, int64_t groups, int64_t candidates,
+                                at::IntArrayRef sample_shape, const Sharding& sharding,
+                                const AlignmentCallback& on_step) {
+  check_sizes(groups, candidates);
+  const ShardedPopulation pop = sharding.population(groups * candidates);
+  at::Generator gen = make_particle_keyed_generator(sharding.seed, pop.begin(), pop.count());
+  return best_of_population(model, kernel, reward, grid, groups, candidates, sample_shape, gen, on_step, pop);
 }
 
 }  // namespace glass

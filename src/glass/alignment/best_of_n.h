@@ -8,7 +8,7 @@
 namespace glass {
 
 struct BestOfNResult {
-  torch::Tensor samples;         // [G, ...]
+  torch::Tensor samples;         // [G, ...] (sharded runs: on rank 0 only)
   torch::Tensor sample_rewards;  // float64 [G]
   torch::Tensor rewards;         // float64 [G, N]: every candidate's reward
   AlignmentCost cost;
@@ -17,5 +17,12 @@ struct BestOfNResult {
 BestOfNResult best_of_n(FlowModel& model, TransitionKernel& kernel, Reward& reward, const std::vector<double>& grid,
                         int64_t groups, int64_t candidates, at::IntArrayRef sample_shape, at::Generator& gen,
                         const AlignmentCallback& on_step = {});
+
+// The same with the G * N candidates split across ranks (see run_smc_sharded): samples on rank 0,
+// every candidate's reward on every rank.
+BestOfNResult best_of_n_sharded(FlowModel& model, TransitionKernel& kernel, Reward& reward,
+                                const std::vector<double>& grid, int64_t groups, int64_t candidates,
+                                at::IntArrayRef sample_shape, const Sharding& sharding,
+                                const AlignmentCallback& on_step = {});
 
 }  // namespace glass

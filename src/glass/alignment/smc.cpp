@@ -10,6 +10,7 @@
 #include "glass/util/enum_names.h"
 #include "glass/util/parse.h"
 #include "glass/util/particle_scalars.h"
+#include "glass/util/particle_keyed_generator.h"
 #include "glass/util/random.h"
 
 namespace glass {
@@ -138,23 +139,36 @@ bool resamples(double ess, int64_t n, bool final, const SmcOptions& o) {
   return !final && o.lambda != 0.0 && (o.ess_threshold >= 1.0 || ess < o.ess_threshold * static_cast<double>(n));
 }
 
-// What follows each particle through a resampling.
+// What follows each particle through a resampling: its sample (and reused denoiser) on the rank
+// that holds it, and the scalars every rank keeps for the whole population.
 struct Particles {
-  torch::Tensor x;         // the samples at the current time
-  PotentialState state;    // what each lineage's potentials have seen
-  torch::Tensor roots;     // the time-0 particle each descends from (int64)
-  torch::Tensor rewards;   // this step's rewards (float64)
+  torch::Tensor x;         // this rank's samples at the current time
   torch::Tensor denoised;  // D_t(x_t) for the next move, when it is reused (else undefined)
+  PotentialState state;    // whole population: what each lineage's potentials have seen
+  torch::Tensor roots;     // whole population: the time-0 particle each descends from (int64)
+  torch::Tensor rewards;   // whole population: this step's rewards (float64)
 
-  void select(const std::vector<int64_t>& ancestors) {
+  // Returns the bytes of samples that crossed between ranks.
+  int64_t select(const std::vector<int64_t>& ancestors, const ShardedPopulation& pop) {
     const torch::Tensor idx = torch::tensor(ancestors, torch::kInt64);
-    x = x.index_select(0, idx.to(x.device()));
     state = state.select(idx);
     roots = roots.index_select(0, idx);
     rewards = rewards.index_select(0, idx);
-    if (denoised.defined()) denoised = denoised.index_select(0, idx.to(denoised.device()));
+    const RowRoute route = pop.reindex_route(ancestors);
+    int64_t row_bytes = x[0].numel() * x.element_size();
+    x = route.fetch(pop.comm(), x);
+    if (denoised.defined()) {
+      row_bytes += denoised[0].numel() * denoised.element_size();
+      denoised = route.fetch(pop.comm(), denoised);
+    }
+    return route.rows_moved() * row_bytes;
   }
 };
+
+// The whole population's per-particle rewards from this rank's share.
+torch::Tensor everywhere(const ShardedPopulation& pop, const torch::Tensor& local_rewards) {
+  return pop.gather_everywhere(local_rewards.to(torch::kCPU, torch::kFloat64));
+}
 
 }  // namespace
 
@@ -182,20 +196,22 @@ int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const std::vector<d
   return steps * kernel.nfe_per_step() + (steps - 1) * per_estimate - reused;
 }
 
-SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, const std::vector<double>& grid,
-                  int64_t groups, at::IntArrayRef sample_shape, const SmcOptions& o, at::Generator& gen,
-                  const AlignmentCallback& on_step) {
+namespace {
+
+SmcResult run_population(FlowModel& model, TransitionKernel& kernel, Reward& reward, const std::vector<double>& grid,
+                         int64_t groups, at::IntArrayRef sample_shape, const SmcOptions& o, at::Generator& gen,
+                         const AlignmentCallback& on_step, const ShardedPopulation& pop) {
   o.validate();
   check_noise_to_data_grid(grid, model);
   if (groups < 1) throw std::invalid_argument("SMC: need at least 1 group");
   require_stochastic_kernel(kernel);
   const CostMeter meter(model, reward);
-  const int64_t n = o.particles, total = groups * n;
+  const int64_t n = o.particles, total = groups * n, local = pop.count();
   const int K = static_cast<int>(grid.size()) - 1;
   const bool reuse = smc_reuses_start_denoiser(kernel, model, o);
 
-  Particles p{prior_noise(total, sample_shape, gen), PotentialState::start(total), torch::arange(total, torch::kInt64),
-              torch::Tensor(), torch::Tensor()};
+  Particles p{prior_noise(local, sample_shape, gen), torch::Tensor(), PotentialState::start(total),
+              torch::arange(total, torch::kInt64), torch::Tensor()};
   GroupWeights weights(groups, n);
   SmcResult result;
   for (int k = 1; k <= K; ++k) {
@@ -205,7 +221,7 @@ SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, co
     step.floored_constraints.assign(static_cast<size_t>(groups), 0);
 
     // Move: every particle one transition on (from the potential's D_t(x_t) where it is reused).
-    const torch::Tensor t0 = full_times(total, grid[k - 1]), t1 = full_times(total, grid[k]);
+    const torch::Tensor t0 = full_times(local, grid[k - 1]), t1 = full_times(local, grid[k]);
     p.x = (reuse && p.denoised.defined() ? kernel.step_from_denoised(p.x, t0, t1, p.denoised, gen)
                                          : kernel.step(p.x, t0, t1, gen))
               .x.detach();
@@ -214,10 +230,10 @@ SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, co
     {
       torch::NoGradGuard no_grad;
       if (final) {
-        p.rewards = reward(p.x).to(torch::kCPU, torch::kFloat64);
+        p.rewards = everywhere(pop, reward(p.x));
       } else {
         Intermediate in = intermediate_rewards(model, reward, p.x, grid[k], o, gen);
-        p.rewards = in.rewards;
+        p.rewards = everywhere(pop, in.rewards);
         step.floored_constraints = floor_constraint_violations(p.rewards, groups);
         p.denoised = reuse ? in.denoised : torch::Tensor();
       }
@@ -228,7 +244,8 @@ SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, co
     step.rewards = p.rewards.clone();
     step.log_weights = weights.proposed().clone();
 
-    // Decide and resample, group by group; track the lineages.
+    // Decide and resample, group by group (every rank alike: same weights, same stream); track the
+    // lineages.
     std::vector<int64_t> ancestors(static_cast<size_t>(total));
     bool any_resampled = false;
     const auto root_of = p.roots.accessor<int64_t, 1>();
@@ -254,22 +271,47 @@ SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, co
       step.distinct_parents.push_back(static_cast<int64_t>(parents.size()));
       step.surviving_lineages.push_back(static_cast<int64_t>(lineages.size()));
     }
-    if (any_resampled) p.select(ancestors);
+    if (any_resampled) step.bytes_moved = p.select(ancestors, pop);
     result.steps.push_back(std::move(step));
     if (on_step) on_step(k, K);
   }
 
-  // Summarise: one draw per group from the final weights.
+  // Summarise: one draw per group from the final weights; samples and particles on rank 0.
   const torch::Tensor final_w = torch::softmax(weights.log_weights(), 1);
   const torch::Tensor pick = sample_categorical(final_w, gen) + torch::arange(groups, torch::kInt64) * n;
-  result.samples = p.x.index_select(0, pick.to(p.x.device()));
+  const std::vector<int64_t> picked(pick.data_ptr<int64_t>(), pick.data_ptr<int64_t>() + groups);
+  std::vector<int64_t> all(static_cast<size_t>(total));
+  for (int64_t i = 0; i < total; ++i) all[static_cast<size_t>(i)] = i;
+  result.samples = pop.layout().world_size() == 1 ? p.x.index_select(0, pick.to(p.x.device())) : pop.to_root(p.x, picked);
+  result.particles = pop.layout().world_size() == 1 ? p.x : pop.to_root(p.x, all);
   result.sample_rewards = p.rewards.index_select(0, pick);
-  result.particles = p.x;
   result.log_weights = weights.log_weights();
   result.rewards = p.rewards;
   result.log_z = weights.log_z();
-  result.cost = meter.cost(groups);
+  result.cost = sum_over_ranks(pop.comm(), meter.cost(groups));
+  result.cost.outputs = groups;
   return result;
+}
+
+}  // namespace
+
+SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, const std::vector<double>& grid,
+                  int64_t groups, at::IntArrayRef sample_shape, const SmcOptions& o, at::Generator& gen,
+                  const AlignmentCallback& on_step) {
+  o.validate();
+  if (groups < 1) throw std::invalid_argument("SMC: need at least 1 group");
+  return run_population(model, kernel, reward, grid, groups, sample_shape, o, gen, on_step,
+                        ShardedPopulation::whole(groups * o.particles));
+}
+
+SmcResult run_smc_sharded(FlowModel& model, TransitionKernel& kernel, Reward& reward, const std::vector<double>& grid,
+                          int64_t groups, at::IntArrayRef sample_shape, const SmcOptions& o, const Sharding& sharding,
+                          const AlignmentCallback& on_step) {
+  o.validate();
+  if (groups < 1) throw std::invalid_argument("SMC: need at least 1 group");
+  const ShardedPopulation pop = sharding.population(groups * o.particles);
+  at::Generator gen = make_particle_keyed_generator(sharding.seed, pop.begin(), pop.count());
+  return run_population(model, kernel, reward, grid, groups, sample_shape, o, gen, on_step, pop);
 }
 
 }  // namespace glass

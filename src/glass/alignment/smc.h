@@ -12,6 +12,7 @@
 #include "glass/alignment/alignment_cost.h"
 #include "glass/alignment/potentials.h"
 #include "glass/alignment/resampling.h"
+#include "glass/alignment/sharding.h"
 #include "glass/values/value_estimate.h"
 #include "glass/transitions/transition.h"
 #include "glass/util/enum_names.h"
@@ -50,9 +51,12 @@ struct SmcStep {
   std::vector<int64_t> floored_constraints; // per group: intermediate rewards -inf, raised to the group's lowest
   torch::Tensor rewards;                   // float64 [G*N]: the step's reward of every particle (after flooring)
   torch::Tensor log_weights;               // float64 [G, N] after the potentials, before resampling
+  int64_t bytes_moved = 0;                 // sharded runs: bytes of particles sent between ranks by this resampling
 };
 
 struct SmcResult {
+  // Sharded runs: samples and particles on rank 0 only (undefined elsewhere); the scalars, log Z,
+  // steps and the cost (summed over ranks) on every rank.
   torch::Tensor samples;         // [G, ...]: one draw per group from the final weights
   torch::Tensor sample_rewards;  // float64 [G]
   torch::Tensor particles;       // [G*N, ...] final particles
@@ -87,5 +91,15 @@ using AlignmentCallback = std::function<void(int k, int K)>;
 SmcResult run_smc(FlowModel& model, TransitionKernel& kernel, Reward& reward, const std::vector<double>& grid,
                   int64_t groups, at::IntArrayRef sample_shape, const SmcOptions& options, at::Generator& gen,
                   const AlignmentCallback& on_step = {});
+
+// The same SMC with its G * N particles split across the ranks of `sharding` (every rank calls it
+// with the same arguments): log-weights gathered to every rank, the same resampling decisions from
+// the shared seed, particles sent between ranks as their ancestors require. Noise is keyed by
+// global particle index (ParticleKeyedGenerator), so samples, log Z and diagnostics are
+// bit-identical for any number of ranks, given batch-invariant network and reward calls
+// (sharding.h).
+SmcResult run_smc_sharded(FlowModel& model, TransitionKernel& kernel, Reward& reward, const std::vector<double>& grid,
+                          int64_t groups, at::IntArrayRef sample_shape, const SmcOptions& options,
+                          const Sharding& sharding, const AlignmentCallback& on_step = {});
 
 }  // namespace glass

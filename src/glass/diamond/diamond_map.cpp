@@ -11,6 +11,7 @@
 #include "glass/models/native_net.h"
 #include "glass/util/parse.h"
 #include "glass/util/particle_scalars.h"
+#include "glass/util/random.h"
 
 namespace glass {
 
@@ -60,7 +61,7 @@ torch::Tensor DiamondMap::posterior_sample(const torch::Tensor& x_t, const torch
   for (double v : ts)
     if (!(v >= 0.0 && v < 1.0)) throw std::invalid_argument("diamond map: posterior samples need t in [0, 1)");
   if (calls < 1) throw std::invalid_argument("diamond map: a posterior sample needs at least one call");
-  torch::Tensor xbar = at::randn(x_t.sizes(), gen, x_t.options());
+  torch::Tensor xbar = randn_like_on(x_t, gen);
   for (int j = 0; j < calls; ++j) {
     const double s = static_cast<double>(j) / calls, s_next = j + 1 == calls ? 1.0 : static_cast<double>(j + 1) / calls;
     xbar = jump(xbar, x_t, ts, std::vector<double>(ts.size(), s), std::vector<double>(ts.size(), s_next));
@@ -85,7 +86,7 @@ torch::Tensor DiamondMap::transition(const torch::Tensor& x_t, const torch::Tens
     cx[i] = k * a / (sg * sg);
     cy[i] = k * s_star[i] / ((1.0 - s_star[i]) * (1.0 - s_star[i]));
   }
-  const torch::Tensor epsbar = at::randn(x_t.sizes(), gen, x_t.options());
+  const torch::Tensor epsbar = randn_like_on(x_t, gen);
   const torch::Tensor xbar = jump(epsbar, x_t, ts, std::vector<double>(ts.size(), 0.0), s_star);
   return scaled_sum(cx, x_t, cy, xbar);
 }

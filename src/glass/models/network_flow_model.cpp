@@ -8,6 +8,7 @@
 #include "glass/schedules/ddpm_table.h"
 #include "glass/util/parse.h"
 #include "glass/util/particle_scalars.h"
+#include "glass/util/row_chunks.h"
 
 namespace glass {
 
@@ -70,15 +71,21 @@ torch::Tensor NetworkFlowModel::call_network(const torch::Tensor& x, const std::
     const bool shared = std::all_of(timestep.begin(), timestep.end(), [&](double v) { return v == timestep.front(); });
     const torch::Tensor ts = shared ? torch::full({n}, timestep.front(), torch::TensorOptions(x.device()).dtype(type))
                                     : times_tensor(timestep).to(x.device(), type);
-    if (max_batch_ > 0 && n > max_batch_) {
+    if (max_batch_ > 0 && (n > max_batch_ || fixed_chunks_)) {
       std::vector<torch::Tensor> parts;
       for (int64_t begin = 0; begin < n; begin += max_batch_) {
         const int64_t len = std::min(max_batch_, n - begin);
-        parts.push_back(network_->forward(x.narrow(0, begin, len), ts.narrow(0, begin, len)));
-        if (!parts.back().defined() || parts.back().size(0) != len)
+        torch::Tensor xc = x.narrow(0, begin, len), tc = ts.narrow(0, begin, len);
+        if (fixed_chunks_ && len < max_batch_) {
+          xc = pad_rows(xc, max_batch_);
+          tc = pad_rows(tc, max_batch_);
+        }
+        torch::Tensor part = network_->forward(xc, tc);
+        if (!part.defined() || part.size(0) != xc.size(0))
           throw std::runtime_error("network " + quote(network_->describe()) + " returned " +
-                                   (parts.back().defined() ? c10::str(parts.back().sizes()) : std::string("none")) +
-                                   " for a chunk of " + std::to_string(len) + " rows");
+                                   (part.defined() ? c10::str(part.sizes()) : std::string("none")) +
+                                   " for a chunk of " + std::to_string(xc.size(0)) + " rows");
+        parts.push_back(part.narrow(0, 0, len));
       }
       out = torch::cat(parts);
     } else {

@@ -37,6 +37,11 @@ class NetworkFlowModel final : public FlowModel {
   // Per-particle conditioning tensors (batch > 1) cannot be chunked; batch-1 ones are broadcast.
   void set_max_batch(int64_t rows);
   int64_t max_batch() const { return max_batch_; }
+  // Batch-invariant calls: every chunk is exactly max_batch rows, the last one padded (pad_rows).
+  // Convolution and matrix-multiply kernels pick their blocking by batch size, so a row's output can
+  // change in the last bits with the rows beside it; fixed chunks, aligned to max_batch-row blocks of
+  // the population, make it depend on that block alone (distributed runs, bit for bit).
+  void set_fixed_chunks(bool on) { fixed_chunks_ = on; }
 
  private:
   // Calls the network at the effective times; returns its prediction with a velocity already turned
@@ -50,6 +55,7 @@ class NetworkFlowModel final : public FlowModel {
   const DdpmTableSchedule* ddpm_table_ = nullptr;  // set for the DDPM-step convention
   NetworkCost cost_;
   int64_t max_batch_ = 0;
+  bool fixed_chunks_ = false;
 };
 
 }  // namespace glass

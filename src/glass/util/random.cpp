@@ -2,12 +2,17 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "glass/util/particle_keyed_generator.h"
+
 namespace glass {
 
 at::Generator make_generator(uint64_t seed) { return at::make_generator<at::CPUGeneratorImpl>(seed); }
 
 torch::Tensor randn(at::IntArrayRef shape, at::Generator& gen, const torch::TensorOptions& options) {
-  torch::Tensor cpu = at::randn(shape, gen, torch::TensorOptions().dtype(options.dtype()));
+  // A keyed generator (distributed populations) gives each particle its own noise.
+  ParticleKeyedGenerator* keyed = particle_keyed(gen);
+  torch::Tensor cpu = keyed ? keyed->keyed_randn(shape, c10::typeMetaToScalarType(options.dtype()))
+                            : at::randn(shape, gen, torch::TensorOptions().dtype(options.dtype()));
   return options.device().is_cpu() ? cpu : cpu.to(options.device());
 }
 

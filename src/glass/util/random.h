@@ -1,6 +1,7 @@
 #pragma once
 // All randomness goes through an explicit, seeded generator. Noise is drawn on the CPU and then
-// moved to the tensor's device, so a seed gives the same numbers on every device.
+// moved to the tensor's device, so a seed gives the same numbers on every device. Every kernel draws
+// its noise through randn (or randn_like_on), so a ParticleKeyedGenerator reaches all of it.
 #include <torch/torch.h>
 
 namespace glass {
