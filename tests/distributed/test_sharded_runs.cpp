@@ -180,6 +180,32 @@ TEST(ShardedSmc, BestOfNOverRanksGivesTheSingleProcessRun) {
   EXPECT_TRUE(torch::equal(runs[2].rewards, one.rewards));
 }
 
+// With fewer blocks than ranks, the ranks without a share join every collective and change
+// nothing (one group of 6 in blocks of 4 on 3 ranks: shares of 0, 4 and 2).
+TEST(ShardedSmc, RanksWithoutAShareChangeNothing) {
+  const std::vector<double> grid = uniform_grid(4);
+  for (IntermediateReward intermediate : {IntermediateReward::Denoised, IntermediateReward::Value}) {
+    SmcOptions o = smc_options(6, intermediate);
+    o.ess_threshold = 1.0;
+    SingleProcess single;
+    Scene s;
+    const SmcResult one = run_smc_sharded(*s.model, s.kernel, s.reward, grid, 1, {2}, o, Sharding{&single, 4, 3});
+    const auto runs = on_ranks<SmcResult>(3, [&](Communicator& comm) {
+      Scene mine;
+      return run_smc_sharded(*mine.model, mine.kernel, mine.reward, grid, 1, {2}, o, Sharding{&comm, 4, 3});
+    });
+    expect_same_smc(one, runs[0], to_string(intermediate));
+  }
+  SingleProcess single;
+  Scene s;
+  const BestOfNResult one = best_of_n_sharded(*s.model, s.kernel, s.reward, grid, 1, 3, {2}, Sharding{&single, 4, 3});
+  const auto runs = on_ranks<BestOfNResult>(3, [&](Communicator& comm) {
+    Scene mine;
+    return best_of_n_sharded(*mine.model, mine.kernel, mine.reward, grid, 1, 3, {2}, Sharding{&comm, 4, 3});
+  });
+  EXPECT_TRUE(torch::equal(runs[0].samples, one.samples));
+}
+
 // Keyed noise changes which draws SMC makes, not what it targets: the single-process keyed run
 // against the exact tilted mixture, as tests/alignment/test_smc.cpp checks the streamed one.
 TEST(ShardedSmc, KeyedNoiseTargetsTheExactTiltedMixture) {

@@ -150,8 +150,9 @@ AlignmentRun Aligner::run_with(const MethodPlan& plan, int64_t outputs, at::Gene
   } else if (is_smc(m)) {
     SmcOptions so = s.smc;
     so.particles = plan.particles;
-    SmcResult r = sharding ? run_smc_sharded(model_, *kernel, reward, grid_, outputs, sample_shape_, so, *sharding, on_step)
-                           : run_smc(model_, *kernel, reward, grid_, outputs, sample_shape_, so, *gen, on_step);
+    SmcResult r = sharding
+                      ? run_smc_sharded(model_, *kernel, reward, grid_, outputs, sample_shape_, so, *sharding, on_step)
+                      : run_smc(model_, *kernel, reward, grid_, outputs, sample_shape_, so, *gen, on_step);
     out.samples = r.samples;
     out.rewards = r.sample_rewards;
     out.cost = r.cost;

@@ -19,11 +19,15 @@ BestOfNResult best_of_population(FlowModel& model, TransitionKernel& kernel, Rew
   const StepCallback progress = [&](int k, int K, const torch::Tensor&) {
     if (on_step) on_step(k, K);
   };
-  const torch::Tensor x = run_chain(kernel, prior_noise(pop.count(), sample_shape, gen), grid, gen, progress).x;
+  // A rank with no share (fewer blocks than ranks) only joins the collectives.
+  const torch::Tensor noise = prior_noise(pop.count(), sample_shape, gen);
+  const torch::Tensor x = pop.count() > 0 ? run_chain(kernel, noise, grid, gen, progress).x : noise;
   torch::Tensor r;
   {
     torch::NoGradGuard no_grad;
-    r = pop.gather_everywhere(reward(x).to(torch::kCPU, torch::kFloat64)).view({groups, candidates});
+    const torch::Tensor mine =
+        pop.count() > 0 ? reward(x).to(torch::kCPU, torch::kFloat64) : torch::empty({0}, torch::kFloat64);
+    r = pop.gather_everywhere(mine).view({groups, candidates});
   }
   const torch::Tensor best = r.argmax(1);
   const torch::Tensor pick = best + torch::arange(groups, torch::kInt64) * candidates;

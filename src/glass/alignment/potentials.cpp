@@ -17,9 +17,7 @@ const NameTable<PotentialKind>& potential_names() {
   return table;
 }
 
-PotentialKind parse_potential(const std::string& name) {
-  return parse_named(potential_names(), name, "potential");
-}
+PotentialKind parse_potential(const std::string& name) { return parse_named(potential_names(), name, "potential"); }
 
 std::string to_string(PotentialKind kind) { return name_of(potential_names(), kind); }
 
@@ -54,8 +52,8 @@ torch::Tensor log_potential(PotentialKind kind, double lambda, const torch::Tens
   // inf - inf (a lineage that already had weight zero) stays weight zero.
   const double neg_inf = -std::numeric_limits<double>::infinity();
   if (lambda != 0.0)
-    log_g = torch::where(torch::isnan(log_g).logical_or(torch::isneginf(reward)), torch::full_like(log_g, neg_inf),
-                         log_g);
+    log_g =
+        torch::where(torch::isnan(log_g).logical_or(torch::isneginf(reward)), torch::full_like(log_g, neg_inf), log_g);
   state.previous = reward;
   state.total_log = state.total_log + log_g;
   return log_g;

@@ -70,17 +70,18 @@ std::vector<int64_t> resample(ResamplingScheme scheme, const std::vector<double>
   if (std::abs(total - 1.0) > 1e-9) throw std::invalid_argument("resample: weights must sum to 1");
 
   switch (scheme) {
-    case ResamplingScheme::Multinomial:
-      return invert_cdf(weights, sorted_uniforms(count, gen));
+    case ResamplingScheme::Multinomial: return invert_cdf(weights, sorted_uniforms(count, gen));
     case ResamplingScheme::Stratified: {
       std::vector<double> u = uniforms(count, gen);
-      for (int64_t i = 0; i < count; ++i) u[static_cast<size_t>(i)] = (static_cast<double>(i) + u[static_cast<size_t>(i)]) / static_cast<double>(count);
+      for (int64_t i = 0; i < count; ++i)
+        u[static_cast<size_t>(i)] = (static_cast<double>(i) + u[static_cast<size_t>(i)]) / static_cast<double>(count);
       return invert_cdf(weights, u);
     }
     case ResamplingScheme::Systematic: {
       const double shift = uniforms(1, gen)[0];
       std::vector<double> u(static_cast<size_t>(count));
-      for (int64_t i = 0; i < count; ++i) u[static_cast<size_t>(i)] = (static_cast<double>(i) + shift) / static_cast<double>(count);
+      for (int64_t i = 0; i < count; ++i)
+        u[static_cast<size_t>(i)] = (static_cast<double>(i) + shift) / static_cast<double>(count);
       return invert_cdf(weights, u);
     }
     case ResamplingScheme::Residual: {

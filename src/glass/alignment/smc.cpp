@@ -9,8 +9,8 @@
 #include "glass/sampling/time_grid.h"
 #include "glass/util/enum_names.h"
 #include "glass/util/parse.h"
-#include "glass/util/particle_scalars.h"
 #include "glass/util/particle_keyed_generator.h"
+#include "glass/util/particle_scalars.h"
 #include "glass/util/random.h"
 
 namespace glass {
@@ -47,8 +47,9 @@ void check_noise_to_data_grid(const std::vector<double>& grid, const FlowModel& 
   check_grid(grid);
   const bool table_start = model.spec().time == TimeConvention::DdpmStep && model.schedule().alpha(grid.front()) <= 0.1;
   if ((grid.front() != 0.0 && !table_start) || grid.back() != 1.0)
-    throw std::invalid_argument("SMC: the time grid must run from 0 (noise; a DDPM-step model: a table step with "
-                                "alpha <= 0.1) to 1 (data)");
+    throw std::invalid_argument(
+        "SMC: the time grid must run from 0 (noise; a DDPM-step model: a table step with "
+        "alpha <= 0.1) to 1 (data)");
 }
 
 // Per-step reward of the particles at time t < 1 (the plain model's), and the
@@ -155,10 +156,15 @@ struct Particles {
     roots = roots.index_select(0, idx);
     rewards = rewards.index_select(0, idx);
     const RowRoute route = pop.reindex_route(ancestors);
-    int64_t row_bytes = x[0].numel() * x.element_size();
+    const auto bytes_per_row = [](const torch::Tensor& t) {
+      int64_t n = t.element_size();
+      for (int64_t d = 1; d < t.dim(); ++d) n *= t.size(d);
+      return n;
+    };
+    int64_t row_bytes = bytes_per_row(x);
     x = route.fetch(pop.comm(), x);
     if (denoised.defined()) {
-      row_bytes += denoised[0].numel() * denoised.element_size();
+      row_bytes += bytes_per_row(denoised);
       denoised = route.fetch(pop.comm(), denoised);
     }
     return route.rows_moved() * row_bytes;
@@ -221,18 +227,21 @@ SmcResult run_population(FlowModel& model, TransitionKernel& kernel, Reward& rew
     step.floored_constraints.assign(static_cast<size_t>(groups), 0);
 
     // Move: every particle one transition on (from the potential's D_t(x_t) where it is reused).
+    // A rank with no share (fewer blocks than ranks) only joins the collectives.
     const torch::Tensor t0 = full_times(local, grid[k - 1]), t1 = full_times(local, grid[k]);
-    p.x = (reuse && p.denoised.defined() ? kernel.step_from_denoised(p.x, t0, t1, p.denoised, gen)
-                                         : kernel.step(p.x, t0, t1, gen))
-              .x.detach();
+    if (local > 0)
+      p.x = (reuse && p.denoised.defined() ? kernel.step_from_denoised(p.x, t0, t1, p.denoised, gen)
+                                           : kernel.step(p.x, t0, t1, gen))
+                .x.detach();
 
     // Score: the true reward at t = 1, the intermediate reward before.
     {
       torch::NoGradGuard no_grad;
       if (final) {
-        p.rewards = everywhere(pop, reward(p.x));
+        p.rewards = everywhere(pop, local > 0 ? reward(p.x) : torch::empty({0}, torch::kFloat64));
       } else {
-        Intermediate in = intermediate_rewards(model, reward, p.x, grid[k], o, gen);
+        Intermediate in = local > 0 ? intermediate_rewards(model, reward, p.x, grid[k], o, gen)
+                                    : Intermediate{torch::empty({0}, torch::kFloat64), torch::empty_like(p.x)};
         p.rewards = everywhere(pop, in.rewards);
         step.floored_constraints = floor_constraint_violations(p.rewards, groups);
         p.denoised = reuse ? in.denoised : torch::Tensor();
@@ -282,7 +291,8 @@ SmcResult run_population(FlowModel& model, TransitionKernel& kernel, Reward& rew
   const std::vector<int64_t> picked(pick.data_ptr<int64_t>(), pick.data_ptr<int64_t>() + groups);
   std::vector<int64_t> all(static_cast<size_t>(total));
   for (int64_t i = 0; i < total; ++i) all[static_cast<size_t>(i)] = i;
-  result.samples = pop.layout().world_size() == 1 ? p.x.index_select(0, pick.to(p.x.device())) : pop.to_root(p.x, picked);
+  result.samples =
+      pop.layout().world_size() == 1 ? p.x.index_select(0, pick.to(p.x.device())) : pop.to_root(p.x, picked);
   result.particles = pop.layout().world_size() == 1 ? p.x : pop.to_root(p.x, all);
   result.sample_rewards = p.rewards.index_select(0, pick);
   result.log_weights = weights.log_weights();

@@ -10,10 +10,6 @@ ShardLayout::ShardLayout(int64_t total, int64_t block, int world_size)
     : total_(total), block_(block), blocks_(block > 0 ? (total + block - 1) / block : 0), world_(world_size) {
   if (total < 1 || block < 1 || world_size < 1)
     throw std::invalid_argument("shard layout: need at least 1 particle, 1 particle per block and 1 rank");
-  if (blocks_ < world_size)
-    throw std::invalid_argument("distributed: " + std::to_string(total) + " particles make " + std::to_string(blocks_) +
-                                " blocks of " + std::to_string(block) + ", fewer than the " +
-                                std::to_string(world_size) + " ranks (lower --shard-block or add particles)");
 }
 
 int64_t ShardLayout::begin(int rank) const {

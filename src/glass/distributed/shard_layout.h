@@ -1,7 +1,8 @@
 #pragma once
 // Which rank holds which particles of a population of `total`: contiguous, balanced runs of whole
 // `block`-particle blocks (the last block may be short), so that every rank's network chunks of
-// `block` rows start at a multiple of `block` in global order, whatever the number of ranks.
+// `block` rows start at a multiple of `block` in global order, whatever the number of ranks. With
+// fewer blocks than ranks, some ranks hold none: they join every collective with empty shares.
 #include <cstdint>
 #include <vector>
 

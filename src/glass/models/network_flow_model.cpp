@@ -71,7 +71,7 @@ torch::Tensor NetworkFlowModel::call_network(const torch::Tensor& x, const std::
     const bool shared = std::all_of(timestep.begin(), timestep.end(), [&](double v) { return v == timestep.front(); });
     const torch::Tensor ts = shared ? torch::full({n}, timestep.front(), torch::TensorOptions(x.device()).dtype(type))
                                     : times_tensor(timestep).to(x.device(), type);
-    if (max_batch_ > 0 && (n > max_batch_ || fixed_chunks_)) {
+    if (max_batch_ > 0 && n > 0 && (n > max_batch_ || fixed_chunks_)) {
       std::vector<torch::Tensor> parts;
       for (int64_t begin = 0; begin < n; begin += max_batch_) {
         const int64_t len = std::min(max_batch_, n - begin);

@@ -15,6 +15,7 @@ FixedBatchReward::FixedBatchReward(RewardPtr inner, int64_t rows) : inner_(std::
 
 torch::Tensor FixedBatchReward::compute(const torch::Tensor& z) {
   const int64_t n = z.size(0);
+  if (n == 0) return (*inner_)(z);  // a rank with no share: nothing to chunk
   std::vector<torch::Tensor> parts;
   for (int64_t begin = 0; begin < n; begin += rows_) {
     const int64_t len = std::min(rows_, n - begin);

@@ -24,16 +24,16 @@ uint64_t row_seed(uint64_t seed, int64_t draw, int64_t particle, int64_t copy) {
 
 ParticleKeyedGenerator::ParticleKeyedGenerator(uint64_t seed, int64_t first, int64_t count)
     : at::CPUGeneratorImpl(seed), key_seed_(seed), first_(first), count_(count) {
-  if (first < 0 || count < 1) throw std::invalid_argument("keyed generator: need first >= 0 and count >= 1 particles");
+  if (first < 0 || count < 0) throw std::invalid_argument("keyed generator: need first >= 0 and count >= 0 particles");
 }
 
 torch::Tensor ParticleKeyedGenerator::keyed_randn(at::IntArrayRef shape, at::ScalarType dtype) {
   if (shape.empty()) throw std::invalid_argument("keyed generator: noise needs a row dimension");
   const int64_t rows = shape[0];
-  if (rows % count_ != 0)
+  if (count_ == 0 ? rows != 0 : rows % count_ != 0)
     throw std::invalid_argument("keyed generator: " + std::to_string(rows) + " rows of noise cannot be keyed to " +
                                 std::to_string(count_) + " particles");
-  const int64_t copies = rows / count_, draw = draws_++;
+  const int64_t copies = count_ == 0 ? 1 : rows / count_, draw = draws_++;
   torch::Tensor out = torch::empty(shape, torch::TensorOptions().dtype(dtype));
   const std::vector<int64_t> row_shape(shape.begin() + 1, shape.end());
   for (int64_t r = 0; r < rows; ++r) {

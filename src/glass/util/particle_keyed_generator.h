@@ -14,7 +14,7 @@ namespace glass {
 
 class ParticleKeyedGenerator : public at::CPUGeneratorImpl {
  public:
-  // The caller holds the global particles [first, first + count).
+  // The caller holds the global particles [first, first + count) (count 0: a rank with no share).
   ParticleKeyedGenerator(uint64_t seed, int64_t first, int64_t count);
 
   int64_t first() const { return first_; }
