@@ -44,12 +44,13 @@ FashionMnistScorer::FashionMnistScorer(const std::string& classifier_path)
 
 nlohmann::json FashionMnistScorer::score(const torch::Tensor& images, int64_t target_class) {
   const ImageQuality q = assess_images(classifier_, images, test_features_);
-  nlohmann::json out{{"classifier_fid_vs_test", q.fid}, {"class_counts", q.class_counts},
-                     {"classes_present", q.classes_present}, {"classifier", path_}};
+  // One image has no covariance: no classifier-FID, the class counts still.
+  nlohmann::json out{{"class_counts", q.class_counts}, {"classes_present", q.classes_present}, {"classifier", path_}};
+  if (q.fid) out["classifier_fid_vs_test"] = *q.fid;
   if (target_class >= 0 && target_class < static_cast<int64_t>(q.class_counts.size())) {
     const torch::Tensor of_class = test_features_.index({test_labels_ == target_class});
     out["target_class"] = target_class;
-    out["classifier_fid_vs_target_class"] = assess_images(classifier_, images, of_class).fid;
+    if (q.fid) out["classifier_fid_vs_target_class"] = *assess_images(classifier_, images, of_class).fid;
     out["target_class_fraction"] =
         static_cast<double>(q.class_counts[static_cast<size_t>(target_class)]) / static_cast<double>(images.size(0));
   }

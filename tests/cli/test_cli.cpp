@@ -267,6 +267,19 @@ TEST(Cli, PosteriorSamplesFromANoisedTestImageAndFromItsFile) {
   EXPECT_EQ(da, db);
 }
 
+TEST(Cli, OneImageIsScoredWithoutAClassifierFid) {
+  // One sample has no covariance: the run still succeeds, with class counts and no FID.
+  const fs::path out = scratch("one_image");
+  const CliRun r = run("align -n 1 -N 2 -K 2 -M 1 --methods plain,smc -t 2 -o " + out.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = read_summary(out);
+  for (const auto& m : j["methods"]) {
+    EXPECT_EQ(m["quality"]["class_counts"].size(), 10u) << m["method"];
+    EXPECT_FALSE(m["quality"].contains("classifier_fid_vs_test")) << m["method"];
+    EXPECT_FALSE(m["quality"].contains("classifier_fid_vs_target_class")) << m["method"];
+  }
+}
+
 TEST(Cli, HelpOnEverySubcommand) {
   for (const char* sub : {"sample", "transition", "presets", "train", "align", "distill", "experiment"}) {
     const CliRun r = run(std::string(sub) + " --help");

@@ -17,7 +17,7 @@ ImageQuality assess_images(Classifier& classifier, const torch::Tensor& images, 
   torch::NoGradGuard no_grad;
   ImageQuality q;
   const torch::Tensor feats = classifier_features(classifier, images.clamp(-1, 1));
-  q.fid = frechet_distance(feats, reference_features);
+  if (images.size(0) >= 2) q.fid = frechet_distance(feats, reference_features);
   const torch::Tensor counts = torch::bincount(classifier->forward(images.clamp(-1, 1).to(torch::kFloat32)).argmax(1), {}, 10);
   for (int64_t k = 0; k < 10; ++k) {
     q.class_counts.push_back(counts[k].item<int64_t>());

@@ -3,13 +3,15 @@
 // features to those of the test set (classifier-FID) and the histogram of predicted classes.
 #include <torch/torch.h>
 
+#include <optional>
+
 #include "glass/data/idx_reader.h"
 #include "glass/models/classifier.h"
 
 namespace glass {
 
 struct ImageQuality {
-  double fid = 0.0;
+  std::optional<double> fid;  // none for fewer than 2 images (no covariance)
   std::vector<int64_t> class_counts;  // predicted class of each sample, counted
   int classes_present = 0;
 };
