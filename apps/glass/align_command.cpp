@@ -207,7 +207,7 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
   std::unique_ptr<FashionMnistScorer> scorer;
   int64_t target_class = -1;
   if (const auto* c = dynamic_cast<const ClassifierReward*>(reward.get())) target_class = c->label();
-  if (images && !o.classifier.empty() && std::filesystem::exists(o.classifier))
+  if (root && images && !o.classifier.empty() && std::filesystem::exists(o.classifier))  // rank 0 scores
     scorer = std::make_unique<FashionMnistScorer>(o.classifier);
 
   std::vector<AlignmentRun> runs;

@@ -15,22 +15,16 @@
 #include "glass/transitions/glass_transition.h"
 #include "glass/transitions/ode_transition.h"
 #include "glass/util/random.h"
+#include "smc_scene.h"
 #include "test_helpers.h"
 
 using namespace glass;
 
 namespace {
 
-const torch::Tensor kCenter = torch::tensor({2.0, 1.0}, torch::kFloat64);
-constexpr double kKappa = 0.5;
-
-struct Scene {
-  GaussianMixture mixture = GaussianMixture::preset("gmm2d");
-  SchedulePtr schedule = make_schedule("condot");
-  std::unique_ptr<FlowModel> model = test::mixture_model(mixture, schedule);
-  GlassTransition kernel{*model, GlassOptions{RhoSchedule::constant(0.4), 8, 1.0}};
-  QuadraticReward reward{kKappa, kCenter};
-};
+const torch::Tensor& kCenter = test::kSmcRewardCenter;
+constexpr double kKappa = test::kSmcRewardKappa;
+using Scene = test::SmcScene;
 
 // Unweighted draws from the particles of all groups (each group's weights normalised, groups
 // equally weighted), for comparison with exact samples.

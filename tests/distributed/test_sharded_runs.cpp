@@ -21,6 +21,7 @@
 #include "glass/stats/mixture_fit.h"
 #include "glass/transitions/glass_transition.h"
 #include "glass/util/random.h"
+#include "smc_scene.h"
 #include "test_helpers.h"
 
 using namespace glass;
@@ -62,17 +63,9 @@ std::vector<T> on_ranks(int world, const std::function<T(Communicator&)>& body,
   return out;
 }
 
-const torch::Tensor kCenter = torch::tensor({2.0, 1.0}, torch::kFloat64);
-constexpr double kKappa = 0.5;
-
-// Everything one rank needs of its own (costs are per object).
-struct Scene {
-  GaussianMixture mixture = GaussianMixture::preset("gmm2d");
-  SchedulePtr schedule = make_schedule("condot");
-  std::unique_ptr<FlowModel> model = test::mixture_model(mixture, schedule);
-  GlassTransition kernel{*model, GlassOptions{RhoSchedule::constant(0.4), 8, 1.0}};
-  QuadraticReward reward{kKappa, kCenter};
-};
+const torch::Tensor& kCenter = test::kSmcRewardCenter;
+constexpr double kKappa = test::kSmcRewardKappa;
+using Scene = test::SmcScene;
 
 SmcOptions smc_options(int64_t particles, IntermediateReward intermediate = IntermediateReward::Denoised) {
   SmcOptions o;

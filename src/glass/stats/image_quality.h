@@ -11,13 +11,14 @@
 namespace glass {
 
 struct ImageQuality {
-  std::optional<double> fid;  // none for fewer than 2 images (no covariance)
+  std::optional<double> fid;          // none for fewer than 2 images (no covariance)
   std::vector<int64_t> class_counts;  // predicted class of each sample, counted
   int classes_present = 0;
 };
 
 torch::Tensor classifier_features(Classifier& classifier, const torch::Tensor& images);  // [N, 128], batched
 
-ImageQuality assess_images(Classifier& classifier, const torch::Tensor& images, const torch::Tensor& reference_features);
+ImageQuality assess_images(Classifier& classifier, const torch::Tensor& images,
+                           const torch::Tensor& reference_features);
 
 }  // namespace glass
