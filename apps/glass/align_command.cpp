@@ -193,6 +193,7 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
   const std::optional<DistributedRun> dist = join_launch(o.distributed, cmd, *m.model);
   const bool root = !dist || dist->is_root();
   const std::shared_ptr<DiamondMap> map = load_map(o.kernel, m);
+  if (map && dist) map->set_fixed_chunks(dist->block);  // its calls batch-invariant too
   KernelChoice choice = o.kernel.choice();
   if (choice.kind == KernelKind::Diamond) choice.diamond = map;
   Aligner aligner(*m.model, kernel_factory(choice, m.mixture ? &*m.mixture : nullptr), batch_invariant(reward, dist),

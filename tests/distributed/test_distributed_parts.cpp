@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "glass/diamond/diamond_map.h"
 #include "glass/distributed/shard_layout.h"
 #include "glass/models/model_file.h"
 #include "glass/rewards/fixed_batch_reward.h"
@@ -112,6 +113,31 @@ TEST(BatchInvariance, FixedChunksGiveEachBlockTheSameOutputInAnyBatch) {
         torch::equal(f.model->denoise(x.narrow(0, begin, len), t.narrow(0, begin, len)), whole.narrow(0, begin, len)))
         << begin << "+" << len;
   EXPECT_EQ(f.model->cost().rows, 20 + 4 + 12 + 3 + 4 + 8);  // padding rows are not compute the user asked for
+}
+
+// The Diamond map's network (here the Fashion-MNIST map's U-Net) the same way: each block's jump
+// is the same whatever rows travel with it, and each jump is still one call on the model.
+TEST(BatchInvariance, DiamondMapFixedChunksGiveEachBlockTheSameJumpInAnyBatch) {
+  LoadedModelFile f = load_model_file(std::string(GLASS_SOURCE_DIR) + "/models/fashion-mnist-unet/model.json");
+  DiamondMap map = load_diamond_map(std::string(GLASS_SOURCE_DIR) + "/models/diamond-fashion-mnist", *f.model);
+  map.set_fixed_chunks(4);
+  torch::NoGradGuard no_grad;
+  at::Generator gen = make_generator(2);
+  const torch::Tensor x = randn({14, 1, 28, 28}, gen, torch::kFloat32);
+  const torch::Tensor xbar = randn({14, 1, 28, 28}, gen, torch::kFloat32);
+  const torch::Tensor t_tensor = torch::rand({14}, gen, torch::kFloat64) * 0.9;
+  const std::vector<double> t(t_tensor.data_ptr<double>(), t_tensor.data_ptr<double>() + 14);
+  const auto jump_rows = [&](int64_t begin, int64_t len) {
+    return map.jump(xbar.narrow(0, begin, len), x.narrow(0, begin, len),
+                    std::vector<double>(t.begin() + begin, t.begin() + begin + len), std::vector<double>(len, 0.0),
+                    std::vector<double>(len, 0.5));
+  };
+  const torch::Tensor whole = jump_rows(0, 14);
+  for (auto [begin, len] : {std::pair<int64_t, int64_t>{4, 10}, {12, 2}, {0, 5}})
+    EXPECT_TRUE(torch::equal(jump_rows(begin, len), whole.narrow(0, begin, len))) << begin << "+" << len;
+  EXPECT_EQ(f.model->cost().calls, 4);
+  EXPECT_EQ(f.model->cost().rows, 14 + 10 + 2 + 5);  // padding rows are not counted
+  EXPECT_THROW(map.set_fixed_chunks(-1), std::invalid_argument);
 }
 
 TEST(BatchInvariance, FixedBatchRewardScoresEachBlockAsInAnyBatch) {

@@ -30,6 +30,10 @@ GMM = ["align", "--preset", "gmm2d", "-n", "3", "-N", "20", "-K", "6", "--ess-th
 # The shipped U-Net and the classifier reward: batch-dependent convolutions in both.
 FASHION = ["align", "-n", "2", "-N", "12", "-K", "3", "--ess-threshold", "1", "--methods", "smc,best-of-n",
            "--shard-block", "4", "--seed", "2", "--threads", "1", "-q"]
+# The Fashion-MNIST Diamond map's U-Net for moves and one-call value estimates.
+DIAMOND = ["align", "-k", "diamond", "--diamond", str(Path(__file__).resolve().parents[2] / "models/diamond-fashion-mnist"),
+           "--methods", "smc", "--intermediate", "value", "--value-sampler", "diamond", "-n", "2", "-N", "8", "-K", "3",
+           "--ess-threshold", "1", "--shard-block", "4", "--seed", "3", "--threads", "1", "-q"]
 
 
 def free_port():
@@ -81,7 +85,7 @@ def tools():
         pytest.fail("torchrun is missing (Debian's python3-torch provides it)")
 
 
-@pytest.mark.parametrize("args", [GMM, FASHION], ids=["gmm2d", "fashion-mnist"])
+@pytest.mark.parametrize("args", [GMM, FASHION, DIAMOND], ids=["gmm2d", "fashion-mnist", "diamond-fashion-mnist"])
 def test_one_two_and_three_processes_give_identical_outputs(tmp_path, args):
     runs = {}
     for nproc in (1, 2, 3):

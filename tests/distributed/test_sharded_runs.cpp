@@ -14,6 +14,8 @@
 
 #include "glass/alignment/best_of_n.h"
 #include "glass/alignment/smc.h"
+#include "glass/diamond/diamond_map.h"
+#include "glass/diamond/diamond_transition.h"
 #include "glass/distributed/gloo_communicator.h"
 #include "glass/distributed/row_routing.h"
 #include "glass/rewards/analytic_rewards.h"
@@ -197,6 +199,29 @@ TEST(ShardedSmc, RanksWithoutAShareChangeNothing) {
     return best_of_n_sharded(*mine.model, mine.kernel, mine.reward, grid, 1, 3, {2}, Sharding{&comm, 4, 3});
   });
   EXPECT_TRUE(torch::equal(runs[0].samples, one.samples));
+}
+
+// Diamond moves and one-call value estimates: the map's network in fixed chunks too, so SMC over
+// them is as bit-identical across ranks (the shipped gmm2d map).
+TEST(ShardedSmc, DiamondMovesAndValuesOverRanksGiveTheSingleProcessRun) {
+  const std::vector<double> grid = uniform_grid(4);
+  const auto run = [&](Communicator& comm) {
+    Scene mine;
+    auto map = std::make_shared<DiamondMap>(
+        load_diamond_map(std::string(GLASS_SOURCE_DIR) + "/models/diamond-gmm2d", *mine.model));
+    map->set_fixed_chunks(4);
+    DiamondTransition kernel(map);
+    SmcOptions o = smc_options(10, IntermediateReward::Value);
+    o.ess_threshold = 1.0;
+    o.value.sampler = std::make_shared<DiamondPosteriorSampler>(map);
+    return run_smc_sharded(*mine.model, kernel, mine.reward, grid, 3, {2}, o, Sharding{&comm, 4, 11});
+  };
+  SingleProcess single;
+  const SmcResult one = run(single);
+  for (int world : {2, 3}) {
+    const auto runs = on_ranks<SmcResult>(world, run);
+    expect_same_smc(one, runs[0], "diamond, " + std::to_string(world) + " ranks");
+  }
 }
 
 // Keyed noise changes which draws SMC makes, not what it targets: the single-process keyed run

@@ -12,6 +12,7 @@
 #include "glass/util/parse.h"
 #include "glass/util/particle_scalars.h"
 #include "glass/util/random.h"
+#include "glass/util/row_chunks.h"
 
 namespace glass {
 
@@ -44,7 +45,7 @@ torch::Tensor DiamondMap::jump(const torch::Tensor& xbar, const torch::Tensor& x
     keep[i] = (1.0 - s_next[i]) / (1.0 - s[i]);
     move[i] = ds[i] / (1.0 - s[i]);
   }
-  const torch::Tensor psi = net_.forward(xbar, x_t, t, s, ds);
+  const torch::Tensor psi = call_network(xbar, x_t, t, s, ds);
   model_.count_stand_in_call(n);
   if (!psi.defined() || psi.sizes() != x_t.sizes())
     throw std::runtime_error("diamond map: the network returned " + (psi.defined() ? c10::str(psi.sizes()) : "none") +
@@ -52,6 +53,35 @@ torch::Tensor DiamondMap::jump(const torch::Tensor& xbar, const torch::Tensor& x
   if (!std::isfinite(psi.sum().item<double>()))
     throw std::runtime_error("diamond map: the network returned NaN or infinite values");
   return scaled_sum(keep, xbar, move, psi);
+}
+
+void DiamondMap::set_fixed_chunks(int64_t rows) {
+  if (rows < 0) throw std::invalid_argument("diamond map: rows per chunk must be >= 0 (0: the whole batch)");
+  chunk_rows_ = rows;
+}
+
+torch::Tensor DiamondMap::call_network(const torch::Tensor& xbar, const torch::Tensor& x_t,
+                                       const std::vector<double>& t, const std::vector<double>& s,
+                                       const std::vector<double>& ds) const {
+  const int64_t n = x_t.size(0);
+  if (chunk_rows_ == 0 || n == 0) return net_.forward(xbar, x_t, t, s, ds);
+  const auto rows_of = [&](const std::vector<double>& v, int64_t begin, int64_t len) {
+    std::vector<double> part(v.begin() + begin, v.begin() + begin + len);
+    part.resize(static_cast<size_t>(chunk_rows_), part.back());  // padding repeats the last row
+    return part;
+  };
+  std::vector<torch::Tensor> parts;
+  for (int64_t begin = 0; begin < n; begin += chunk_rows_) {
+    const int64_t len = std::min(chunk_rows_, n - begin);
+    const torch::Tensor psi = net_.forward(pad_rows(xbar.narrow(0, begin, len), chunk_rows_),
+                                           pad_rows(x_t.narrow(0, begin, len), chunk_rows_), rows_of(t, begin, len),
+                                           rows_of(s, begin, len), rows_of(ds, begin, len));
+    if (!psi.defined() || psi.size(0) != chunk_rows_)
+      throw std::runtime_error("diamond map: the network returned " + (psi.defined() ? c10::str(psi.sizes()) : "none") +
+                               " for a chunk of " + std::to_string(chunk_rows_) + " rows");
+    parts.push_back(psi.narrow(0, 0, len));
+  }
+  return torch::cat(parts);
 }
 
 torch::Tensor DiamondMap::posterior_sample(const torch::Tensor& x_t, const torch::Tensor& t, at::Generator& gen,

@@ -27,6 +27,11 @@ class DiamondMap {
   torch::Tensor transition(const torch::Tensor& x_t, const torch::Tensor& t, const torch::Tensor& t_next,
                            at::Generator& gen);
 
+  // Batch-invariant calls (distributed runs): the network sees chunks of exactly `rows` rows, the
+  // last one padded, as NetworkFlowModel::set_fixed_chunks; still one call. 0: the whole batch.
+  void set_fixed_chunks(int64_t rows);
+  int64_t fixed_chunks() const { return chunk_rows_; }
+
   FlowModel& model() const { return model_; }
   const DiamondNetConfig& config() const { return config_; }
   torch::nn::Module& module() { return *net_.module; }
@@ -37,6 +42,10 @@ class DiamondMap {
   DiamondNetConfig config_;
   FlowModel& model_;
   std::string description_;
+  int64_t chunk_rows_ = 0;
+
+  torch::Tensor call_network(const torch::Tensor& xbar, const torch::Tensor& x_t, const std::vector<double>& t,
+                             const std::vector<double>& s, const std::vector<double>& ds) const;
 };
 
 // A map saved by `glass distill`: DIR/diamond.json (the network) and DIR/diamond.pt (weights).
