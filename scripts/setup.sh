@@ -9,7 +9,7 @@ SUDO=""
 PACKAGES=(build-essential cmake libtorch-dev libcli11-dev nlohmann-json3-dev libpng-dev
           libgtest-dev libbenchmark-dev libopenblas0-openmp libtcmalloc-minimal4 zlib1g-dev
           dataset-fashion-mnist python3-torch python3-numpy python3-matplotlib
-          python3-dev pybind11-dev python3-pytest libgloo-dev)
+          python3-dev pybind11-dev python3-pytest libgloo-dev openmpi-bin)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

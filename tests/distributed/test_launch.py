@@ -1,6 +1,7 @@
 """glass align launched as torch.distributed users launch it: torchrun starts one glass per rank,
-the ranks meet over c10d/Gloo on loopback. 1, 2 and 3 processes give byte-identical outputs; a
-rank that is killed, hangs or never comes ends the run with a one-line error and no output files.
+the ranks meet over c10d/Gloo on loopback (or mpirun starts them: Open MPI's and MPICH's variables).
+1, 2 and 3 processes give byte-identical outputs; a rank that is killed, hangs or never comes ends
+the run with a one-line error and no output files.
 
 Run by ctest (ctest -L distributed), which sets GLASS_CLI to this build's glass."""
 import copy
@@ -18,6 +19,7 @@ import pytest
 
 GLASS = os.environ.get("GLASS_CLI") or shutil.which("glass")
 TORCHRUN = shutil.which("torchrun")
+MPIRUN = shutil.which("mpirun")  # Debian's openmpi-bin (scripts/setup.sh installs it)
 # Debian 12's torchrun (PyTorch 1.13 on Python 3.11) cannot parse its default "0" for --redirects
 # and --tee (Python 3.11's Flag enums no longer list the zero member); a mapping for a local rank
 # that does not exist means "no redirection" for every real one.
@@ -48,13 +50,22 @@ def torchrun(nproc, args, out):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
 
 
-def ranks(world, args, out, extra_env=None, port=None):
-    """The ranks started by hand with torchrun's variables (to kill or stop one of them)."""
+# The variables each launcher gives a rank: (its rank, the world size).
+LAUNCHER_VARIABLES = {"torchrun": ("RANK", "WORLD_SIZE"), "openmpi": ("OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"),
+                      "mpich": ("PMI_RANK", "PMI_SIZE")}
+LAUNCH_VARIABLES = {v for pair in LAUNCHER_VARIABLES.values() for v in pair} | {"MASTER_ADDR", "MASTER_PORT"}
+
+
+def ranks(world, args, out, extra_env=None, port=None, launcher="torchrun"):
+    """The ranks started by hand with a launcher's variables (to kill or stop one of them; mpirun's
+    as `mpirun -x MASTER_ADDR -x MASTER_PORT` sets them)."""
     port = port or free_port()
+    rank_var, size_var = LAUNCHER_VARIABLES[launcher]
     procs = []
     for rank in range(world):
-        env = dict(os.environ, WORLD_SIZE=str(world), RANK=str(rank), MASTER_ADDR="127.0.0.1",
-                   MASTER_PORT=str(port), **(extra_env or {}))
+        env = {k: v for k, v in os.environ.items() if k not in LAUNCH_VARIABLES}
+        env.update({size_var: str(world), rank_var: str(rank), "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
+                    **(extra_env or {})})
         procs.append(subprocess.Popen([GLASS, *args, "-o", str(out)], env=env, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True))
     return procs
@@ -106,6 +117,36 @@ def test_one_two_and_three_processes_give_identical_outputs(tmp_path, args):
     smc = json.loads((runs[3] / "summary.json").read_text())["methods"]
     moved = sum(s["bytes_moved"] for m in smc if "smc" in m for s in m["smc"]["steps"])
     assert moved > 0
+
+
+@pytest.mark.parametrize("launcher", ["openmpi", "mpich"])
+def test_mpirun_variables_launch_the_same_run(tmp_path, launcher):
+    reference, out = tmp_path / "torchrun", tmp_path / launcher
+    assert torchrun(1, GMM, reference).returncode == 0
+    procs = ranks(3, GMM, out, launcher=launcher)
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err[-3000:]
+    for f in [f for f in outputs(reference) if f.endswith(".npy")]:
+        assert (out / f).read_bytes() == (reference / f).read_bytes(), f
+    assert comparable(out / "summary.json") == comparable(reference / "summary.json")
+    assert json.loads((out / "summary.json").read_text())["distributed"]["world_size"] == 3
+
+
+def test_mpirun_launches_the_same_run(tmp_path):
+    if not MPIRUN:
+        pytest.fail("mpirun is missing (Debian's openmpi-bin; scripts/setup.sh installs it)")
+    reference, out = tmp_path / "torchrun", tmp_path / "mpirun"
+    assert torchrun(1, GMM, reference).returncode == 0
+    env = {k: v for k, v in os.environ.items() if k not in LAUNCH_VARIABLES}
+    env.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port()))
+    r = subprocess.run([MPIRUN, "--allow-run-as-root", "--oversubscribe", "-np", "3", "-x", "MASTER_ADDR", "-x",
+                        "MASTER_PORT", GLASS, *GMM, "-o", str(out)], env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    for f in [f for f in outputs(reference) if f.endswith(".npy")]:
+        assert (out / f).read_bytes() == (reference / f).read_bytes(), f
+    assert json.loads((out / "summary.json").read_text())["distributed"]["world_size"] == 3
 
 
 def test_a_killed_rank_ends_the_run_with_an_error_and_no_outputs(tmp_path):
@@ -176,13 +217,16 @@ def test_a_rank_that_never_comes_fails_the_rendezvous(tmp_path):
     ({"WORLD_SIZE": "2", "RANK": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"}, GMM,
      "RANK='2' is not an integer in [0, 1]"),
     ({"WORLD_SIZE": "2", "RANK": "0", "MASTER_PORT": "29500"}, GMM, "MASTER_ADDR is not set"),
+    ({"OMPI_COMM_WORLD_SIZE": "2", "OMPI_COMM_WORLD_RANK": "1"}, GMM,
+     "MASTER_ADDR is not set (under mpirun, pass -x MASTER_ADDR="),
+    ({"PMI_SIZE": "2", "PMI_RANK": "0", "MASTER_ADDR": "127.0.0.1"}, GMM, "MASTER_PORT is not set (under mpirun"),
     ({"WORLD_SIZE": "1", "RANK": "0"}, GMM + ["--max-batch", "4"], "--max-batch"),
     ({"WORLD_SIZE": "1", "RANK": "0"}, ["align", "--preset", "gmm2d", "-n", "1", "-N", "8", "--methods", "smc",
                                        "--shard-block", "0"], "--shard-block"),
     ({}, GMM + ["--shard-block", "4"], "--shard-block"),
 ])
 def test_bad_launches_are_one_line_errors(tmp_path, env, args, message):
-    clean = {k: v for k, v in os.environ.items() if k not in ("WORLD_SIZE", "RANK", "MASTER_ADDR", "MASTER_PORT")}
+    clean = {k: v for k, v in os.environ.items() if k not in LAUNCH_VARIABLES}
     r = subprocess.run([GLASS, *args, "-o", str(tmp_path / "bad")], env={**clean, **env}, capture_output=True,
                        text=True, timeout=120)
     assert r.returncode != 0

@@ -13,10 +13,9 @@ std::optional<std::string> env(const char* name) {
   return std::string(v);
 }
 
-int integer_env(const char* name, int lo, int hi) {
+int integer_env(const char* name, int lo, int hi, const char* hint) {
   const std::optional<std::string> v = env(name);
-  if (!v)
-    throw std::invalid_argument(std::string("distributed launch: ") + name + " is not set (launch with torchrun)");
+  if (!v) throw std::invalid_argument(std::string("distributed launch: ") + name + " is not set (" + hint + ")");
   size_t used = 0;
   long value = 0;
   try {
@@ -33,15 +32,31 @@ int integer_env(const char* name, int lo, int hi) {
 }  // namespace
 
 std::optional<LaunchEnvironment> launch_environment_from_env() {
-  if (!env("WORLD_SIZE")) return std::nullopt;
+  // torchrun's variables first; else Open MPI's mpirun (OMPI_COMM_WORLD_*) or an MPICH/Hydra one
+  // (PMI_*), which say who is who but not where rank 0 listens: MASTER_ADDR/PORT come with -x.
+  const char* size_var = "WORLD_SIZE";
+  const char* rank_var = "RANK";
+  const char* hint = "launch with torchrun";
+  if (!env("WORLD_SIZE")) {
+    if (env("OMPI_COMM_WORLD_SIZE")) {
+      size_var = "OMPI_COMM_WORLD_SIZE";
+      rank_var = "OMPI_COMM_WORLD_RANK";
+    } else if (env("PMI_SIZE")) {
+      size_var = "PMI_SIZE";
+      rank_var = "PMI_RANK";
+    } else {
+      return std::nullopt;
+    }
+    hint = "under mpirun, pass -x MASTER_ADDR=<rank 0's host> -x MASTER_PORT=<free port>";
+  }
   LaunchEnvironment e;
-  e.world_size = integer_env("WORLD_SIZE", 1, 1 << 20);
-  e.rank = integer_env("RANK", 0, e.world_size - 1);
+  e.world_size = integer_env(size_var, 1, 1 << 20, hint);
+  e.rank = integer_env(rank_var, 0, e.world_size - 1, hint);
   if (e.world_size > 1) {
     const std::optional<std::string> addr = env("MASTER_ADDR");
-    if (!addr) throw std::invalid_argument("distributed launch: MASTER_ADDR is not set (launch with torchrun)");
+    if (!addr) throw std::invalid_argument(std::string("distributed launch: MASTER_ADDR is not set (") + hint + ")");
     e.master_addr = *addr;
-    e.master_port = integer_env("MASTER_PORT", 1, 65535);
+    e.master_port = integer_env("MASTER_PORT", 1, 65535, hint);
   }
   e.agent_store = env("TORCHELASTIC_USE_AGENT_STORE").value_or("") == "True";
   if (e.agent_store) e.store_prefix = "/worker/attempt_" + env("TORCHELASTIC_RESTART_COUNT").value_or("0");

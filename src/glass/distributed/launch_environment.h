@@ -1,7 +1,9 @@
 #pragma once
 // Where this process sits in a distributed launch, read the way torch.distributed's env://
 // rendezvous reads it: RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT (torchrun sets them all, and
-// TORCHELASTIC_USE_AGENT_STORE when its agent already hosts the store).
+// TORCHELASTIC_USE_AGENT_STORE when its agent already hosts the store). Under mpirun the rank and
+// world come from OMPI_COMM_WORLD_RANK/SIZE (Open MPI) or PMI_RANK/SIZE (MPICH), and MASTER_ADDR
+// and MASTER_PORT are passed through with -x; the collectives are still c10d's Gloo.
 #include <optional>
 #include <string>
 
@@ -16,7 +18,7 @@ struct LaunchEnvironment {
   std::string store_prefix;  // torchrun: "/worker/attempt_<restart count>"
 };
 
-// nullopt when WORLD_SIZE is unset (a plain, single-process run). Throws a one-line error naming
+// nullopt when neither WORLD_SIZE nor an MPI launcher's size is set (a plain, single-process run). Throws a one-line error naming
 // the variable when one is missing or malformed.
 std::optional<LaunchEnvironment> launch_environment_from_env();
 
