@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null  # the packages (and a release build)
 build=${GLASS_SANITIZE_DIR:-build-sanitize}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGLASS_SANITIZE=ON -DGLASS_BUILD_BENCH=OFF -DGLASS_BUILD_PYTHON=OFF >/dev/null
-binaries=(glass_unit_tests glass_statistical_tests glass_model_tests glass_cli_tests)
+binaries=(glass_unit_tests glass_statistical_tests glass_model_tests glass_cli_tests glass_distributed_tests)
 cmake --build "$build" -j"$(nproc)" --target "${binaries[@]}" glass_cli
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
