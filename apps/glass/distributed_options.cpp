@@ -27,7 +27,7 @@ std::optional<DistributedRun> join_launch(const DistributedOptions& options, con
                                           NetworkFlowModel& model) {
   const std::optional<LaunchEnvironment> env = launch_environment_from_env();
   reject_unused_flags(cmd, {"--shard-block", "--dist-timeout"}, env.has_value(),
-                      "distributed launches (torchrun sets WORLD_SIZE)");
+                      "distributed launches under torchrun or mpirun");
   if (!env) return std::nullopt;
   if (cmd.count("--max-batch") > 0)
     throw std::invalid_argument("--max-batch: a distributed run chunks the network by --shard-block");
