@@ -30,7 +30,6 @@ class DiamondMap {
   // Batch-invariant calls (distributed runs): the network sees chunks of exactly `rows` rows, the
   // last one padded, as NetworkFlowModel::set_fixed_chunks; still one call. 0: the whole batch.
   void set_fixed_chunks(int64_t rows);
-  int64_t fixed_chunks() const { return chunk_rows_; }
 
   FlowModel& model() const { return model_; }
   const DiamondNetConfig& config() const { return config_; }
