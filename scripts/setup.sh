@@ -1,38 +1,54 @@
 #!/usr/bin/env bash
-# Installs what glass.cpp needs on Debian 12 and builds it. Idempotent; run as root (or with sudo).
+# Installs what glass.cpp needs on Debian 12 or 13 and builds it. Idempotent; run as root (or with sudo).
+#   GLASS_PYTHON     a Python whose torch (2.6 or newer) the build uses: its LibTorch is glass's
+#                    runtime, and `import glass` is built for it. Default: the project venv below.
+#   GLASS_VENV       the project venv made when GLASS_PYTHON is unset (default: .venv), with
+#                    torch==2.13.0 (CPU) and what the tests need, from python3 (3.9 or newer)
 #   GLASS_BUILD_DIR  build directory (default: build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-PACKAGES=(build-essential cmake libtorch-dev libcli11-dev nlohmann-json3-dev libpng-dev
-          libgtest-dev libbenchmark-dev libopenblas0-openmp libtcmalloc-minimal4 zlib1g-dev
-          dataset-fashion-mnist python3-torch python3-numpy python3-matplotlib
-          python3-dev pybind11-dev python3-pytest libgloo-dev openmpi-bin)
+# Debian 13 renamed some libraries for its 64-bit time_t transition: each entry lists the names
+# to try, first found wins.
+PACKAGES=(build-essential cmake libcli11-dev nlohmann-json3-dev libpng-dev libgtest-dev libbenchmark-dev
+          "libtcmalloc-minimal4t64|libtcmalloc-minimal4" zlib1g-dev dataset-fashion-mnist libgloo-dev
+          openmpi-bin python3-venv)
+updated=0
+apt_update() { [ $updated -eq 1 ] || { $SUDO apt-get update -q; updated=1; }; }
 missing=()
-for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+for entry in "${PACKAGES[@]}"; do
+  IFS='|' read -ra names <<<"$entry"
+  have=""
+  for p in "${names[@]}"; do dpkg -s "$p" >/dev/null 2>&1 && have=$p && break; done
+  [ -n "$have" ] && continue
+  pick=""
+  for p in "${names[@]}"; do
+    if [ -z "$(apt-cache policy "$p" 2>/dev/null | grep 'Candidate: [^(]')" ]; then apt_update; fi
+    apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [^(]' && pick=$p && break
+  done
+  missing+=("${pick:-${names[0]}}")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
-  $SUDO apt-get update -q
+  apt_update
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# LibTorch calls whatever libblas.so.3 is selected. OpenBLAS built for OpenMP shares LibTorch's
-# OpenMP thread pool, so --threads governs both and the two never oversubscribe the cores; it
-# ran at 157 GFLOP/s against 3 GFLOP/s for the reference BLAS (docs/benchmarks.md).
-arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
-for lib in libblas.so.3 liblapack.so.3; do
-  target=/usr/lib/$arch/openblas-openmp/$lib
-  [ -e "$target" ] && $SUDO update-alternatives --set "$lib-$arch" "$target" >/dev/null
-done
+# The Python side: torch (whose LibTorch the library links), and the tests' tools. torch 2.13.0 is
+# pinned so pip takes the CPU wheel (an unpinned torch would pull a CUDA build of several GB).
+if [ -z "${GLASS_PYTHON:-}" ]; then
+  venv=${GLASS_VENV:-.venv}
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  GLASS_PYTHON=$(cd "$venv" && pwd)/bin/python
+  if ! "$GLASS_PYTHON" -c 'import torch, numpy, pytest, pybind11, matplotlib, scikit_build_core' 2>/dev/null; then
+    "$GLASS_PYTHON" -m pip install -q -r requirements-dev.txt
+  fi
+fi
+"$GLASS_PYTHON" -c 'import torch' 2>/dev/null ||
+  { echo "setup: $GLASS_PYTHON cannot import torch (pip install 'torch>=2.6')" >&2; exit 1; }
 
 build=${GLASS_BUILD_DIR:-build}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DGLASS_PYTHON="$GLASS_PYTHON" >/dev/null
 cmake --build "$build" -j"$(nproc)"
-
-# `import glass` from Debian's /usr/bin/python3: a .pth file in its site folder names the built
-# package (build/python/glass: the module and its Python files).
-site=$(/usr/bin/python3 -c 'import site; print(site.getsitepackages()[0])')
-$SUDO mkdir -p "$site"
-echo "$(cd "$build" && pwd)/python" | $SUDO tee "$site/glass-cpp.pth" >/dev/null

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <sys/utsname.h>
+#include <unistd.h>
 #include <thread>
 
 #include "commands.h"
@@ -97,11 +98,11 @@ void run_experiment(ExperimentFlags f) {
     if (e.name == f.name) experiment = &e;
   if (!experiment) throw std::invalid_argument("experiment '" + f.name + "' does not exist");
   // The plotter is checked before minutes of work, not after.
-  const std::string python = environment_or("GLASS_PYTHON", "/usr/bin/python3");
+  const std::string python = environment_or("GLASS_PYTHON", GLASS_PYTHON_DEFAULT);
   const std::string script = environment_or("GLASS_PLOT_SCRIPT", GLASS_PLOT_SCRIPT);
   if (!fs::exists(script)) throw std::runtime_error("plot script " + script + " is missing");
   if (std::system((shell_quoted(python) + " -c 'import matplotlib' >/dev/null 2>&1").c_str()) != 0)
-    throw std::runtime_error("plots: " + python + " cannot import matplotlib (install python3-matplotlib)");
+    throw std::runtime_error("plots: " + python + " cannot import matplotlib (pip install matplotlib, or set GLASS_PYTHON)");
 
   ExperimentReport report = experiment->run(f.options);
 

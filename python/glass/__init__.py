@@ -22,7 +22,14 @@ from typing import Callable, Optional, Union
 
 import torch  # loads the LibTorch that _glass runs on, and torch's Python types
 
-from . import _glass
+try:
+    from . import _glass
+except ImportError as e:  # most often a module built for another torch: name both
+    raise ImportError(f"glass: cannot load its compiled module with torch {torch.__version__} "
+                      f"({e}); rebuild glass against this torch (pip install .)") from None
+if torch.__version__.split("+")[0] != _glass.TORCH_BUILD_VERSION:
+    raise ImportError(f"glass: built against torch {_glass.TORCH_BUILD_VERSION}, but this environment has torch "
+                      f"{torch.__version__}; rebuild glass against it (pip install .)")
 from ._glass import (DiamondMap, GaussianMixture, Generator, Kernel, Model, Reward, Schedule,
                      energy_distance, load_diamond, load_model, mixture_model, python_model,
                      sample, sample_posterior, schedule, set_threads, threads)
@@ -38,8 +45,11 @@ __all__ = [
     "smc", "threads",
 ]
 
-#: The shipped models' folder (GLASS_MODELS_DIR overrides it, as for the glass command).
-MODELS_DIR = os.environ.get("GLASS_MODELS_DIR") or _glass.MODELS_DIR
+#: The shipped models' folder (GLASS_MODELS_DIR overrides it, as for the glass command): the
+#: package's own copy when installed by pip, else the source tree's.
+_PACKAGED_MODELS = os.path.join(os.path.dirname(__file__), "models")
+MODELS_DIR = os.environ.get("GLASS_MODELS_DIR") or (
+    _PACKAGED_MODELS if os.path.isdir(_PACKAGED_MODELS) else _glass.MODELS_DIR)
 #: The alignment methods an Aligner runs.
 METHODS = list(_glass.METHODS)
 
@@ -53,7 +63,7 @@ def shipped(relative: str) -> str:
 
 def reward(spec: str, classifier: Optional[str] = None) -> Reward:
     """A library reward from its spec, as on the command line: ``"class:3"``,
-    ``"quadratic:kappa=1:center=2,0"``, ``"box:lo=-1,-1:hi=1,1"``, ``"script:PATH"`` (TorchScript),
+    ``"quadratic:kappa=1:center=2,0"``, ``"box:lo=-1,-1:hi=1,1"``, ``"script:PATH"`` (TorchScript .pt or AOTInductor .pt2),
     or weighted sums such as ``"0.5*class:3+1*quadratic:center=0,0"``. ``classifier`` is the model
     ``class:N`` scores with (default: the shipped Fashion-MNIST classifier)."""
     return _glass.reward(spec, classifier or shipped("fashion-mnist-classifier/model.json"))

@@ -80,6 +80,8 @@ PYBIND11_MODULE(_glass, m) {
   // Freed tensors stay in the process, as in the glass command: glibc would otherwise map and
   // fault in every large tensor afresh at each call (docs/benchmarks.md, "Python overhead").
   glass::keep_freed_memory();
+  // The torch this module was compiled against: LibTorch's C++ ABI changes between releases.
+  m.attr("TORCH_BUILD_VERSION") = GLASS_TORCH_BUILD_VERSION;
 
   py::class_<Generator, std::shared_ptr<Generator>>(
       m, "Generator",

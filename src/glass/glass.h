@@ -11,7 +11,7 @@
 #include "glass/models/model_spec.h"
 #include "glass/models/network.h"
 #include "glass/models/network_flow_model.h"
-#include "glass/models/torchscript_network.h"
+#include "glass/models/exported_network.h"
 #include "glass/schedules/schedule.h"
 
 // Transitions x_t -> x_t' and chains of them.
@@ -35,7 +35,7 @@
 #include "glass/rewards/analytic_rewards.h"
 #include "glass/rewards/reward.h"
 #include "glass/rewards/reward_spec.h"
-#include "glass/rewards/torchscript_reward.h"
+#include "glass/rewards/exported_reward.h"
 #include "glass/values/posterior_sampler.h"
 #include "glass/values/value_estimate.h"
 

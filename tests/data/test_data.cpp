@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <filesystem>
+#include <unistd.h>
 #include <fstream>
 
 #include "glass/data/idx_reader.h"

@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <unistd.h>
 #include <fstream>
 #include <functional>
 #include <random>
@@ -250,8 +251,8 @@ TEST(LoaderMutations, TorchScriptModules) {
                                       "    def forward(self, x, t):\n"
                                       "        return self.l(torch.cat([x, t.reshape(-1, 1).to(x.dtype)], 1))\n"
                                       "torch.jit.script(N()).save(sys.argv[1])\n";
-  const std::string make = "/usr/bin/python3 " + (dir / "export.py").string() + " " + (dir / "valid.pt").string();
-  ASSERT_EQ(std::system(make.c_str()), 0) << "python3-torch is needed to export the module";
+  const std::string make = std::string(GLASS_PYTHON_PATH) + " " + (dir / "export.py").string() + " " + (dir / "valid.pt").string();
+  ASSERT_EQ(std::system(make.c_str()), 0) << "torch is needed to export the module";
   const fs::path file = dir / "m.pt";
   ModelOverrides ov;
   ov.prediction = "velocity";

@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <unistd.h>
 
 #include "convention_networks.h"
 #include "glass/io/tensor_files.h"
@@ -43,7 +44,7 @@ class EcosystemReference : public ::testing::Test {
     std::vector<torch::Tensor> noise;
     for (int k = 0; k < kNoiseSteps; ++k) noise.push_back(randn({kRows, 2}, gen));
     write_npy((dir_ / "noise.npy").string(), torch::stack(noise));
-    const std::string cmd = "/usr/bin/python3 " GLASS_SOURCE_DIR "/tests/python/ecosystem_samplers.py " + dir_.string();
+    const std::string cmd = GLASS_PYTHON_PATH " " GLASS_SOURCE_DIR "/tests/python/ecosystem_samplers.py " + dir_.string();
     python_ok_ = std::system(cmd.c_str()) == 0;
   }
   static void TearDownTestSuite() { fs::remove_all(dir_); }

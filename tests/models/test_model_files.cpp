@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <unistd.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -11,7 +12,7 @@
 #include "glass/models/model_file.h"
 #include "glass/models/native_net.h"
 #include "glass/rewards/analytic_rewards.h"
-#include "glass/rewards/torchscript_reward.h"
+#include "glass/rewards/exported_reward.h"
 #include "glass/transitions/glass_transition.h"
 #include "glass/util/particle_scalars.h"
 #include "glass/util/random.h"
@@ -40,7 +41,7 @@ TEST(TorchScript, SameOutputsAndGlassSamplesAsPython) {
   write_npy((dir / "eps.npy").string(), randn_like_on(x, noise_gen));
   const torch::Tensor cond = torch::tensor({{0.5f, -1.0f, 2.0f}});
   write_npy((dir / "cond.npy").string(), cond);
-  const std::string cmd = "/usr/bin/python3 " GLASS_SOURCE_DIR "/tests/python/torchscript_reference.py " + dir.string() +
+  const std::string cmd = GLASS_PYTHON_PATH " " GLASS_SOURCE_DIR "/tests/python/torchscript_reference.py " + dir.string() +
                           " " + std::to_string(t) + " " + std::to_string(tn) + " " + std::to_string(rho) + " " +
                           std::to_string(M);
   ASSERT_EQ(std::system(cmd.c_str()), 0) << "the Python side failed (is python3-torch installed?): " << cmd;
@@ -81,7 +82,7 @@ TEST(TorchScript, SameOutputsAndGlassSamplesAsPython) {
   EXPECT_THROW(unconditional.model->velocity(x, full_times(1, t)), std::runtime_error);
 
   // A reward exported from Python gives the closed form, and its gradient.
-  TorchScriptReward script_reward((dir / "reward.pt").string());
+  ExportedReward script_reward((dir / "reward.pt").string());
   QuadraticReward closed_form(1.0, torch::tensor({1.0, -1.0}));
   const torch::Tensor z = x.clone().requires_grad_(true);
   const torch::Tensor rs = script_reward(z);
@@ -89,7 +90,7 @@ TEST(TorchScript, SameOutputsAndGlassSamplesAsPython) {
   const torch::Tensor grad = torch::autograd::grad({rs.sum()}, {z})[0];
   EXPECT_TRUE(torch::allclose(grad, -(x - torch::tensor({1.0f, -1.0f})), 1e-5, 1e-5));
   EXPECT_THROW(script_reward(torch::zeros({3, 5})), std::runtime_error);
-  EXPECT_THROW(TorchScriptReward((dir / "x.npy").string()), std::invalid_argument);
+  EXPECT_THROW(ExportedReward((dir / "x.npy").string()), std::invalid_argument);
 }
 
 TEST(TorchScript, CorruptOrMissingFilesAreClearErrors) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <unistd.h>
 
 #include "glass/data/toy_datasets.h"
 #include "glass/models/model_file.h"

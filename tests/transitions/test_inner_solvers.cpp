@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <unistd.h>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -73,7 +74,7 @@ TEST_P(InnerSolverReference, MatchesAnIndependentImplementation) {
              .dump();
   write_npy((dir / "x.npy").string(), x);
   write_npy((dir / "eps.npy").string(), eps);
-  const std::string cmd = "/usr/bin/python3 " GLASS_SOURCE_DIR "/tests/python/glass_inner_solvers.py " + dir.string();
+  const std::string cmd = GLASS_PYTHON_PATH " " GLASS_SOURCE_DIR "/tests/python/glass_inner_solvers.py " + dir.string();
   ASSERT_EQ(std::system(cmd.c_str()), 0) << "the Python reference failed (is python3-numpy installed?)";
 
   const torch::Tensor tt = c.t.size() == 1 ? full_times(1, c.t[0]) : times_tensor(t);

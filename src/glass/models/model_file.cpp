@@ -8,7 +8,7 @@
 
 #include "glass/io/tensor_files.h"
 #include "glass/models/native_net.h"
-#include "glass/models/torchscript_network.h"
+#include "glass/models/exported_network.h"
 #include "glass/util/parse.h"
 
 namespace glass {
@@ -104,7 +104,9 @@ LoadedModelFile load_model_file(const std::string& path_text, const ModelOverrid
   if (ov.time_scale) meta["time_scale"] = *ov.time_scale;
   if (ov.sample_shape) meta["sample_shape"] = *ov.sample_shape;
 
-  const std::string format = meta.value("format", std::string("native"));
+  // A .pt2 file is an AOTInductor package, whichever sidecar it shares with its TorchScript twin.
+  const std::string format =
+      is_aot_inductor_package(weights.string()) ? "aotinductor" : meta.value("format", std::string("native"));
   const std::string where = sidecar.empty() ? path_text : sidecar.string();
   LoadedModelFile out;
   NetworkPtr network;
@@ -123,19 +125,20 @@ LoadedModelFile load_model_file(const std::string& path_text, const ModelOverrid
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(where + ": " + e.what());
   }
-  if (format != "torchscript" && !ov.conditioning.empty())
-    throw std::invalid_argument(where + ": conditioning tensors need a TorchScript model that takes them");
+  const bool exported = format == "torchscript" || format == "aotinductor";
+  if (!exported && !ov.conditioning.empty())
+    throw std::invalid_argument(where + ": conditioning tensors need an exported model that takes them");
   if (format == "native") {
     NativeModelFile native = load_native(meta, weights, where);
     network = std::make_shared<NativeNetwork>(std::move(native.net), "glass " + native.config.arch + " " + weights.string());
-  } else if (format == "torchscript") {
-    auto script = std::make_shared<TorchScriptNetwork>(weights.string());
+  } else if (exported) {
+    auto script = std::make_shared<ExportedNetwork>(weights.string());
     std::vector<torch::Tensor> conditioning;
     for (const std::string& file : ov.conditioning) conditioning.push_back(read_npy(file));
     script->set_conditioning(std::move(conditioning));
     network = script;
   } else {
-    throw std::invalid_argument(where + ": unknown format '" + format + "' (expected native or torchscript)");
+    throw std::invalid_argument(where + ": unknown format '" + format + "' (expected native, torchscript or aotinductor)");
   }
   out.description = network->describe();
   try {

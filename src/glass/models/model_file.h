@@ -1,8 +1,10 @@
 #pragma once
 // Loading a model from disk: a native glass network (model.json sidecar + weights) or a user's
-// TorchScript file (with an optional JSON sidecar of the same stem, or explicit settings).
+// exported network, TorchScript (.pt) or AOTInductor (.pt2), with an optional JSON sidecar of the
+// same stem (one sidecar serves model.pt and model.pt2), or explicit settings.
 //
-// Sidecar fields: "format" ("native" | "torchscript"), "weights" (file name, default: the stem
+// Sidecar fields: "format" ("native" | "torchscript" | "aotinductor"; a .pt2 file is always
+// read as AOTInductor), "weights" (file name, default: the stem
 // with .pt), "prediction" (velocity | x0 | noise | v_prediction, or diffusers' names epsilon, sample,
 // flow_prediction), "time" (t | sigma | ddpm), "time_scale",
 // "schedule", "sample_shape", and for native networks "arch", "width", "depth".

@@ -6,7 +6,7 @@
 
 #include "glass/rewards/analytic_rewards.h"
 #include "glass/rewards/classifier_reward.h"
-#include "glass/rewards/torchscript_reward.h"
+#include "glass/rewards/exported_reward.h"
 #include "glass/rewards/weighted_sum_reward.h"
 #include "glass/training/classifier_trainer.h"
 #include "glass/util/parse.h"
@@ -70,7 +70,7 @@ RewardPtr make_single(const std::string& text, const RewardContext& context) {
   } else if (term.kind == "script") {
     std::string path = take(term, "", "", false);
     if (path.empty()) path = take(term, "path", "", true);
-    reward = std::make_shared<TorchScriptReward>(path);
+    reward = std::make_shared<ExportedReward>(path);
   } else {
     throw std::invalid_argument("unknown reward " + quote(term.kind) + " (quadratic, box, class, script)");
   }

@@ -1,0 +1,20 @@
+#include "glass/rewards/exported_reward.h"
+
+#include <stdexcept>
+
+#include "glass/util/parse.h"
+
+namespace glass {
+
+ExportedReward::ExportedReward(const std::string& path) : module_(load_exported_module(path, "reward")) {}
+
+torch::Tensor ExportedReward::compute(const torch::Tensor& z) {
+  try {
+    return module_->run({z.to(module_->device())}).to(z.device());
+  } catch (const std::exception& e) {
+    throw std::runtime_error(module_->format() + " reward '" + module_->path() + "' failed on input " +
+                             c10::str(z.sizes()) + ": " + one_line(e.what()));
+  }
+}
+
+}  // namespace glass
