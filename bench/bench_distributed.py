@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Distributed runs on this machine (docs/benchmarks.md, "Distributed runs"):
 
   speed   SMC on the shipped Fashion-MNIST U-Net: 2 processes x 1 thread against 1 process x 2

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """What a Python-callable model or reward costs per call against the same network loaded from
 TorchScript by C++, measured inside glass's own sampler (GLASS chains) and reward calls.
 
@@ -10,7 +10,7 @@ network of Fashion-MNIST size) and batch size, it times one GLASS chain of K x M
 and reports the median time per network call over repeats, and the ratio to torchscript. Rewards
 likewise: glass.reward("script:FILE") against glass.Reward(python function) on the same batch.
 
-    OMP_NUM_THREADS=2 /usr/bin/python3 bench/bench_python_overhead.py [--repeats 7] [--threads 2]
+    OMP_NUM_THREADS=2 .venv/bin/python bench/bench_python_overhead.py [--repeats 7] [--threads 2]
 """
 import argparse
 import os

@@ -3,7 +3,7 @@
 start noises; pathwise RMS error against a fine Euler solution (8192 steps) of the same inner ODE,
 for Adams-Bashforth of order 1-3 on five inner grids at 2/4/8/16 calls.
 
-usage: /usr/bin/python3 bench/inner_grid_prototype.py
+usage: .venv/bin/python bench/inner_grid_prototype.py
 """
 import numpy as np
 

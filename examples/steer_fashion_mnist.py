@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Steer the shipped Fashion-MNIST flow model from Python, with a reward written in PyTorch.
 
 The reward asks for garments that cover a given share of the image with ink (coats and pullovers
@@ -8,7 +8,7 @@ guidance run at equal compute (best-of-8's network calls per output) from one se
 prints each method's reward, its share of each class under the shipped classifier, and its cost,
 and writes a picture of the samples.
 
-    /usr/bin/python3 examples/steer_fashion_mnist.py --out steer.png
+    .venv/bin/python examples/steer_fashion_mnist.py --out steer.png
 """
 import argparse
 import sys
@@ -79,7 +79,7 @@ def main() -> int:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("steer: no matplotlib (Debian: python3-matplotlib); no picture written", file=sys.stderr)
+        print("steer: no matplotlib (pip install matplotlib); no picture written", file=sys.stderr)
         return 0
     fig, axes = plt.subplots(len(methods), 1, figsize=(a.outputs * 0.6, len(methods) * 1.0))
     for ax, (method, run) in zip(axes, runs.items()):

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Draws the plots a `glass experiment` run names in its summary.json, from its results.csv.
 
 Each plot: lines of y against x, one per value of the series column, one panel per value of the

@@ -50,5 +50,6 @@ fi
   { echo "setup: $GLASS_PYTHON cannot import torch (pip install 'torch>=2.6')" >&2; exit 1; }
 
 build=${GLASS_BUILD_DIR:-build}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DGLASS_PYTHON="$GLASS_PYTHON" >/dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DGLASS_PYTHON="$GLASS_PYTHON" -DGLASS_BUILD_TESTS=ON \
+  -DGLASS_BUILD_CLI=ON -DGLASS_BUILD_BENCH=ON -DGLASS_BUILD_PYTHON=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"

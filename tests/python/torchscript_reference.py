@@ -1,4 +1,4 @@
-"""Exports a small velocity network to TorchScript with Debian's python3-torch and computes the
+"""Exports a small velocity network to TorchScript with the build's torch and computes the
 reference the C++ interop test compares against: the network's outputs, and one GLASS transition
 (CondOT schedule, rho, M inner Euler steps) re-implemented here independently, from the same
 starting noise that the C++ side draws.

@@ -24,8 +24,8 @@ torch::Tensor ExportedNetwork::forward(const torch::Tensor& x, const torch::Tens
   try {
     return module_->run(inputs).to(x.device());
   } catch (const std::exception& e) {
-    throw std::runtime_error(module_->format() + " model '" + module_->path() + "' failed on input " +
-                             c10::str(x.sizes()) + ": " + one_line(e.what()));
+    // The model boundary (NetworkFlowModel) names the network and the input's shape.
+    throw std::runtime_error(one_line(e.what()));
   }
 }
 

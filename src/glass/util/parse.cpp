@@ -26,7 +26,9 @@ std::string quote(const std::string& text) {
 }
 
 std::string one_line(const std::string& message) {
-  std::string first = message.substr(0, message.find('\n'));
+  // The first line that says something: LibTorch's messages may open with an empty one.
+  const size_t start = std::min(message.find_first_not_of(" \n\r\t"), message.size());
+  std::string first = message.substr(start, message.find('\n', start) - start);
   if (first.size() > 300) first = first.substr(0, 300) + "...";
   const std::string q = quote(first);
   return q.substr(1, q.size() - 2);
