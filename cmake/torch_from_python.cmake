@@ -35,4 +35,9 @@ if(GLASS_TORCH_VERSION VERSION_LESS GLASS_MIN_TORCH)
 endif()
 list(PREPEND CMAKE_PREFIX_PATH ${GLASS_TORCH_CMAKE_PREFIX})
 find_package(Torch ${GLASS_MIN_TORCH} REQUIRED)
+# glass is C++17; LibTorch's headers from 2.14 on need C++20, so against them it compiles as C++20
+# (set after find_package: Torch's CUDA checks compile test projects with the standard in force).
+if(GLASS_TORCH_VERSION VERSION_GREATER_EQUAL 2.14)
+  set(CMAKE_CXX_STANDARD 20)
+endif()
 message(STATUS "glass: LibTorch ${GLASS_TORCH_VERSION} from ${GLASS_PYTHON}")

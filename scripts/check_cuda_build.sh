@@ -2,7 +2,8 @@
 # The CUDA build, compiled and linked where there is no GPU: a venv with the CUDA 13 build of torch
 # (2.14.1 and its nvidia-* wheels, several GB), nvcc for CMake's CUDA checks, and the library,
 # the command, the tests, the benchmarks and the Python module built against that LibTorch.
-# Nothing runs (no GPU here); a machine with one runs scripts/test.sh with GLASS_PYTHON set to
+# TORCH_CUDA_ARCH_LIST (default 8.0;9.0: A100, H100/H200) stands in for the GPU detection. Nothing
+# runs (no GPU here); a machine with one runs scripts/test.sh with GLASS_PYTHON set to
 # this venv's python.
 #   GLASS_CUDA_VENV       the venv (default: .venv-cuda)
 #   GLASS_CUDA_BUILD_DIR  the build (default: build-cuda)
@@ -28,7 +29,7 @@ nvrtc=$(find "$site/nvidia" -name 'libnvrtc.so.*' | head -1)
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DGLASS_PYTHON="$(cd "$venv" && pwd)/bin/python" \
   -DCMAKE_CUDA_COMPILER="$nvcc" -DCUDAToolkit_ROOT="$cuda_root" -DCUDA_TOOLKIT_ROOT_DIR="$cuda_root" \
   -DCMAKE_LIBRARY_PATH="$cuda_libs" -DCMAKE_INCLUDE_PATH="$cuda_incs" -DCUDA_nvrtc_LIBRARY="$nvrtc" -DCUDA_NVRTC_LIB="$nvrtc" \
-  -DGLASS_BUILD_TESTS=ON -DGLASS_BUILD_CLI=ON -DGLASS_BUILD_BENCH=ON -DGLASS_BUILD_PYTHON=ON
+  -DTORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST:-8.0;9.0}" -DGLASS_BUILD_TESTS=ON -DGLASS_BUILD_CLI=ON -DGLASS_BUILD_BENCH=ON -DGLASS_BUILD_PYTHON=ON
 [ "${GLASS_CUDA_CONFIGURE_ONLY:-0}" = 1 ] && exit 0
 cmake --build "$build" -j"$(nproc)"
 echo "check_cuda_build: the library, command, tests, benchmarks and Python module compiled and linked against" \

@@ -8,8 +8,8 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <unistd.h>
 #include <fstream>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -179,5 +179,26 @@ INSTANTIATE_TEST_SUITE_P(Cases, InnerSolverAccuracy,
                          ::testing::Values(OrderCase{"mid", 0.3, 0.7, 0.4}, OrderCase{"late_rho08", 0.6, 0.95, 0.8},
                                            OrderCase{"negative_rho", 0.2, 0.6, -0.3},
                                            OrderCase{"posterior", 0.4, 1.0, 0.0}));
+
+// Just below t' = 1 the inner noise at s = 1 is tiny but not zero: a Heun stage there divides by
+// it, and float32 states lose every digit (t' = 1 - 1e-9 gave 80 noise floors). Its last step is a
+// midpoint step there too, so the transition matches the exact one as it does at t' = 1.
+TEST(InnerSolvers, HeunJustBelowTheDataEndMatchesTheExactTransition) {
+  const GaussianMixture g = GaussianMixture::preset("gmm2d");
+  const SchedulePtr s = make_schedule("condot");
+  auto model = test::mixture_model(g, s);
+  at::Generator gen = make_generator(8);
+  const torch::Tensor x = torch::tensor({{0.5f, 0.2f}}).expand({2000, 2}).contiguous();
+  const torch::Tensor t = full_times(1, 0.5);
+  ExactMixtureTransition exact(g, s, RhoSchedule::constant(0.4));
+  for (double gap : {1e-9, 1e-7, 0.0}) {
+    const torch::Tensor tn = full_times(1, 1.0 - gap);
+    const auto draw_exact = [&] { return exact.step(x, t, tn, gen).x; };
+    const double floor = test::noise_floor(draw_exact);
+    GlassTransition heun(*model, options_for(InnerSolver::Heun, 8));
+    const double d = energy_distance(heun.step(x, t, tn, gen).x, draw_exact());
+    EXPECT_LT(d, 4 * floor) << "t' = 1 - " << gap << ", floor " << floor;
+  }
+}
 
 }  // namespace

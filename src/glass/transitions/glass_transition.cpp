@@ -205,8 +205,11 @@ StepResult GlassTransition::run(const torch::Tensor& x, const torch::Tensor& t, 
         case InnerSolver::Heun: {
           // Two-stage Runge-Kutta with its stage at s_j + a h: Heun a = 1 (the step's end, a table
           // step on table grids), midpoint a = 1/2; a step ending where the inner noise vanishes
-          // (t' = 1) is a midpoint step, so the singular end point is never evaluated.
-          const bool end_singular = (1.0 - s[j + 1]) * s0 + s[j + 1] * c.sbar <= 0.0;
+          // (t' = 1) is a midpoint step, so the singular end point is never evaluated. Nearly
+          // vanishing counts too: the velocity there divides by the end's noise, and below
+          // kSingularEnd of the start's (t' within ~1e-8 of 1) float32 states lose every digit.
+          constexpr double kSingularEnd = 1e-6;
+          const bool end_singular = (1.0 - s[j + 1]) * s0 + s[j + 1] * c.sbar <= kSingularEnd * s0;
           const double a = solver == InnerSolver::Heun && !end_singular ? 1.0 : 0.5;
           set_node(j * 2 + 1, s[j] + a * h);
           table.at(step_row(j, 0), i) = a * h;
