@@ -8,10 +8,13 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 build=$(cd "${GLASS_BUILD_DIR:-build}" && pwd)
 python=$(sed -n 's/^GLASS_PYTHON:FILEPATH=//p' "$build/CMakeCache.txt")
+"$python" -c 'import scikit_build_core' 2>/dev/null || "$python" -m pip install -q scikit-build-core
 scratch=$(mktemp -d /tmp/glass-wheel.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
 
-# The build's own settings are passed back unchanged, so the wheel build leaves the build as it was.
+# The build's own settings are passed back unchanged, so the wheel build leaves the build as it was
+# (without build isolation: an isolated scikit-build-core of another version configures differently
+# and recompiles everything; the build's Python brings its own, installed here if missing).
 CMAKE_GENERATOR="Unix Makefiles" "$python" -m pip wheel -q --no-build-isolation --no-deps -w "$scratch/dist" \
   -C build-dir="$build" -C cmake.define.GLASS_BUILD_TESTS=ON -C cmake.define.GLASS_BUILD_CLI=ON \
   -C cmake.define.GLASS_BUILD_BENCH=ON -C cmake.define.GLASS_PYTHON="$python" .

@@ -63,8 +63,8 @@ def shipped(relative: str) -> str:
 
 def reward(spec: str, classifier: Optional[str] = None) -> Reward:
     """A library reward from its spec, as on the command line: ``"class:3"``,
-    ``"quadratic:kappa=1:center=2,0"``, ``"box:lo=-1,-1:hi=1,1"``, ``"script:PATH"`` (TorchScript .pt or AOTInductor .pt2),
-    or weighted sums such as ``"0.5*class:3+1*quadratic:center=0,0"``. ``classifier`` is the model
+    ``"quadratic:kappa=1:center=2,0"``, ``"box:lo=-1,-1:hi=1,1"``, ``"script:PATH"`` (TorchScript
+    .pt or AOTInductor .pt2), or weighted sums such as ``"0.5*class:3+1*quadratic:center=0,0"``. ``classifier`` is the model
     ``class:N`` scores with (default: the shipped Fashion-MNIST classifier)."""
     return _glass.reward(spec, classifier or shipped("fashion-mnist-classifier/model.json"))
 

@@ -117,7 +117,8 @@ void bind_models(py::module_& m) {
       },
       py::arg("path"), py::arg("prediction") = py::none(), py::arg("time") = py::none(),
       py::arg("schedule") = py::none(), py::arg("time_scale") = py::none(), py::arg("sample_shape") = py::none(),
-      "A model file: a glass model.json, or a TorchScript .pt (settings from its .json sidecar or these keywords: "
+      "A model file: a glass model.json, a TorchScript .pt or an AOTInductor .pt2 (settings from its .json sidecar "
+      "or these keywords: "
       "prediction velocity|x0|noise|v_prediction, time t|sigma|ddpm, schedule, time_scale, sample_shape).");
 
   m.def(

@@ -7,8 +7,8 @@
 #include <stdexcept>
 
 #include "glass/io/tensor_files.h"
-#include "glass/models/native_net.h"
 #include "glass/models/exported_network.h"
+#include "glass/models/native_net.h"
 #include "glass/util/parse.h"
 
 namespace glass {
@@ -132,11 +132,11 @@ LoadedModelFile load_model_file(const std::string& path_text, const ModelOverrid
     NativeModelFile native = load_native(meta, weights, where);
     network = std::make_shared<NativeNetwork>(std::move(native.net), "glass " + native.config.arch + " " + weights.string());
   } else if (exported) {
-    auto script = std::make_shared<ExportedNetwork>(weights.string());
+    auto module = std::make_shared<ExportedNetwork>(weights.string());
     std::vector<torch::Tensor> conditioning;
     for (const std::string& file : ov.conditioning) conditioning.push_back(read_npy(file));
-    script->set_conditioning(std::move(conditioning));
-    network = script;
+    module->set_conditioning(std::move(conditioning));
+    network = module;
   } else {
     throw std::invalid_argument(where + ": unknown format '" + format + "' (expected native, torchscript or aotinductor)");
   }
