@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `import glass` as a user gets it: a wheel made from the existing build (scikit-build-core reuses
 # its objects: nothing is compiled twice), installed into a venv made from scratch with torch
-# 2.13.0, pytest, numpy and matplotlib; then the Python suite runs there against that install.
+# 2.13.0, pytest, numpy, matplotlib, diffusers and transformers; then the Python suite runs there against that install.
 #   GLASS_BUILD_DIR  the build to reuse (default: build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +23,8 @@ echo "test_python_package: built $(basename "$wheel") ($(du -h "$wheel" | cut -f
 
 python3 -m venv "$scratch/venv"
 "$scratch/venv/bin/pip" install -q "torch==$("$python" -c 'import torch; print(torch.__version__.split("+")[0])')" \
-  numpy pytest matplotlib "$wheel"
+  numpy pytest matplotlib "$(grep '^diffusers' requirements-dev.txt)" \
+  "$(grep '^transformers' requirements-dev.txt)" "$wheel"
 # Outside the source tree, so that `import glass` finds the installed package and nothing else.
 cd "$scratch"
 "$scratch/venv/bin/python" -c 'import glass; print("test_python_package: import glass from", glass.__file__)'

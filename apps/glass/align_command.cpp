@@ -50,14 +50,15 @@ struct AlignOptions {
   bool no_final_correction = false;
   int value_samples = 4, value_steps = 10;
   std::string value_sampler = "glass";  // glass (value_steps inner steps) | diamond (the --diamond map)
+  std::string value_solver = inner_solver_name(ValueOptions{}.solver);  // the glass sampler's inner solver
   double guidance = 1.0, value_guidance = 1.0;
   std::string guidance_window = "0.2,0.7";
   bool guidance_detached = false;
   std::string classifier = default_model_path("fashion-mnist-classifier/model.json");
 };
 
-// The library's settings from the flags. Value estimates integrate with the kernel's inner solver,
-// or draw from the map.
+// The library's settings from the flags. Value estimates integrate with --value-solver, or draw
+// from the map.
 AlignmentSettings alignment_settings(const AlignOptions& o, const std::shared_ptr<DiamondMap>& map) {
   AlignmentSettings a;
   a.smc.lambda = o.lambda;
@@ -68,7 +69,7 @@ AlignmentSettings alignment_settings(const AlignOptions& o, const std::shared_pt
   a.smc.intermediate = parse_intermediate_reward(o.intermediate);
   a.smc.value.samples = o.value_samples;
   a.smc.value.inner_steps = o.value_steps;
-  a.smc.value.solver = parse_inner_solver(o.kernel.inner_solver);
+  a.smc.value.solver = parse_inner_solver(o.value_solver);
   if (o.value_sampler == "diamond") {
     if (!map) throw std::invalid_argument("--value-sampler diamond needs a map: give --diamond DIR");
     a.smc.value.sampler = std::make_shared<DiamondPosteriorSampler>(map);
@@ -96,10 +97,16 @@ nlohmann::json smc_details(const SmcResult& r, const SmcOptions& so, bool exact_
   }
   double mean_log_z = 0.0;
   for (double v : r.log_z) mean_log_z += v / static_cast<double>(r.log_z.size());
-  return {{"particles", so.particles}, {"lambda", so.lambda}, {"potential", to_string(so.potential)},
-          {"final_correction", so.final_correction}, {"resampling", to_string(so.resampling)},
-          {"ess_threshold", so.ess_threshold}, {"intermediate", to_string(so.intermediate)},
-          {"log_z", r.log_z}, {"log_z_mean", mean_log_z}, {"exact_target", exact_target}, {"steps", steps}};
+  nlohmann::json j = {{"particles", so.particles}, {"lambda", so.lambda}, {"potential", to_string(so.potential)},
+                      {"final_correction", so.final_correction}, {"resampling", to_string(so.resampling)},
+                      {"ess_threshold", so.ess_threshold}, {"intermediate", to_string(so.intermediate)},
+                      {"log_z", r.log_z}, {"log_z_mean", mean_log_z}, {"exact_target", exact_target}, {"steps", steps}};
+  if (so.intermediate == IntermediateReward::Value) {
+    const ValueOptions& v = so.value;
+    j["value"] = {{"samples", v.samples}, {"sampler", v.sampler ? "diamond" : "glass"}, {"nfe_per_particle", v.nfe()}};
+    if (!v.sampler) j["value"].update({{"inner_steps", v.inner_steps}, {"solver", inner_solver_name(v.solver)}});
+  }
+  return j;
 }
 
 std::string file_stem(const std::string& method) {
@@ -148,7 +155,7 @@ void reject_unused_align_flags(const AlignOptions& o, const CLI::App& cmd, const
   const bool smc = any(is_smc), many = any(uses_particles);
   const bool guided = any(uses_denoiser_guidance), value_guided = any(uses_value_guidance);
   const bool values = value_guided || (smc && o.intermediate == "value");
-  o.kernel.reject_unused(cmd, values && o.value_sampler == "glass", values && o.value_sampler == "diamond");
+  o.kernel.reject_unused(cmd, values && o.value_sampler == "diamond");
   reject_unused_grid_flags(cmd, !o.grid.empty(), model);
   reject_unused_flags(cmd, {"--potential", "--no-final-correction", "--resampling", "--ess-threshold", "--intermediate"},
                       smc, "the smc methods");
@@ -158,7 +165,7 @@ void reject_unused_align_flags(const AlignOptions& o, const CLI::App& cmd, const
   reject_unused_flags(cmd, {"--guidance-window"}, guided || value_guided, "the guided methods");
   reject_unused_flags(cmd, {"--value-samples", "--value-sampler"}, values,
                       "value guidance and SMC with --intermediate value");
-  reject_unused_flags(cmd, {"--value-steps"}, values && o.value_sampler == "glass",
+  reject_unused_flags(cmd, {"--value-steps", "--value-solver"}, values && o.value_sampler == "glass",
                       "value estimates with --value-sampler glass");
   // Denoiser guidance acts through the model's denoiser, which these kernels never call.
   if (guided && (o.kernel.kernel == "diamond" || o.kernel.kernel == "exact"))
@@ -177,7 +184,7 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
     else if (m.sample_shape == std::vector<int64_t>{2}) reward_spec = "quadratic:kappa=0.5:center=2,1";
     else throw std::invalid_argument("no default reward for samples of this shape: give --reward");
   }
-  const RewardPtr reward = make_reward(reward_spec, RewardContext{o.classifier});
+  const RewardPtr reward = make_reward(reward_spec, RewardContext{o.classifier, m.model->device()});
   const std::vector<double> grid = o.grid.empty() ? default_grid(*m.model, o.steps, parse_table_spacing(o.table_spacing)) : parse_grid(o.grid);
   const int64_t outputs = o.n > 0 ? o.n : (images ? 32 : 1000);
 
@@ -268,6 +275,7 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
   if (!root) return;  // the other ranks have computed their share: nothing to print or write
   nlohmann::json summary{{"command", "align"},
                          {"model", m.source},
+                         {"placement", placement_json(*m.model)},
                          {"reward", reward->name()},
                          {"lambda", o.lambda},
                          {"kernel", aligner.kernel().name()},
@@ -356,6 +364,10 @@ void add_align_command(CLI::App& app) {
                   "value estimates' posterior samples: glass (--value-steps calls each) or diamond (one call of the "
                   "--diamond map)")
       ->check(CLI::IsMember({"glass", "diamond"}))
+      ->capture_default_str();
+  cmd->add_option("--value-solver", o->value_solver,
+                  "value estimates: the inner solver of their GLASS posterior samples (see --inner-solver)")
+      ->check(CLI::IsMember(offered_names(inner_solver_names())))
       ->capture_default_str();
   cmd->add_option("--guidance", o->guidance,
                   "denoiser guidance scale (methods guidance, smc+guidance); 1: the tilt exp(lambda r) itself, "

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cmath>
 
-#include "glass/distributed/gloo_communicator.h"
+#include "glass/distributed/engine_choice.h"
 #include "glass/distributed/launch_environment.h"
 #include "glass/rewards/fixed_batch_reward.h"
 #include "run_options.h"
@@ -34,7 +34,7 @@ std::optional<DistributedRun> join_launch(const DistributedOptions& options, con
   DistributedRun run;
   run.block = options.shard_block;
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(std::ceil(options.timeout_s * 1000.0)));
-  run.comm = env->world_size == 1 ? std::make_shared<SingleProcess>() : connect_gloo(*env, timeout);
+  run.comm = connect_for_device(*env, model.device(), timeout);
   model.set_max_batch(run.block);
   model.set_fixed_chunks(true);
   return run;

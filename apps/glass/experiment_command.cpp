@@ -16,6 +16,7 @@
 #include "experiments/experiment.h"
 #include "glass/io/atomic_file.h"
 #include "glass/util/parse.h"
+#include "model_options.h"
 #include "run_options.h"
 #include "sample_outputs.h"
 
@@ -166,6 +167,7 @@ void add_experiment_command(CLI::App& app) {
   cmd->add_option("--classifier", f->options.classifier, "Fashion-MNIST classifier")->capture_default_str();
   cmd->add_option("--diamond", f->options.diamond,
                   "Diamond Map folder, or 'none' (default: the map shipped for the model)");
+  add_placement_options(*cmd, f->options.device, f->options.dtype);
   cmd->add_option("-t,--threads", f->threads, "CPU threads (0: all cores)")->check(CLI::NonNegativeNumber);
   cmd->add_option("-o,--out", f->out, "output folder (default: experiments-out/NAME[-quick])");
   cmd->add_flag("-q,--quiet", f->quiet, "no progress bar");

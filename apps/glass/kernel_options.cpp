@@ -49,11 +49,10 @@ nlohmann::json KernelOptions::to_json() const {
   return j;
 }
 
-void KernelOptions::reject_unused(const CLI::App& cmd, bool value_estimates, bool diamond_values) const {
+void KernelOptions::reject_unused(const CLI::App& cmd, bool diamond_values) const {
   const bool glass = kernel == "glass";
   reject_unused_flags(cmd, {"--rho"}, glass || kernel == "exact", "-k glass and -k exact");
-  reject_unused_flags(cmd, {"--inner-steps", "--sbar-init"}, glass, "-k glass");
-  reject_unused_flags(cmd, {"--inner-solver"}, glass || value_estimates, "-k glass and value estimates");
+  reject_unused_flags(cmd, {"--inner-steps", "--sbar-init", "--inner-solver"}, glass, "-k glass");
   reject_unused_flags(cmd, {"--ode-method"}, kernel == "ode", "-k ode");
   reject_unused_flags(cmd, {"--diffusion", "--substeps"}, kernel == "sde", "-k sde");
   reject_unused_flags(cmd, {"--eta"}, kernel == "sde" || kernel == "ddpm" || kernel == "ddim", "-k sde, ddpm and ddim");

@@ -17,7 +17,7 @@ struct KernelOptions {
   std::string kernel = "glass";  // glass | ode | ddpm | ddim | sde | exact
   std::string rho = "0.4";
   int inner_steps = 10;
-  std::string inner_solver = "pc3";
+  std::string inner_solver = inner_solver_name(kDefaultInnerSolver);
   double sbar_init = 1.0;
   std::string ode_method = "heun";
   std::string diffusion = "sigma";
@@ -29,10 +29,8 @@ struct KernelOptions {
   nlohmann::json to_json() const;
   GlassOptions glass_options() const;
   KernelChoice choice() const;  // the library's description of the chosen kernel (without its map)
-  // Errors for flags of another kernel; `value_estimates`: the run estimates values (whose
-  // posterior samples use --inner-solver).
-  // `diamond_values`: value estimates draw from the --diamond map.
-  void reject_unused(const CLI::App& cmd, bool value_estimates = false, bool diamond_values = false) const;
+  // Errors for flags of another kernel; `diamond_values`: value estimates draw from the --diamond map.
+  void reject_unused(const CLI::App& cmd, bool diamond_values = false) const;
 };
 
 // The map of --diamond, distilled from `model` (nullptr without the flag).

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "glass/distributed/launch_environment.h"
+#include "glass/io/tensor_files.h"
 #include "glass/models/mixture_network.h"
 #include "glass/models/model_file.h"
 #include "glass/util/parse.h"
@@ -24,12 +26,35 @@ void ModelOptions::add_to(CLI::App& app) {
       ->check(CLI::IsMember(offered_names(time_convention_names())));
   app.add_option("--time-scale", time_scale, "multiplier of the time input, e.g. 1000")->check(CLI::PositiveNumber);
   app.add_option("--cond", conditioning,
-                 "conditioning .npy file(s) passed to a TorchScript model after (x, t); batch 1 is broadcast")
+                 "conditioning .npy file(s) passed to an exported model after (x, t); batch 1 is broadcast")
       ->expected(1, 8);
+  app.add_option("--uncond", unconditioning,
+                 "the null conditioning for --cfg (the null label, the empty prompt's embedding): one .npy per --cond")
+      ->expected(1, 8);
+  app.add_option("--cfg", cfg,
+                 "classifier-free guidance scale w: D_u + w (D_c - D_u), conditional and unconditional in one call of "
+                 "2N rows (network_rows counts both); 1 is the conditional model alone")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--max-batch", max_batch,
                  "at most this many rows per network call (bounds memory; same results, same NFE; 0: no limit)")
       ->check(CLI::NonNegativeNumber);
+  add_placement_options(app, device, dtype);
   app.add_option("--sample-shape", sample_shape, "shape of one sample, e.g. 1,28,28 (TorchScript without sidecar)");
+}
+
+nlohmann::json placement_json(const NetworkFlowModel& model) {
+  const Placement& p = model.placement();
+  return {{"device", p.device.str()}, {"network_dtype", p.network_dtype ? dtype_name(*p.network_dtype) : "float32"}};
+}
+
+void add_placement_options(CLI::App& app, std::string& device, std::string& dtype) {
+  app.add_option("--device", device,
+                 "where the network, the particles, rewards and maps live: cpu, cuda, cuda:N (noise is drawn on the CPU, "
+                 "so a seed gives the same numbers everywhere)")
+      ->capture_default_str();
+  app.add_option("--dtype", dtype,
+                 "the network's precision: float32 (default), bfloat16, float16; particles, the GLASS inner ODE, rewards "
+                 "and weights stay float32/float64 (also bf16, fp16)");
 }
 
 void reject_unused_grid_flags(const CLI::App& cmd, bool explicit_grid, const FlowModel& model) {
@@ -39,7 +64,21 @@ void reject_unused_grid_flags(const CLI::App& cmd, bool explicit_grid, const Flo
 }
 
 namespace {
+
 LoadedModel load_model_unbatched(const ModelOptions& options);
+
+Placement placement_of(const ModelOptions& options) {
+  Placement p{parse_device(options.device), std::nullopt};
+  // Under torchrun or mpirun every rank runs this same command: plain "cuda" is this rank's GPU.
+  if (p.device.is_cuda() && !p.device.has_index()) {
+    const std::optional<LaunchEnvironment> launch = launch_environment_from_env();
+    if (launch && launch->local_rank)
+      p.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(*launch->local_rank));
+  }
+  if (!options.dtype.empty()) p.network_dtype = parse_network_dtype(options.dtype);
+  return p;
+}
+
 }  // namespace
 
 LoadedModel load_model(const ModelOptions& options) {
@@ -72,14 +111,17 @@ LoadedModel load_model_unbatched(const ModelOptions& options) {
       }
       ov.sample_shape = shape;
     }
-    ov.conditioning = o.conditioning;
-    LoadedModelFile file = load_model_file(o.model_file, ov);
+    for (const std::string& file : o.conditioning) ov.conditioning.cond.push_back(read_npy(file));
+    for (const std::string& file : o.unconditioning) ov.conditioning.uncond.push_back(read_npy(file));
+    if (o.cfg >= 0.0) ov.conditioning.guidance_scale = o.cfg;
+    LoadedModelFile file = load_model_file(o.model_file, ov, placement_of(o));
     loaded.model = std::move(file.model);
     loaded.sample_shape = file.sample_shape;
     loaded.source = o.model_file;
     return loaded;
   }
-  if (!o.conditioning.empty()) throw std::invalid_argument("--cond needs a TorchScript model (-m net.pt)");
+  if (!o.conditioning.empty() || !o.unconditioning.empty() || o.cfg >= 0.0)
+    throw std::invalid_argument("--cond, --uncond and --cfg need an exported conditional model (-m net.pt)");
   if (!o.prediction.empty() || !o.time.empty() || o.time_scale > 0 || !o.sample_shape.empty())
     throw std::invalid_argument("--prediction, --time, --time-scale and --sample-shape describe a model file (-m); "
                                 "a mixture is exact in library time");
@@ -89,6 +131,7 @@ LoadedModel load_model_unbatched(const ModelOptions& options) {
   loaded.sample_shape = {mixture.dim()};
   auto net = std::make_shared<MixtureNetwork>(mixture, schedule);
   loaded.model = std::make_unique<NetworkFlowModel>(net, schedule, ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
+  loaded.model->place(placement_of(o));
   loaded.mixture = std::move(mixture);
   return loaded;
 }

@@ -38,7 +38,7 @@ void run_sample(const SampleOptions& o, const CLI::App& cmd) {
 
   const int64_t n = o.n > 0 ? o.n : (m.sample_shape.size() > 1 ? 64 : 2000);
   check_starts_from_noise(grid, *m.model, "sample");
-  torch::Tensor x = prior_noise(n, m.sample_shape, gen);
+  torch::Tensor x = prior_noise(n, m.sample_shape, gen, m.model->device());
   ProgressBar bar("sample", static_cast<int64_t>(grid.size()) - 1, o.run.show_progress());
   const auto sampling_start = std::chrono::steady_clock::now();
   SampleResult r = run_chain(*kernel, x, grid, gen, [&](int k, int, const torch::Tensor&) { bar.update(k); });
@@ -47,6 +47,7 @@ void run_sample(const SampleOptions& o, const CLI::App& cmd) {
 
   nlohmann::json summary{{"command", "sample"},
                          {"model", m.source},
+                         {"placement", placement_json(*m.model)},
                          {"schedule", m.model->schedule().name()},
                          {"kernel", kernel->name()},
                          {"settings", o.kernel.to_json()},

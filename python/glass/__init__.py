@@ -33,6 +33,7 @@ if torch.__version__.split("+")[0] != _glass.TORCH_BUILD_VERSION:
 from ._glass import (DiamondMap, GaussianMixture, Generator, Kernel, Model, Reward, Schedule,
                      energy_distance, load_diamond, load_model, mixture_model, python_model,
                      sample, sample_posterior, schedule, set_threads, threads)
+from .diffusers_adapter import export_diffusers, from_diffusers, grid_from_scheduler, scheduler_settings
 from ._results import (AlignmentCost, AlignmentRun, BestOfNResult, MethodPlan, SampleResult,
                        SmcResult, SmcStep, StepResult, ValueEstimate)
 
@@ -40,7 +41,8 @@ __all__ = [
     "Aligner", "AlignmentCost", "AlignmentRun", "BestOfNResult", "DiamondMap", "GaussianMixture",
     "Generator", "Kernel", "METHODS", "MODELS_DIR", "MethodPlan", "Model", "Reward", "SampleResult",
     "Schedule", "SmcResult", "SmcStep", "StepResult", "ValueEstimate", "as_reward", "best_of_n",
-    "energy_distance", "estimate_value", "load_diamond", "load_model", "mixture_model",
+    "energy_distance", "estimate_value", "export_diffusers", "from_diffusers", "grid_from_scheduler",
+    "load_diamond", "load_model", "mixture_model", "scheduler_settings",
     "python_model", "reward", "sample", "sample_posterior", "schedule", "set_threads", "shipped",
     "smc", "threads",
 ]
@@ -61,21 +63,24 @@ def shipped(relative: str) -> str:
     return os.path.join(MODELS_DIR, relative)
 
 
-def reward(spec: str, classifier: Optional[str] = None) -> Reward:
+def reward(spec: str, classifier: Optional[str] = None, device="cpu") -> Reward:
     """A library reward from its spec, as on the command line: ``"class:3"``,
     ``"quadratic:kappa=1:center=2,0"``, ``"box:lo=-1,-1:hi=1,1"``, ``"script:PATH"`` (TorchScript
     .pt or AOTInductor .pt2), or weighted sums such as ``"0.5*class:3+1*quadratic:center=0,0"``. ``classifier`` is the model
-    ``class:N`` scores with (default: the shipped Fashion-MNIST classifier)."""
-    return _glass.reward(spec, classifier or shipped("fashion-mnist-classifier/model.json"))
+    ``class:N`` scores with (default: the shipped Fashion-MNIST classifier); networks in the reward
+    run on ``device`` (the model's, ``model.device``), in float32."""
+    return _glass.reward(spec, classifier or shipped("fashion-mnist-classifier/model.json"), str(device))
 
 
-def as_reward(r: RewardLike, name: Optional[str] = None, differentiable: bool = True) -> Reward:
-    """A Reward from a Reward, a spec string, or a Python callable ``z -> r(z)`` returning one
-    value per sample ([N], any float dtype; differentiable through autograd for guidance)."""
+def as_reward(r: RewardLike, name: Optional[str] = None, differentiable: bool = True,
+              device="cpu") -> Reward:
+    """A Reward from a Reward, a spec string (built on ``device``), or a Python callable
+    ``z -> r(z)`` returning one value per sample ([N], any float dtype; differentiable through
+    autograd for guidance; it receives the particles on the model's device)."""
     if isinstance(r, Reward):
         return r
     if isinstance(r, str):
-        return reward(r)
+        return reward(r, device=device)
     if callable(r):
         return Reward(r, name=name or getattr(r, "__name__", None) or type(r).__name__,
                       differentiable=differentiable)
@@ -91,21 +96,21 @@ def smc(kernel: Kernel, reward: RewardLike, groups: int = 1, **options) -> SmcRe
     'stratified' | 'residual'), ess_threshold (0.5), final_correction (True), intermediate
     ('denoised' | 'value'), value_samples, value_inner_steps, value_solver, value_diamond (a
     DiamondMap for one-call values), callback (called with (k, K) after each step)."""
-    return _glass.smc(kernel, as_reward(reward), groups, **options)
+    return _glass.smc(kernel, as_reward(reward, device=kernel.model.device), groups, **options)
 
 
 def best_of_n(kernel: Kernel, reward: RewardLike, groups: int = 1, candidates: int = 8,
               **options) -> BestOfNResult:
     """Best-of-N: ``candidates`` chains per group, the highest reward kept. Keywords: steps or grid,
     generator (required), callback."""
-    return _glass.best_of_n(kernel, as_reward(reward), groups, candidates, **options)
+    return _glass.best_of_n(kernel, as_reward(reward, device=kernel.model.device), groups, candidates, **options)
 
 
 def estimate_value(model: Model, reward: RewardLike, x: torch.Tensor, t, **options) -> ValueEstimate:
     """V_t(x) = (1/lam) log mean_j exp(lam r(z_j)), z_j ~ p(z | x_t = x) by GLASS (or a DiamondMap
     with ``diamond=``). Keywords: lam (1), samples (4), inner_steps (10), solver, diamond,
     generator (required), with_gradient (False: also d/dx of lam V)."""
-    return _glass.estimate_value(model, as_reward(reward), x, t, **options)
+    return _glass.estimate_value(model, as_reward(reward, device=model.device), x, t, **options)
 
 
 class Aligner:
@@ -118,7 +123,7 @@ class Aligner:
     ``plan(method)`` tells its particles and calls before any work."""
 
     def __init__(self, kernel: Kernel, reward: RewardLike, **options):
-        self._impl = _glass.Aligner(kernel, as_reward(reward), **options)
+        self._impl = _glass.Aligner(kernel, as_reward(reward, device=kernel.model.device), **options)
 
     @property
     def budget(self) -> float:

@@ -113,7 +113,7 @@ void bind_kernels(py::module_& m) {
         } else {
           if (n < 1) throw std::invalid_argument("n: need at least 1 sample, got " + std::to_string(n));
           check_starts_from_noise(g, *k.model->flow, "sample");
-          x = prior_noise(n, k.model->sample_shape, gen.gen);
+          x = prior_noise(n, k.model->sample_shape, gen.gen, k.model->flow->device());
         }
         StepCallback on_step;
         if (callback)

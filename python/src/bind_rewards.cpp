@@ -63,11 +63,14 @@ void bind_rewards(py::module_& m) {
 
   m.def(
       "reward",
-      [](const std::string& spec, std::optional<std::string> classifier) {
+      [](const std::string& spec, std::optional<std::string> classifier, const std::string& device) {
         return make_reward(spec, RewardContext{classifier.value_or(std::string(GLASS_MODELS_DIR) +
-                                                                   "/fashion-mnist-classifier/model.json")});
+                                                                   "/fashion-mnist-classifier/model.json"),
+                                               parse_device(device)});
       },
-      py::arg("spec"), py::arg("classifier") = py::none());
+      py::arg("spec"), py::arg("classifier") = py::none(), py::arg("device") = "cpu",
+      "A reward from its text (quadratic:..., box:..., class:N, script:PATH, weighted sums); networks in it run on "
+      "`device` (the model's: model.device), in float32.");
   m.attr("MODELS_DIR") = GLASS_MODELS_DIR;
 }
 

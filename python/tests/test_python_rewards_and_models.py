@@ -4,6 +4,7 @@ reward through autograd exactly as it does the library's own; a Python nn.Module
 exactly as the same module loaded from TorchScript by C++ does."""
 import math
 
+import pytest
 import torch
 
 import glass
@@ -109,3 +110,39 @@ def test_max_batch_chunks_the_network_calls_without_changing_samples_or_counts()
     assert torch.allclose(whole.x, chunked.x, atol=1e-6)
     assert model.cost["calls"] == calls and max(seen) == 10
     assert max(rows) == 4 and sum(rows) == sum(seen)
+
+
+def test_a_python_network_gets_its_inputs_in_its_dtype_and_the_particles_stay_float32():
+    mixture = glass.GaussianMixture.preset("gmm2d")
+    exact = glass.mixture_model(mixture)
+    seen = set()
+
+    def network(x, t):  # the exact denoiser, answering in the dtype it was asked in
+        seen.add((x.dtype, t.dtype, x.device.type))
+        return exact.denoise(x.float(), t.double()).to(x.dtype)
+
+    model = glass.python_model(network, [2], prediction="x0", dtype=torch.float16)
+    assert model.dtype == "float16"
+    n = 2000
+    run = glass.sample(glass.Kernel(model, "glass", inner_steps=8), n, steps=6, generator=glass.Generator(3))
+    assert seen == {(torch.float16, torch.float16, "cpu")}
+    assert run.x.dtype == torch.float32
+    check = glass.Generator(8)
+    floor = sum(glass.energy_distance(mixture.sample(n, check), mixture.sample(n, check)) for _ in range(4)) / 4
+    distance = glass.energy_distance(run.x.double(), mixture.sample(n, check))
+    assert distance < 3 * floor, (distance, floor)
+
+
+def test_devices_this_machine_lacks_and_unknown_dtypes_are_one_line_errors():
+    mixture = glass.GaussianMixture.preset("gmm2d")
+    if not torch.cuda.is_available():
+        for make in (lambda: glass.mixture_model(mixture, device="cuda"),
+                     lambda: glass.load_model(glass.shipped("fashion-mnist-unet/model.json"), device=torch.device("cuda")),
+                     lambda: glass.reward("class:3", device="cuda:0")):
+            with pytest.raises(ValueError, match="no CUDA GPU") as error:
+                make()
+            assert "\n" not in str(error.value)
+    with pytest.raises(ValueError, match="unknown dtype 'int8'"):
+        glass.mixture_model(mixture, dtype="int8")
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+        glass.mixture_model(mixture, device="tpu")

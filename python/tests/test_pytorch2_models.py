@@ -46,7 +46,7 @@ def mixture_dit(tmp_path_factory):
 def eager_model(net, shape, prediction):
     def network(x, t):
         with torch.no_grad():
-            return net(x, t.float())
+            return net(x, t.to(x.dtype))
     return glass.python_model(network, shape, prediction=prediction)
 
 
@@ -187,3 +187,33 @@ def test_a_pt2_reward_scores_as_its_torchscript_twin_and_says_it_has_no_gradient
     kernel = glass.Kernel(glass.mixture_model(glass.GaussianMixture.preset("gmm2d")), "ode")
     with pytest.raises(ValueError, match="gradient|differentiable"):
         glass.Aligner(kernel, package, steps=4, guidance_scale=1.0).run("guidance", 4, generator=glass.Generator(0))
+
+
+def test_a_torchscript_dit_runs_in_bfloat16_and_a_float32_pt2_says_it_cannot(random_dit):
+    net, out = random_dit
+    model = glass.load_model(str(out / "dit.pt"), dtype=torch.bfloat16)
+    assert model.dtype == "bfloat16" and model.device == "cpu"
+    reference = glass.load_model(str(out / "dit.pt"))
+    assert reference.dtype is None  # unset: the particles' float32
+    # The eager module in bf16 (its weights cast as TorchScript's .to casts them) is the reference.
+    eager = eager_model(copy_in(net, torch.bfloat16), SHAPE, "velocity")
+    gen = torch.Generator().manual_seed(4)
+    x = torch.randn(16, *SHAPE, generator=gen)
+    t = torch.rand(16, generator=gen, dtype=torch.float64) * 0.98
+    u16, u32 = model.velocity(x, t), reference.velocity(x, t)
+    assert u16.dtype == torch.float32  # the prediction comes back in the particles' dtype
+    expected = eager.velocity(x.bfloat16(), t).float()
+    scale = u32.abs().max()
+    assert torch.allclose(u16, expected, atol=2e-2 * scale), (u16 - expected).abs().max()
+    # bf16 really ran (8 bits of mantissa: percent-level differences), and stayed close to float32.
+    difference = (u16 - u32).abs().max() / scale
+    assert 1e-4 < difference < 5e-2, difference
+    # A package is compiled for the dtype it was exported in: a one-line error naming both.
+    with pytest.raises(ValueError, match=r"exported in float32.*not bfloat16") as error:
+        glass.load_model(str(out / "dit.pt2"), dtype="bf16")
+    assert "\n" not in str(error.value)
+
+
+def copy_in(net, dtype):
+    import copy
+    return copy.deepcopy(net).to(dtype)

@@ -4,6 +4,7 @@
 // (coefficient algebra, file-format checks, image drawing) are not included here.
 
 // Models: the boundary that converts every ecosystem's convention, the exact mixture oracle, files.
+#include "glass/models/classifier_free_guidance.h"
 #include "glass/models/flow_model.h"
 #include "glass/models/gaussian_mixture.h"
 #include "glass/models/mixture_network.h"
@@ -11,6 +12,7 @@
 #include "glass/models/model_spec.h"
 #include "glass/models/network.h"
 #include "glass/models/network_flow_model.h"
+#include "glass/models/placement.h"
 #include "glass/models/exported_network.h"
 #include "glass/schedules/schedule.h"
 

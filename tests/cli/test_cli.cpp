@@ -46,8 +46,19 @@ TEST(Cli, SampleWritesSamplesPictureAndSummary) {
   const auto j = nlohmann::json::parse(in);
   EXPECT_EQ(j["nfe"], 12);
   EXPECT_EQ(j["seed"], 1);
+  EXPECT_EQ(j["placement"]["device"], "cpu");
+  EXPECT_EQ(j["placement"]["network_dtype"], "float32");
   EXPECT_TRUE(j.contains("wall_seconds"));
   EXPECT_TRUE(j["fit"].contains("energy_distance_to_exact"));
+}
+
+TEST(Cli, SampleRecordsTheNetworksDtype) {
+  const fs::path out = scratch("sample_bf16");
+  const CliRun r = run("sample --preset gmm2d -n 200 -K 2 -M 2 --dtype bf16 -q -o " + out.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::ifstream in(out / "summary.json");
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["placement"]["network_dtype"], "bfloat16");
 }
 
 TEST(Cli, TransitionComparesWithExactDraws) {
@@ -110,6 +121,9 @@ TEST(Cli, BadInputIsAOneLineErrorAndNoOutput) {
       {"align --preset gmm2d --methods plain,best-of-n --potential max", "--potential has no effect"},
       {"align --preset gmm2d --methods smc --guidance 2", "--guidance has no effect"},
       {"align --preset gmm2d --methods smc --value-samples 8", "--value-samples has no effect"},
+      {"align --preset gmm2d --methods smc --value-solver pc3", "--value-solver has no effect"},
+      {"align --preset gmm2d --methods smc --intermediate value -k sde --inner-solver pc3", "--inner-solver has no effect"},
+      {"align --preset gmm2d --methods smc --intermediate value --value-solver rk9", "--value-solver"},
       {"align --preset gmm2d --methods plain -N 4", "--particles has no effect"},
       {"align --preset gmm2d --methods plain,smc --guidance-window 0.2,0.6", "--guidance-window has no effect"},
       {"distill --preset gmm2d --self-share 1.5", "self-share"},
@@ -131,6 +145,12 @@ TEST(Cli, BadInputIsAOneLineErrorAndNoOutput) {
            std::string(GLASS_SOURCE_DIR) + "/models/fashion-mnist-classifier/model.json",
        "starts from a native flow U-Net"},
       {"distill --preset gmm2d --init /x", "--init starts a U-Net student"},
+      // Devices and dtypes (models/placement.h): no CUDA GPU here, whatever the build.
+      {"sample --preset gmm2d --device cuda", "no CUDA GPU"},
+      {"align --preset gmm2d --device cuda:1", "no CUDA GPU"},
+      {"sample --preset gmm2d --device tpu", "unknown device 'tpu'"},
+      {"sample --preset gmm2d --device cuda:x", "GPU index"},
+      {"sample --preset gmm2d --dtype int8", "unknown dtype 'int8'"},
   };
   for (const auto& [args, needle] : cases) {
     const fs::path out = dir / "out";

@@ -59,6 +59,10 @@ INSTANTIATE_TEST_SUITE_P(
                       BoundaryCase{"ddpm:1000:scaled_linear", Prediction::VPrediction, TimeConvention::DdpmStep, 1.0},
                       BoundaryCase{"vp", Prediction::VPrediction, TimeConvention::FlowTime, 1000.0},
                       BoundaryCase{"cosine", Prediction::VPrediction, TimeConvention::Sigma, 1.0},
+                      // alpha^2 + sigma^2 != 1: v = alpha eps - sigma z decodes through the norm
+                      // alpha^2 + sigma^2, which VP schedules (every case above) hide.
+                      BoundaryCase{"condot", Prediction::VPrediction, TimeConvention::FlowTime, 1.0},
+                      BoundaryCase{"poly:2", Prediction::VPrediction, TimeConvention::Sigma, 1000.0},
                       BoundaryCase{"cosine", Prediction::Velocity, TimeConvention::Sigma, 1.0}));
 
 std::ostream& operator<<(std::ostream& os, const BoundaryCase& c) {

@@ -63,21 +63,21 @@ TEST(TorchScript, SameOutputsAndGlassSamplesAsPython) {
   EXPECT_TRUE(torch::allclose(out, ref, 1e-4, 1e-4)) << "max difference " << (out - ref).abs().max().item<double>();
 
   // Conditioning tensors pass through to the module; batch 1 is broadcast to every particle.
-  ov.conditioning = {(dir / "cond.npy").string()};
+  ov.conditioning.cond = {read_npy((dir / "cond.npy").string())};
   LoadedModelFile conditional = load_model_file((dir / "cond_model.pt").string(), ov);
   const torch::Tensor uc = conditional.model->velocity(x, full_times(1, t));
   EXPECT_TRUE(torch::allclose(uc, read_npy((dir / "cond_out.npy").string()), 1e-5, 1e-6));
   // A different embedding changes the output: the tensor really reaches the network.
   write_npy((dir / "cond2.npy").string(), cond * -1);
-  ov.conditioning = {(dir / "cond2.npy").string()};
+  ov.conditioning.cond = {read_npy((dir / "cond2.npy").string())};
   LoadedModelFile other = load_model_file((dir / "cond_model.pt").string(), ov);
   EXPECT_FALSE(torch::allclose(other.model->velocity(x, full_times(1, t)), uc, 1e-3, 1e-3));
   // Wrong batch size, or a model without the input: clear errors.
   write_npy((dir / "cond_bad.npy").string(), torch::zeros({5, 3}));
-  ov.conditioning = {(dir / "cond_bad.npy").string()};
+  ov.conditioning.cond = {read_npy((dir / "cond_bad.npy").string())};
   LoadedModelFile bad = load_model_file((dir / "cond_model.pt").string(), ov);
   EXPECT_THROW(bad.model->velocity(x, full_times(1, t)), std::invalid_argument);
-  ov.conditioning = {(dir / "cond.npy").string()};
+  ov.conditioning.cond = {read_npy((dir / "cond.npy").string())};
   LoadedModelFile unconditional = load_model_file((dir / "model.pt").string(), ov);
   EXPECT_THROW(unconditional.model->velocity(x, full_times(1, t)), std::runtime_error);
 

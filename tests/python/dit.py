@@ -77,7 +77,9 @@ class DiT(torch.nn.Module):
         n, c, p, g = x.shape[0], self.channels, self.patch, self.size // self.patch
         patches = x.reshape(n, c, g, p, g, p).permute(0, 2, 4, 1, 3, 5).reshape(n, g * g, c * p * p)
         h = self.embed(patches) + self.position
-        cond = self.time(timestep_embedding(t, self.width))
+        # The embedding is computed in float32 and enters the network in x's dtype (bf16 runs), as
+        # diffusers' DiT and FLUX do; type_as stays dynamic in a traced graph (x.dtype would not).
+        cond = self.time(timestep_embedding(t, self.width).type_as(x))
         for block in self.blocks:
             h = block(h, cond)
         shift, scale = self.final_ada(cond).chunk(2, dim=1)

@@ -18,6 +18,7 @@ struct ExperimentOptions {
   std::string classifier;        // Fashion-MNIST classifier: rewards, classifier-FID, class shares
   std::string diamond;           // Diamond Map folder; "none" leaves Diamond out
   std::vector<int64_t> classes;  // alignment: target classes (empty: 3 quick, 3 and 7 full)
+  std::string device = "cpu", dtype;  // the model's placement (models/placement.h)
   bool show_progress = true;
 
   const std::vector<uint64_t>& seed_list() const;

@@ -26,6 +26,8 @@ ExperimentScene load_scene(const ExperimentOptions& o, const std::string& experi
   else mo.model_file = o.model.empty() ? default_model_path("fashion-mnist-unet/model.json") : o.model;
   // Ground truths put thousands of rows through the U-Net: a bounded batch keeps memory flat.
   mo.max_batch = 512;
+  mo.device = o.device;
+  mo.dtype = o.dtype;
   ExperimentScene scene{load_model(mo), nullptr, nullptr, ""};
   if (scene.images()) {
     scene.scorer = std::make_unique<ImageScorer>(o.classifier);

@@ -20,7 +20,7 @@ BestOfNResult best_of_population(FlowModel& model, TransitionKernel& kernel, Rew
     if (on_step) on_step(k, K);
   };
   // A rank with no share (fewer blocks than ranks) only joins the collectives.
-  const torch::Tensor noise = prior_noise(pop.count(), sample_shape, gen);
+  const torch::Tensor noise = prior_noise(pop.count(), sample_shape, gen, model.device());
   const torch::Tensor x = pop.count() > 0 ? run_chain(kernel, noise, grid, gen, progress).x : noise;
   torch::Tensor r;
   {

@@ -21,7 +21,7 @@ AlignmentCost sum_over_ranks(Communicator& comm, const AlignmentCost& local) {
                                            torch::kInt64)
                                  .unsqueeze(0);
   const std::vector<int64_t> ones(static_cast<size_t>(comm.world_size()), 1);
-  const torch::Tensor all = comm.all_gather_rows(mine, ones);
+  const torch::Tensor all = comm.all_gather_rows(mine.to(comm.device()), ones).cpu();
   const torch::Tensor sum = all.sum(0), most = std::get<0>(all.max(0));
   const auto s = sum.accessor<int64_t, 1>();
   const auto m = most.accessor<int64_t, 1>();

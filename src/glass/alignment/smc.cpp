@@ -216,7 +216,7 @@ SmcResult run_population(FlowModel& model, TransitionKernel& kernel, Reward& rew
   const int K = static_cast<int>(grid.size()) - 1;
   const bool reuse = smc_reuses_start_denoiser(kernel, model, o);
 
-  Particles p{prior_noise(local, sample_shape, gen), torch::Tensor(), PotentialState::start(total),
+  Particles p{prior_noise(local, sample_shape, gen, model.device()), torch::Tensor(), PotentialState::start(total),
               torch::arange(total, torch::kInt64), torch::Tensor()};
   GroupWeights weights(groups, n);
   SmcResult result;

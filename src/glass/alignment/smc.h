@@ -62,7 +62,11 @@ struct SmcResult {
   torch::Tensor particles;       // [G*N, ...] final particles
   torch::Tensor log_weights;     // float64 [G, N] final (unnormalised) log-weights
   torch::Tensor rewards;         // float64 [G*N] final rewards r(z)
-  std::vector<double> log_z;     // per group: estimate of log E_p[exp(lambda r(z))]
+  // Per group: the log of the product of the steps' mean incremental weights. An estimate of
+  // log E_p[exp(lambda r(z))] when the potentials telescope to lambda r(z): the difference
+  // potential, or max/sum with the final correction; without it, of the normaliser of the
+  // potential's own final tilt.
+  std::vector<double> log_z;
   std::vector<SmcStep> steps;
   AlignmentCost cost;
 };

@@ -20,6 +20,8 @@ DiamondMap::DiamondMap(DiamondNet net, DiamondNetConfig config, FlowModel& model
     : net_(std::move(net)), config_(std::move(config)), model_(model), description_(std::move(description)) {
   config_.validate();
   if (!net_.module || !net_.run) throw std::invalid_argument("diamond map: no network");
+  // On the particles' device (the model's), in their float32: models/placement.h.
+  net_.module->to(model_.device());
   if (description_.empty())
     description_ = config_.arch == "mlp" ? "diamond map (mlp " + std::to_string(config_.depth) + " x " +
                                                std::to_string(config_.width) + ")"

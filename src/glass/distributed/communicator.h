@@ -1,9 +1,10 @@
 #pragma once
 // What a sharded run needs from a distributed engine: a rank in a fixed world, rows gathered from
-// every rank, rows sent between ranks, a barrier, and a count of the bytes it moved. Tensors go in
-// and come out on the CPU, in rank order. The one multi-process implementation is c10d's Gloo
-// backend (gloo_communicator.h), the engine PyTorch users launch with torchrun; SingleProcess is
-// the world of one, so that a sharded algorithm is also the single-process one.
+// every rank, rows sent between ranks, a barrier, and a count of the bytes it moved. Tensors come
+// out on the communicator's device(), in rank order (callers hand them over there, saving a copy).
+// The multi-process implementations are c10d's backends (c10d_communicator.h), the engines PyTorch
+// users launch with torchrun: Gloo for CPU particles, NCCL for GPU ones (engine_choice.h);
+// SingleProcess is the world of one, so that a sharded algorithm is also the single-process one.
 #include <torch/torch.h>
 
 #include <memory>
@@ -21,6 +22,8 @@ class Communicator {
   virtual ~Communicator() = default;
   virtual int rank() const = 0;
   virtual int world_size() const = 0;
+  // Where the collectives run: the CPU (Gloo, the world of one) or this rank's GPU (NCCL).
+  virtual torch::Device device() const { return torch::kCPU; }
 
   // Every rank's `local` concatenated in rank order; rank r contributes counts[r] rows (every rank
   // passes the same counts, the same dtype and the same trailing shape).

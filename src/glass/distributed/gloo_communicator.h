@@ -1,8 +1,6 @@
 #pragma once
-// The Communicator on c10d's Gloo backend (torch.distributed's C++ core, compiled into Debian's
-// LibTorch): a TCP store for the rendezvous, then collectives over TCP. Every collective waits at
-// most `timeout`; a peer that died or hangs turns into a one-line std::runtime_error naming the
-// operation and this rank, never a hang or a crash.
+// The Communicator on c10d's Gloo backend (compiled into LibTorch): collectives over TCP on CPU
+// tensors (c10d_communicator.h: the rendezvous, the timeout, the one-line errors).
 #include <chrono>
 
 #include "glass/distributed/communicator.h"

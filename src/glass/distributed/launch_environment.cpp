@@ -58,6 +58,11 @@ std::optional<LaunchEnvironment> launch_environment_from_env() {
     e.master_addr = *addr;
     e.master_port = integer_env("MASTER_PORT", 1, 65535, hint);
   }
+  for (const char* name : {"LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID"})
+    if (env(name)) {
+      e.local_rank = integer_env(name, 0, 1 << 16, hint);
+      break;
+    }
   e.agent_store = env("TORCHELASTIC_USE_AGENT_STORE").value_or("") == "True";
   if (e.agent_store) e.store_prefix = "/worker/attempt_" + env("TORCHELASTIC_RESTART_COUNT").value_or("0");
   return e;

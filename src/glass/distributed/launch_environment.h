@@ -12,6 +12,9 @@ namespace glass {
 struct LaunchEnvironment {
   int rank = 0;
   int world_size = 1;
+  // This process's index on its machine (LOCAL_RANK, OMPI_COMM_WORLD_LOCAL_RANK, MPI_LOCALRANKID):
+  // its GPU, when --device cuda names no index. nullopt when the launcher does not say.
+  std::optional<int> local_rank;
   std::string master_addr = "127.0.0.1";
   int master_port = 29500;
   bool agent_store = false;  // torchrun's agent hosts the TCP store: every rank is a client

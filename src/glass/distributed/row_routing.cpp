@@ -49,14 +49,14 @@ RowRoute::RowRoute(const ShardLayout& layout, int rank, const std::vector<std::v
 torch::Tensor RowRoute::fetch(Communicator& comm, const torch::Tensor& local) const {
   const torch::Tensor idx = torch::tensor(gather_, torch::kInt64).to(local.device());
   if (rows_moved_ == 0) return local.index_select(0, idx);
-  const torch::Tensor cpu = local.to(torch::kCPU).contiguous();
+  const torch::Tensor here = local.to(comm.device()).contiguous();
   std::vector<torch::Tensor> outgoing;
   for (const std::vector<int64_t>& rows : send_rows_) {
-    if (!rows.empty()) outgoing.push_back(cpu.index_select(0, torch::tensor(rows, torch::kInt64)));
+    if (!rows.empty()) outgoing.push_back(here.index_select(0, torch::tensor(rows, torch::kInt64).to(here.device())));
   }
-  std::vector<int64_t> shape = cpu.sizes().vec();
+  std::vector<int64_t> shape = here.sizes().vec();
   shape[0] = 0;
-  const torch::Tensor send = outgoing.empty() ? torch::empty(shape, cpu.options()) : torch::cat(outgoing);
+  const torch::Tensor send = outgoing.empty() ? torch::empty(shape, here.options()) : torch::cat(outgoing);
   const torch::Tensor received = comm.all_to_all_rows(send, send_counts_, recv_counts_);
   return torch::cat({local, received.to(local.device())}).index_select(0, idx);
 }

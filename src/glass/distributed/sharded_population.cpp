@@ -14,7 +14,7 @@ ShardedPopulation ShardedPopulation::whole(int64_t total) {
 
 torch::Tensor ShardedPopulation::gather_everywhere(const torch::Tensor& local) const {
   if (layout_.world_size() == 1) return local;
-  return comm_->all_gather_rows(local.to(torch::kCPU).contiguous(), layout_.counts()).to(local.device());
+  return comm_->all_gather_rows(local.to(comm_->device()).contiguous(), layout_.counts()).to(local.device());
 }
 
 RowRoute ShardedPopulation::reindex_route(const std::vector<int64_t>& ancestors) const {

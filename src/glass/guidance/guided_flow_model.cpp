@@ -43,10 +43,10 @@ GuidedFlowModel::Guided GuidedFlowModel::guided(const torch::Tensor& x, const to
       from_velocity ? denoiser_from_prediction(schedule(), Prediction::Velocity, x_in, prediction, te) : prediction;
   const torch::Tensor wrt = full ? x_in : denoised.detach().requires_grad_(true);
   const torch::Tensor reward = (*guidance_.reward)(full ? denoised : wrt);
-  // A particle with reward -inf has no useful direction; it is simply not pushed.
   torch::Tensor grad = torch::autograd::grad({reward.sum()}, {wrt})[0];
   if (full) base_.count_backward_pass();
-  grad = torch::nan_to_num(grad, 0.0, 0.0, 0.0);
+  // A particle with reward -inf (a hard constraint) has no useful direction: it is not pushed.
+  grad = checked_reward_gradient(grad, reward.detach(), "guidance");
   return {from_velocity ? prediction.detach() : torch::Tensor(), denoised.detach(), broadcastable(coef, x) * grad};
 }
 

@@ -21,6 +21,7 @@ class GuidedFlowModel final : public FlowModel {
 
   const SchedulePtr& schedule_ptr() const override { return base_.schedule_ptr(); }
   const ModelSpec& spec() const override { return base_.spec(); }
+  torch::Device device() const override { return base_.device(); }
   double effective_time(double t) const override { return base_.effective_time(t); }
   const NetworkCost& cost() const override { return base_.cost(); }
   void reset_cost() override { base_.reset_cost(); }

@@ -2,8 +2,13 @@
 // Value guidance: after each transition to t', push the particles up the value,
 //   x_t' += scale(t') sigma_t'^2 grad_x log mean_j exp(lambda r(z_j)),
 // with z_j differentiable GLASS posterior samples of x_t' (backpropagation through the M inner
-// steps). sigma^2 grad is the mean shift that a tilt by exp(lambda V) gives a locally Gaussian p_t:
-// scale 1 is the target's own tilt, as for denoiser guidance (lambda enters both the same way).
+// steps). What scale 1 means: sigma_t'^2 grad V is the mean shift that twisting the noising kernel
+// x_t' | z (variance sigma_t'^2) by exp(V) gives where V is locally linear. The exact twisted
+// transition from x_t shifts by Cov(x_t' | x_t) grad V instead, which depends on the step and on
+// Var(z | x_t) (for GLASS: sbar^2 + abar^2 Var(z | x_t)), so scale 1 is a step size in units of
+// sigma_t'^2, not the exact twist; SMC's weights, not the scale, make a target exact. lambda enters
+// as in denoiser guidance and SMC. Tested against its closed form on a Gaussian
+// (ValueGuidanceClosedForm).
 // Wraps any kernel, so it composes with plain sampling, best-of-N and SMC.
 #include "glass/values/value_estimate.h"
 #include "glass/guidance/guidance_scale.h"

@@ -66,7 +66,9 @@ torch::Tensor read_npy(const std::string& path) {
   torch::ScalarType type;
   if (header.find("'<f4'") != std::string::npos) type = torch::kFloat32;
   else if (header.find("'<f8'") != std::string::npos) type = torch::kFloat64;
-  else throw std::invalid_argument("'" + path + "': only little-endian float32/float64 arrays are supported");
+  else if (header.find("'<i8'") != std::string::npos) type = torch::kInt64;  // class labels
+  else if (header.find("'<i4'") != std::string::npos) type = torch::kInt32;
+  else throw std::invalid_argument("'" + path + "': only little-endian float32/float64/int32/int64 arrays are supported");
   if (header.find("'fortran_order': False") == std::string::npos)
     throw std::invalid_argument("'" + path + "': Fortran order is not supported");
   const size_t open = header.find('(', header.find("'shape'")), close = header.find(')', open);

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "glass/models/placement.h"
+
 namespace glass {
 
 class ExportedModule {
@@ -19,11 +21,16 @@ class ExportedModule {
   // AOTInductor packages are compiled forward passes: no autograd graph runs through them.
   virtual bool differentiable() const = 0;
   virtual std::string format() const = 0;  // "TorchScript" or "AOTInductor"
+  // Moves the module to placement.device and runs it in placement.network_dtype: TorchScript
+  // converts its weights; an AOTInductor package is compiled for one dtype, and another is a
+  // one-line error naming both.
+  virtual void place(const Placement& placement) = 0;
   const std::string& path() const { return path_; }
   torch::Device device() const { return device_; }
 
  protected:
   ExportedModule(std::string path, torch::Device device) : path_(std::move(path)), device_(device) {}
+  void set_device(torch::Device device) { device_ = device; }
 
  private:
   std::string path_;
@@ -31,10 +38,10 @@ class ExportedModule {
 };
 
 // what: "model" or "reward", for the messages. Throws std::invalid_argument with one line naming
-// the file when it is missing, is not a module of its format, was compiled for another device, or
-// uses an operator this LibTorch does not know.
+// the file when it is missing, is not a module of its format, was compiled for another device or
+// dtype, or uses an operator this LibTorch does not know.
 std::unique_ptr<ExportedModule> load_exported_module(const std::string& path, const std::string& what,
-                                                     torch::Device device = torch::kCPU);
+                                                     const Placement& placement = {});
 
 bool is_aot_inductor_package(const std::string& path);
 

@@ -2,24 +2,31 @@
 
 #include <stdexcept>
 
+#include "glass/models/classifier_free_guidance.h"
 #include "glass/util/parse.h"
 
 namespace glass {
 
-ExportedNetwork::ExportedNetwork(const std::string& path, torch::Device device)
-    : module_(load_exported_module(path, "model", device)) {}
+ExportedNetwork::ExportedNetwork(const std::string& path, const Placement& placement)
+    : module_(load_exported_module(path, "model", placement)) {}
 
-torch::Tensor ExportedNetwork::forward(const torch::Tensor& x, const torch::Tensor& timestep) {
+void ExportedNetwork::place(const Placement& placement) {
+  try {
+    module_->place(placement);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument("'" + module_->path() + "' cannot run on " + placement.describe() + ": " + one_line(e.what()));
+  }
+}
+
+torch::Tensor ExportedNetwork::forward_conditioned(const torch::Tensor& x, const torch::Tensor& timestep,
+                                                   const std::vector<torch::Tensor>& conditioning) {
   const torch::Device device = module_->device();
   // The time goes in x's dtype: an exported graph is traced with one dtype for both.
   std::vector<torch::Tensor> inputs{x.to(device), timestep.to(device, x.scalar_type())};
-  for (const torch::Tensor& c : conditioning_) {
-    if (c.size(0) != 1 && c.size(0) != x.size(0))
-      throw std::invalid_argument("conditioning tensor of batch " + std::to_string(c.size(0)) + " for " +
-                                  std::to_string(x.size(0)) + " particles");
-    std::vector<int64_t> shape = c.sizes().vec();
-    shape[0] = x.size(0);
-    inputs.push_back(c.to(device).expand(shape));
+  for (const torch::Tensor& c : conditioning) {
+    // Embeddings go in the network's dtype with x; labels stay integers.
+    const torch::Tensor batch = conditioning_for_batch(c, x.size(0));
+    inputs.push_back(c.is_floating_point() ? batch.to(device, x.scalar_type()) : batch.to(device));
   }
   try {
     return module_->run(inputs).to(x.device());

@@ -11,17 +11,17 @@
 
 namespace glass {
 
-class ExportedNetwork final : public Network {
+class ExportedNetwork final : public ConditionalNetwork {
  public:
   // Throws std::invalid_argument naming the file when it is missing or cannot be loaded.
-  explicit ExportedNetwork(const std::string& path, torch::Device device = torch::kCPU);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& timestep) override;
+  explicit ExportedNetwork(const std::string& path, const Placement& placement = {});
+  torch::Tensor forward_conditioned(const torch::Tensor& x, const torch::Tensor& timestep,
+                                    const std::vector<torch::Tensor>& conditioning) override;
   std::string describe() const override { return module_->format() + " " + module_->path(); }
-  void set_conditioning(std::vector<torch::Tensor> conditioning) { conditioning_ = std::move(conditioning); }
+  void place(const Placement& placement) override;
 
  private:
   std::unique_ptr<ExportedModule> module_;
-  std::vector<torch::Tensor> conditioning_;
 };
 
 }  // namespace glass

@@ -14,7 +14,7 @@ namespace glass {
 
 struct NetworkCost {
   int64_t calls = 0;           // batched network evaluations (NFE of one particle when all move together)
-  int64_t rows = 0;            // particle evaluations summed over calls
+  int64_t rows = 0;            // rows evaluated, summed over calls (2 per particle under classifier-free guidance)
   int64_t gradient_calls = 0;  // backward passes through the network (full denoiser guidance)
   // Models on integer DDPM steps: the largest |t - t_step| of a call, in table steps (0 when every
   // call landed on the table; up to 0.5 when a time between steps was rounded).
@@ -33,6 +33,9 @@ class FlowModel {
   virtual const SchedulePtr& schedule_ptr() const = 0;
   const Schedule& schedule() const { return *schedule_ptr(); }
   virtual const ModelSpec& spec() const = 0;
+  // Where the particles live: the network's device (models/placement.h). Samplers draw their
+  // starting noise for it.
+  virtual torch::Device device() const = 0;
   // The time the network is really evaluated at: t itself, or t snapped to the DDPM grid.
   virtual double effective_time(double t) const = 0;
 

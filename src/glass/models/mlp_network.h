@@ -33,6 +33,10 @@ class MlpNetwork final : public Network {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& timestep) override;
   std::string describe() const override;
   Mlp& module() { return module_; }
+  void place(const Placement& placement) override {
+    if (placement.network_dtype) module_->to(placement.device, *placement.network_dtype);
+    else module_->to(placement.device);
+  }
 
  private:
   Mlp module_;

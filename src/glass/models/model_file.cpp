@@ -6,7 +6,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "glass/io/tensor_files.h"
+#include "glass/models/classifier_free_guidance.h"
 #include "glass/models/exported_network.h"
 #include "glass/models/native_net.h"
 #include "glass/util/parse.h"
@@ -92,7 +92,7 @@ NativeModelFile load_native_model_file(const std::string& path_text) {
   return load_native(p.meta, p.weights, where);
 }
 
-LoadedModelFile load_model_file(const std::string& path_text, const ModelOverrides& ov) {
+LoadedModelFile load_model_file(const std::string& path_text, const ModelOverrides& ov, const Placement& placement) {
   ModelPaths paths = resolve_model_paths(path_text);
   const fs::path& sidecar = paths.sidecar;
   const fs::path& weights = paths.weights;
@@ -126,23 +126,21 @@ LoadedModelFile load_model_file(const std::string& path_text, const ModelOverrid
     throw std::invalid_argument(where + ": " + e.what());
   }
   const bool exported = format == "torchscript" || format == "aotinductor";
-  if (!exported && !ov.conditioning.empty())
+  const Conditioning& conditioning = ov.conditioning;
+  if (!exported && !conditioning.empty())
     throw std::invalid_argument(where + ": conditioning tensors need an exported model that takes them");
   if (format == "native") {
     NativeModelFile native = load_native(meta, weights, where);
     network = std::make_shared<NativeNetwork>(std::move(native.net), "glass " + native.config.arch + " " + weights.string());
   } else if (exported) {
-    auto module = std::make_shared<ExportedNetwork>(weights.string());
-    std::vector<torch::Tensor> conditioning;
-    for (const std::string& file : ov.conditioning) conditioning.push_back(read_npy(file));
-    module->set_conditioning(std::move(conditioning));
-    network = module;
+    network = with_conditioning(std::make_shared<ExportedNetwork>(weights.string(), placement), conditioning);
   } else {
     throw std::invalid_argument(where + ": unknown format '" + format + "' (expected native, torchscript or aotinductor)");
   }
   out.description = network->describe();
   try {
     out.model = std::make_unique<NetworkFlowModel>(network, make_schedule(schedule), spec);
+    out.model->place(placement);
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(where + ": " + e.what());
   }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "glass/models/classifier_free_guidance.h"
 #include "glass/models/native_net.h"
 #include "glass/models/network_flow_model.h"
 
@@ -21,9 +22,7 @@ struct ModelOverrides {  // command-line settings that win over the sidecar
   std::optional<std::string> prediction, time, schedule;
   std::optional<double> time_scale;
   std::optional<std::vector<int64_t>> sample_shape;
-  // .npy files passed to a TorchScript network after (x, t): class labels, embeddings. Batch 1 is
-  // broadcast to every particle.
-  std::vector<std::string> conditioning;
+  Conditioning conditioning;
 };
 
 struct LoadedModelFile {
@@ -32,7 +31,9 @@ struct LoadedModelFile {
   std::string description;
 };
 
-LoadedModelFile load_model_file(const std::string& path, const ModelOverrides& overrides = {});
+// The network is loaded onto placement.device in placement.network_dtype (models/placement.h).
+LoadedModelFile load_model_file(const std::string& path, const ModelOverrides& overrides = {},
+                                const Placement& placement = {});
 
 // A native glass network with its weights, as a module (to initialise another network from it).
 struct NativeModelFile {

@@ -48,6 +48,10 @@ class NativeNetwork final : public Network {
   NativeNetwork(NativeNet net, std::string description);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& timestep) override;
   std::string describe() const override { return description_; }
+  void place(const Placement& placement) override { 
+    if (placement.network_dtype) net_.module->to(placement.device, *placement.network_dtype);
+    else net_.module->to(placement.device);
+  }
 
  private:
   NativeNet net_;

@@ -54,8 +54,16 @@ std::vector<double> NetworkFlowModel::effective_times(const torch::Tensor& t, in
   return ts;
 }
 
-torch::Tensor NetworkFlowModel::call_network(const torch::Tensor& x, const std::vector<double>& t_eff) {
-  const int64_t n = x.size(0);
+void NetworkFlowModel::place(const Placement& placement) {
+  network_->place(placement);
+  placement_ = placement;
+}
+
+torch::Tensor NetworkFlowModel::call_network(const torch::Tensor& x_in, const std::vector<double>& t_eff) {
+  const int64_t n = x_in.size(0);
+  // The one crossing into the network's device and dtype; the prediction comes back in x's.
+  const torch::ScalarType network_dtype = placement_.network_dtype_for(x_in.scalar_type());
+  const torch::Tensor x = x_in.to(placement_.device, network_dtype);
   std::vector<double> timestep(t_eff.size());
   for (size_t i = 0; i < t_eff.size(); ++i) {
     switch (spec_.time) {
@@ -64,7 +72,7 @@ torch::Tensor NetworkFlowModel::call_network(const torch::Tensor& x, const std::
       case TimeConvention::DdpmStep: timestep[i] = std::round(ddpm_table_->step_of_time(t_eff[i])); break;
     }
   }
-  const torch::ScalarType type = spec_.time == TimeConvention::DdpmStep ? torch::kInt64 : x.scalar_type();
+  const torch::ScalarType type = spec_.time == TimeConvention::DdpmStep ? torch::kInt64 : network_dtype;
   torch::Tensor out;
   try {
     // A chain moves every particle at one time: one fill instead of a copy and a conversion.
@@ -91,6 +99,7 @@ torch::Tensor NetworkFlowModel::call_network(const torch::Tensor& x, const std::
     } else {
       out = network_->forward(x, ts);
     }
+    if (out.defined()) out = out.to(x_in.device(), x_in.scalar_type());
   } catch (const std::exception& e) {
     // Named after the network; a bad argument stays one (callers tell wrong input from failure).
     const std::string what = "network " + quote(network_->describe()) + " failed on input " + c10::str(x.sizes()) +
@@ -99,7 +108,7 @@ torch::Tensor NetworkFlowModel::call_network(const torch::Tensor& x, const std::
     throw std::runtime_error(what);
   }
   cost_.calls += 1;
-  cost_.rows += n;
+  cost_.rows += n * network_->rows_per_particle();
   if (!out.defined() || out.sizes() != x.sizes())
     throw std::runtime_error("network " + quote(network_->describe()) + " returned shape " +
                              (out.defined() ? c10::str(out.sizes()) : "none") + " for input shape " +

@@ -21,6 +21,7 @@ class NetworkFlowModel final : public FlowModel {
 
   const SchedulePtr& schedule_ptr() const override { return schedule_; }
   const ModelSpec& spec() const override { return spec_; }
+  torch::Device device() const override { return placement_.device; }
   double effective_time(double t) const override;
 
   const NetworkCost& cost() const override { return cost_; }
@@ -31,6 +32,10 @@ class NetworkFlowModel final : public FlowModel {
     cost_.rows += rows;
   }
   std::string describe() const override;
+
+  // The network's device and dtype; the particles stay in their own (float32) dtype, on that device.
+  void place(const Placement& placement);
+  const Placement& placement() const { return placement_; }
 
   // At most this many rows go through the network at once (0: no limit): a call on more particles
   // is split into chunks, so memory for activations stays bounded. Still one call in the NFE count.
@@ -54,6 +59,7 @@ class NetworkFlowModel final : public FlowModel {
   ModelSpec spec_;
   const DdpmTableSchedule* ddpm_table_ = nullptr;  // set for the DDPM-step convention
   NetworkCost cost_;
+  Placement placement_;
   int64_t max_batch_ = 0;
   bool fixed_chunks_ = false;
 };

@@ -7,7 +7,8 @@ namespace glass {
 
 class ClassifierReward final : public Reward {
  public:
-  ClassifierReward(Classifier classifier, int64_t label);
+  // The classifier runs on `device`, in float32.
+  ClassifierReward(Classifier classifier, int64_t label, torch::Device device = torch::kCPU);
   std::string name() const override;
   int64_t label() const { return label_; }
 
@@ -17,6 +18,7 @@ class ClassifierReward final : public Reward {
  private:
   Classifier classifier_;
   int64_t label_;
+  torch::Device device_;
 };
 
 }  // namespace glass

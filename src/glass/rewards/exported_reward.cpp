@@ -6,7 +6,8 @@
 
 namespace glass {
 
-ExportedReward::ExportedReward(const std::string& path) : module_(load_exported_module(path, "reward")) {}
+ExportedReward::ExportedReward(const std::string& path, torch::Device device)
+    : module_(load_exported_module(path, "reward", Placement{device, torch::kFloat32})) {}
 
 torch::Tensor ExportedReward::compute(const torch::Tensor& z) {
   try {

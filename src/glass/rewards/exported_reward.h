@@ -10,7 +10,8 @@ namespace glass {
 
 class ExportedReward final : public Reward {
  public:
-  explicit ExportedReward(const std::string& path);
+  // Runs on `device`, in float32 (rewards are never reduced precision: see models/placement.h).
+  explicit ExportedReward(const std::string& path, torch::Device device = torch::kCPU);
   std::string name() const override { return "script(" + module_->path() + ")"; }
   bool differentiable() const override { return module_->differentiable(); }
 

@@ -22,4 +22,17 @@ torch::Tensor Reward::operator()(const torch::Tensor& z) {
   return r;
 }
 
+torch::Tensor checked_reward_gradient(const torch::Tensor& gradient, const torch::Tensor& values, const std::string& what) {
+  const int64_t n = gradient.size(0);
+  const torch::Tensor broken_gradient = torch::isfinite(gradient).reshape({n, -1}).all(1).logical_not();
+  // A row whose values are all finite (each of a value estimate's k samples) has a finite gradient.
+  const torch::Tensor finite_value = torch::isfinite(values.detach().reshape({n, -1})).all(1).to(gradient.device());
+  const int64_t broken = (broken_gradient & finite_value).sum().item<int64_t>();
+  if (broken > 0)
+    throw std::runtime_error(what + ": the reward's gradient is NaN or infinite at " + std::to_string(broken) +
+                             " particle(s) whose reward is finite (an overflow: lower the guidance scale or lambda, "
+                             "or check the reward's gradient)");
+  return torch::nan_to_num(gradient, 0.0, 0.0, 0.0);
+}
+
 }  // namespace glass

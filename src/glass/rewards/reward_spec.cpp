@@ -66,11 +66,11 @@ RewardPtr make_single(const std::string& text, const RewardContext& context) {
     if (l != static_cast<double>(static_cast<int64_t>(l))) throw std::invalid_argument("reward 'class': the label must be an integer");
     std::string path = take(term, "model", context.default_classifier, false);
     if (path.empty()) throw std::invalid_argument("reward class: no classifier (give model=PATH)");
-    reward = std::make_shared<ClassifierReward>(load_classifier(path), static_cast<int64_t>(l));
+    reward = std::make_shared<ClassifierReward>(load_classifier(path), static_cast<int64_t>(l), context.device);
   } else if (term.kind == "script") {
     std::string path = take(term, "", "", false);
     if (path.empty()) path = take(term, "path", "", true);
-    reward = std::make_shared<ExportedReward>(path);
+    reward = std::make_shared<ExportedReward>(path, context.device);
   } else {
     throw std::invalid_argument("unknown reward " + quote(term.kind) + " (quadratic, box, class, script)");
   }

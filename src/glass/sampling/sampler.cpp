@@ -21,11 +21,10 @@ SampleResult run_chain(TransitionKernel& kernel, torch::Tensor x, const std::vec
   return result;
 }
 
-torch::Tensor prior_noise(int64_t n, at::IntArrayRef sample_shape, at::Generator& gen,
-                          const torch::TensorOptions& options) {
+torch::Tensor prior_noise(int64_t n, at::IntArrayRef sample_shape, at::Generator& gen, torch::Device device) {
   std::vector<int64_t> shape{n};
   shape.insert(shape.end(), sample_shape.begin(), sample_shape.end());
-  return randn(shape, gen, options);
+  return randn(shape, gen, torch::TensorOptions(device).dtype(torch::kFloat32));
 }
 
 }  // namespace glass

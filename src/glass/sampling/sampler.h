@@ -17,8 +17,9 @@ using StepCallback = std::function<void(int k, int K, const torch::Tensor& x)>;
 SampleResult run_chain(TransitionKernel& kernel, torch::Tensor x, const std::vector<double>& grid, at::Generator& gen,
                        const StepCallback& on_step = {});
 
-// Standard normal draws of shape [n, shape...]: the t = 0 prior (alpha_0 = 0, sigma_0 = 1).
+// Standard normal float32 draws of shape [n, shape...]: the t = 0 prior (alpha_0 = 0, sigma_0 = 1),
+// drawn on the CPU and put on `device` (the model's: FlowModel::device).
 torch::Tensor prior_noise(int64_t n, at::IntArrayRef sample_shape, at::Generator& gen,
-                          const torch::TensorOptions& options = torch::kFloat32);
+                          torch::Device device = torch::kCPU);
 
 }  // namespace glass

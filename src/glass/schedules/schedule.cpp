@@ -41,7 +41,12 @@ SchedulePtr make_schedule(const std::string& spec) {
     std::vector<double> alphabar;
     if (betas == "linear") alphabar = DdpmTableSchedule::linear_betas(K, number(3, 1e-4), number(4, 0.02));
     else if (betas == "scaled_linear") alphabar = DdpmTableSchedule::scaled_linear_betas(K, number(3, 0.00085), number(4, 0.012));
-    else if (betas == "squaredcos_cap_v2" && parts.size() == 3) alphabar = DdpmTableSchedule::cosine_alphabar(K);
+    else if (betas == "squaredcos_cap_v2") {
+      // As in diffusers, whose configs carry a beta range for this table too: read, and unused.
+      (void)number(3, 0.0);
+      (void)number(4, 0.0);
+      alphabar = DdpmTableSchedule::cosine_alphabar(K);
+    }
     else
       throw std::invalid_argument("schedule " + quote(spec) +
                                   ": unknown beta schedule (expected linear, scaled_linear or squaredcos_cap_v2)");

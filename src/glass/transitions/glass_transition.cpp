@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "glass/models/placement.h"
 #include "glass/transitions/glass_coefficients.h"
 #include "glass/transitions/precision_pooling.h"
 #include "glass/util/particle_scalars.h"
@@ -145,8 +146,11 @@ constexpr size_t kStepRows = 5;
 
 }  // namespace
 
-StepResult GlassTransition::run(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
+StepResult GlassTransition::run(const torch::Tensor& x_in, const torch::Tensor& t, const torch::Tensor& t_next,
                                 const torch::Tensor* denoised, at::Generator& gen) {
+  // The inner ODE integrates in float32 at least, whatever dtype the particles or the network have
+  // (models/placement.h): bf16 would round each small inner step away.
+  const torch::Tensor x = at_least_float32(x_in);
   const StepTimes st = check_step(x, t, t_next);
   const Schedule& sch = model_.schedule();
   const size_t n = st.t.size();

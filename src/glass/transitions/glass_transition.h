@@ -18,8 +18,7 @@ struct GlassOptions {
   // table step (spec 6). false snaps t* to the nearest step instead (the input then belongs to a
   // slightly different time); kept to measure the difference.
   bool table_inner_grid = true;
-  // pc3 reaches Euler's accuracy at a quarter of the calls (docs/benchmarks.md, "Inner solvers").
-  InnerSolver solver = InnerSolver::Pc3;
+  InnerSolver solver = kDefaultInnerSolver;
 
   void validate() const;
 };

@@ -20,6 +20,11 @@ enum class InnerSolver {
              // by a three-point Adams-Moulton rule (UniPC's idea): third order, 1 call a step
 };
 
+// The one default of GLASS transitions (the command and Python read it too): pc3 reaches Euler's
+// accuracy at a quarter of the calls (docs/benchmarks.md, "Inner solvers"). Value estimates keep
+// their own (values/value_estimate.h).
+constexpr InnerSolver kDefaultInnerSolver = InnerSolver::Pc3;
+
 // Its names, for parsing, printing and the command line's choices.
 const NameTable<InnerSolver>& inner_solver_names();
 InnerSolver parse_inner_solver(const std::string& name);  // euler | midpoint | heun | ab2 | pc3

@@ -41,8 +41,9 @@ ValueEstimate estimate_value(FlowModel& model, Reward& reward, const torch::Tens
   if (with_gradient) {
     // d/dx log mean_j exp(lambda r_j) = lambda * (softmax-weighted) d r_j / dx: zero at lambda = 0.
     out.gradient = lambda == 0.0 ? torch::zeros_like(x)
-                                 : torch::nan_to_num(torch::autograd::grad({torch::logsumexp(r * lambda, 1).sum()}, {x_in})[0],
-                                                     0.0, 0.0, 0.0);
+                                 : checked_reward_gradient(
+                                       torch::autograd::grad({torch::logsumexp(r * lambda, 1).sum()}, {x_in})[0],
+                                       r.detach(), "value gradient");
   }
   out.value = soft_value(r.detach(), lambda);
   return out;
