@@ -17,6 +17,9 @@ PACKAGES=(build-essential cmake libcli11-dev nlohmann-json3-dev libpng-dev libgt
           openmpi-bin python3-venv)
 updated=0
 apt_update() { [ $updated -eq 1 ] || { $SUDO apt-get update -q; updated=1; }; }
+# A package's installable version, or nothing. grep reads the whole policy: `apt-cache | grep -q`
+# under pipefail fails whenever grep exits before apt-cache has written everything (SIGPIPE).
+candidate() { apt-cache policy "$1" 2>/dev/null | grep 'Candidate: [^(]' || true; }
 missing=()
 for entry in "${PACKAGES[@]}"; do
   IFS='|' read -ra names <<<"$entry"
@@ -25,8 +28,8 @@ for entry in "${PACKAGES[@]}"; do
   [ -n "$have" ] && continue
   pick=""
   for p in "${names[@]}"; do
-    if [ -z "$(apt-cache policy "$p" 2>/dev/null | grep 'Candidate: [^(]')" ]; then apt_update; fi
-    apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [^(]' && pick=$p && break
+    [ -n "$(candidate "$p")" ] || apt_update
+    [ -n "$(candidate "$p")" ] && pick=$p && break
   done
   missing+=("${pick:-${names[0]}}")
 done

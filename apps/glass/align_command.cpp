@@ -276,6 +276,7 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
   nlohmann::json summary{{"command", "align"},
                          {"model", m.source},
                          {"placement", placement_json(*m.model)},
+                         {"conditioning", conditioning_json(o.model)},
                          {"reward", reward->name()},
                          {"lambda", o.lambda},
                          {"kernel", aligner.kernel().name()},

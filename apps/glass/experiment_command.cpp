@@ -76,6 +76,7 @@ std::string command_line(const ExperimentFlags& f) {
   if (!f.classes.empty()) c += " --classes " + f.classes;
   if (!f.options.model.empty()) c += " -m " + f.options.model;
   if (!f.options.diamond.empty()) c += " --diamond " + f.options.diamond;
+  if (!f.options.conditional_model.empty()) c += " --conditional-model " + f.options.conditional_model;
   if (f.threads) c += " -t " + std::to_string(f.threads);
   return c + " -o " + f.out;
 }
@@ -159,7 +160,7 @@ void add_experiment_command(CLI::App& app) {
   cmd->add_option("name", f->name, "which experiment")->required()->check(CLI::IsMember(names));
   cmd->add_flag("--quick", f->options.quick, "a smaller run of minutes (smoke test) instead of the full one");
   cmd->add_option("--seeds", f->seeds, "comma-separated seeds (default: 0 quick, 0,1,2 full)");
-  cmd->add_option("--classes", f->classes, "alignment: target classes 0-9 (default: 3 quick, 3,7 full)");
+  cmd->add_option("--classes", f->classes, "alignment, cfg: target classes 0-9 (default: 3 quick, 3,7 full)");
   cmd->add_option("-m,--model", f->options.model,
                   "model file, or a mixture preset where the experiment has exact answers (default: the shipped "
                   "Fashion-MNIST model)");
@@ -167,6 +168,8 @@ void add_experiment_command(CLI::App& app) {
   cmd->add_option("--classifier", f->options.classifier, "Fashion-MNIST classifier")->capture_default_str();
   cmd->add_option("--diamond", f->options.diamond,
                   "Diamond Map folder, or 'none' (default: the map shipped for the model)");
+  cmd->add_option("--conditional-model", f->options.conditional_model,
+                  "cfg: the class-conditional model (default: the shipped fashion-mnist-cond-unet)");
   add_placement_options(*cmd, f->options.device, f->options.dtype);
   cmd->add_option("-t,--threads", f->threads, "CPU threads (0: all cores)")->check(CLI::NonNegativeNumber);
   cmd->add_option("-o,--out", f->out, "output folder (default: experiments-out/NAME[-quick])");

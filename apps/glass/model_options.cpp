@@ -25,9 +25,15 @@ void ModelOptions::add_to(CLI::App& app) {
   app.add_option("--time", time, "the network's time input: t, sigma (= 1 - t), ddpm (integer step)")
       ->check(CLI::IsMember(offered_names(time_convention_names())));
   app.add_option("--time-scale", time_scale, "multiplier of the time input, e.g. 1000")->check(CLI::PositiveNumber);
+  CLI::Option* label_option =
+      app.add_option("--class", label,
+                     "the class of a class-conditional model (the labels as --cond; with --cfg the null label is "
+                     "the unconditional half unless --uncond says otherwise)")
+          ->check(CLI::NonNegativeNumber);
   app.add_option("--cond", conditioning,
-                 "conditioning .npy file(s) passed to an exported model after (x, t); batch 1 is broadcast")
-      ->expected(1, 8);
+                 "conditioning .npy file(s) passed to a conditional model after (x, t); batch 1 is broadcast")
+      ->expected(1, 8)
+      ->excludes(label_option);
   app.add_option("--uncond", unconditioning,
                  "the null conditioning for --cfg (the null label, the empty prompt's embedding): one .npy per --cond")
       ->expected(1, 8);
@@ -45,6 +51,15 @@ void ModelOptions::add_to(CLI::App& app) {
 nlohmann::json placement_json(const NetworkFlowModel& model) {
   const Placement& p = model.placement();
   return {{"device", p.device.str()}, {"network_dtype", p.network_dtype ? dtype_name(*p.network_dtype) : "float32"}};
+}
+
+nlohmann::json conditioning_json(const ModelOptions& o) {
+  nlohmann::json j = nlohmann::json::object();
+  if (o.label >= 0) j["class"] = o.label;
+  if (!o.conditioning.empty()) j["cond"] = o.conditioning;
+  if (!o.unconditioning.empty()) j["uncond"] = o.unconditioning;
+  if (o.cfg >= 0.0) j["cfg"] = o.cfg;
+  return j;
 }
 
 void add_placement_options(CLI::App& app, std::string& device, std::string& dtype) {
@@ -111,6 +126,7 @@ LoadedModel load_model_unbatched(const ModelOptions& options) {
       }
       ov.sample_shape = shape;
     }
+    if (o.label >= 0) ov.conditioning.cond.push_back(torch::full({1}, o.label, torch::kInt64));
     for (const std::string& file : o.conditioning) ov.conditioning.cond.push_back(read_npy(file));
     for (const std::string& file : o.unconditioning) ov.conditioning.uncond.push_back(read_npy(file));
     if (o.cfg >= 0.0) ov.conditioning.guidance_scale = o.cfg;
@@ -120,8 +136,8 @@ LoadedModel load_model_unbatched(const ModelOptions& options) {
     loaded.source = o.model_file;
     return loaded;
   }
-  if (!o.conditioning.empty() || !o.unconditioning.empty() || o.cfg >= 0.0)
-    throw std::invalid_argument("--cond, --uncond and --cfg need an exported conditional model (-m net.pt)");
+  if (!o.conditioning.empty() || !o.unconditioning.empty() || o.cfg >= 0.0 || o.label >= 0)
+    throw std::invalid_argument("--class, --cond, --uncond and --cfg need a conditional model file (-m)");
   if (!o.prediction.empty() || !o.time.empty() || o.time_scale > 0 || !o.sample_shape.empty())
     throw std::invalid_argument("--prediction, --time, --time-scale and --sample-shape describe a model file (-m); "
                                 "a mixture is exact in library time");

@@ -21,6 +21,7 @@ struct ModelOptions {
   std::vector<std::string> conditioning;    // .npy files for a conditional exported model
   std::vector<std::string> unconditioning;  // their null counterparts, for --cfg
   double cfg = -1.0;                        // classifier-free guidance scale; < 0: none
+  int64_t label = -1;                       // --class: a class-conditional model's label; < 0: none
   int64_t max_batch = 0;                   // rows per network call; 0: all particles at once
   std::string device = "cpu";              // models/placement.h: where everything runs
   std::string dtype;                       // the network's dtype; empty: the particles' float32
@@ -44,6 +45,8 @@ void add_placement_options(CLI::App& app, std::string& device, std::string& dtyp
 
 // The summary's record of where it ran: {"device": "cpu", "network_dtype": "bfloat16"}.
 nlohmann::json placement_json(const NetworkFlowModel& model);
+// The conditioning flags (--class, --cond, --uncond, --cfg) for a summary; empty when none.
+nlohmann::json conditioning_json(const ModelOptions& o);
 
 // Errors for -K next to --grid, and for --table-spacing where no table steps are picked.
 void reject_unused_grid_flags(const CLI::App& cmd, bool explicit_grid, const FlowModel& model);

@@ -48,6 +48,7 @@ void run_sample(const SampleOptions& o, const CLI::App& cmd) {
   nlohmann::json summary{{"command", "sample"},
                          {"model", m.source},
                          {"placement", placement_json(*m.model)},
+                         {"conditioning", conditioning_json(o.model)},
                          {"schedule", m.model->schedule().name()},
                          {"kernel", kernel->name()},
                          {"settings", o.kernel.to_json()},

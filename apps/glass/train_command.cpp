@@ -26,6 +26,7 @@ struct TrainCommandOptions {
   int64_t depth = 3;
   int threads = 0;
   bool quiet = false;
+  bool conditional = false;  // fashion-mnist: a class-conditional U-Net (10 classes and the null label)
   TrainOptions train;
 };
 
@@ -48,11 +49,13 @@ void run_train(TrainCommandOptions o) {
   if (o.task == "classifier") return run_classifier(o);
   NativeNetConfig config;
   config.data = o.data;
-  const DataSampler sampler = training_data(o.data, o.data_dir);
+  if (o.conditional && o.data != "fashion-mnist")
+    throw std::invalid_argument("--conditional trains on fashion-mnist's labels only");
   if (o.data == "fashion-mnist") {
     config.arch = "unet";
     config.sample_shape = {1, 28, 28};
     config.width = o.width > 0 ? o.width : 32;
+    if (o.conditional) config.classes = 10;
   } else {
     config.arch = "mlp";
     config.sample_shape = {2};
@@ -61,12 +64,16 @@ void run_train(TrainCommandOptions o) {
   }
   o.train.progress = !o.quiet && ::isatty(2);
   const auto start = std::chrono::steady_clock::now();
-  const TrainResult r = train_flow_matching(config, sampler, o.train, o.out);
+  const TrainResult r = o.conditional
+                            ? train_flow_matching(config, labelled_training_data(o.data_dir), o.train, o.out)
+                            : train_flow_matching(config, training_data(o.data, o.data_dir), o.train, o.out);
   const nlohmann::json summary{{"command", "train"},
                                {"data", o.data},
                                {"model", config.to_json()},
                                {"steps", r.steps_done},
                                {"final_loss", r.final_loss},
+                               {"label_dropout", config.classes > 0 ? nlohmann::json(o.train.label_dropout) : nlohmann::json()},
+                               {"init", o.train.init_from},
                                {"out", o.out},
                                {"seed", o.train.seed},
                                {"threads", torch::get_num_threads()},
@@ -98,6 +105,15 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--log-every", o->train.log_every, "steps per train.log line")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--checkpoint-every", o->train.checkpoint_every, "steps per checkpoint")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_flag("--resume", o->train.resume, "continue from the checkpoint in --out");
+  cmd->add_flag("--conditional", o->conditional,
+                "fashion-mnist: a class-conditional U-Net (labels 0-9, null label 10) for --class and --cfg");
+  cmd->add_option("--label-dropout", o->train.label_dropout,
+                  "--conditional: share of labels replaced by the null label (the unconditional model CFG needs)")
+      ->check(CLI::Range(0.0, 0.99))
+      ->capture_default_str();
+  cmd->add_option("--init", o->train.init_from,
+                  "start from this native model's weights (model.json; an unconditional U-Net for --conditional)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("-s,--seed", o->train.seed, "random seed")->capture_default_str();
   cmd->add_option("-t,--threads", o->threads, "CPU threads (0: all cores)")->check(CLI::NonNegativeNumber);
   cmd->add_flag("-q,--quiet", o->quiet, "no progress bar");

@@ -96,3 +96,20 @@ def test_the_command_guides_from_npy_files_and_counts_both_halves(conditional, t
                          capture_output=True, text=True)
     assert bad.returncode != 0 and "unconditional" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "bad" / "summary.json").exists()
+
+
+def test_the_shipped_class_conditional_model_guides_against_its_null_label():
+    """The native class-conditional U-Net: cond is the class label, and cfg alone guides against the
+    null label (no uncond needed): D_u + w (D_c - D_u) from the label's and the null label's models."""
+    path = glass.shipped("fashion-mnist-cond-unet/model.json")
+    guided = glass.load_model(path, cond=torch.tensor([3]), cfg=2.0)
+    label, null = glass.load_model(path, cond=torch.tensor([3])), glass.load_model(path)
+    x = torch.randn(6, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    times = torch.tensor([0.1, 0.3, 0.5, 0.7, 0.8, 0.95], dtype=torch.float64)
+    du, dc = null.denoise(x, times), label.denoise(x, times)
+    assert not torch.allclose(du, dc, atol=1e-3)  # the label matters
+    guided.reset_cost()
+    assert torch.allclose(guided.denoise(x, times), du + 2.0 * (dc - du), atol=1e-4)
+    assert guided.cost["calls"] == 1 and guided.cost["rows"] == 12
+    with pytest.raises(ValueError, match="0..10"):
+        glass.load_model(path, cond=torch.tensor([11])).denoise(x, times)

@@ -31,8 +31,13 @@ CliRun run(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
+fs::path scratch_path(const std::string& name) {
+  return fs::temp_directory_path() / ("glass_test_cli_" + std::to_string(::getpid())) / name;
+}
+
+// An empty scratch folder of this process.
 fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("glass_test_cli_" + std::to_string(::getpid())) / name;
+  const fs::path dir = scratch_path(name);
   fs::remove_all(dir);
   return dir;
 }
@@ -90,6 +95,9 @@ TEST(Cli, BadInputIsAOneLineErrorAndNoOutput) {
       {"transition --preset gmm2d --x 1,2 --t 0.7 --t-next 0.3", "t' > t"},
       {"", "subcommand"},
       {"sample --preset gmm2d --cond c.npy", "--cond"},
+      {"sample --preset gmm2d --class 3", "--class"},
+      {"sample -m " GLASS_SOURCE_DIR "/models/fashion-mnist-cond-unet/model.json --class 11 -n 2 -K 1", "0..10"},
+      {"sample -m " GLASS_SOURCE_DIR "/models/fashion-mnist-unet/model.json --class 3 -n 2 -K 1", "no classes"},
       {"align --preset gmm2d --kernel ode --methods plain,smc", "deterministic"},
       {"align --preset gmm2d --methods plain,nope", "unknown method"},
       {"align --preset gmm2d -K 4 -M 4 -N 8 --max-nfe 100 --methods smc", "max-nfe"},
@@ -358,6 +366,33 @@ TEST(Cli, ExperimentRhoQuick) { expect_well_formed_experiment("rho", "", "smc_re
 TEST(Cli, ExperimentSamplingQuick) { expect_well_formed_experiment("sampling", "", "value"); }
 TEST(Cli, ExperimentAlignmentQuick) { expect_well_formed_experiment("alignment", "", "reward"); }
 TEST(Cli, ExperimentOverheadQuick) { expect_well_formed_experiment("overhead", "", "ratio"); }
+TEST(Cli, ExperimentCfgQuick) {
+  expect_well_formed_experiment("cfg", "", "reward");
+  // Rows count both halves of a guided call; SMC stays within its row budget.
+  std::ifstream in(scratch_path("experiment-cfg") / "summary.json");
+  const auto j = nlohmann::json::parse(in);
+  for (const auto& row : j["rows"]) {
+    const bool guided = row["cfg"].is_number() && row["cfg"] != 0.0 && row["cfg"] != 1.0;
+    EXPECT_DOUBLE_EQ(row["rows_per_sample"].get<double>(), (guided ? 2 : 1) * row["calls_per_sample"].get<double>())
+        << row.dump();
+    if (row["method"].get<std::string>().rfind("SMC", 0) == 0)
+      EXPECT_LE(row["rows_per_sample"].get<double>(), row["budget"].get<double>()) << row.dump();
+  }
+}
+
+// A class-conditional model from the command: the class, guidance against the null label in one
+// call of 2N rows, and the summary saying which.
+TEST(Cli, SampleTheConditionalModelWithGuidance) {
+  const fs::path out = scratch("sample-class");
+  const CliRun r = run("sample -m " GLASS_SOURCE_DIR "/models/fashion-mnist-cond-unet/model.json --class 3 --cfg 2 "
+                       "-k ode -K 4 -n 8 -q -o " + out.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::ifstream in(out / "summary.json");
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["conditioning"]["class"], 3);
+  EXPECT_EQ(j["conditioning"]["cfg"], 2.0);
+  EXPECT_EQ(j["network_rows"].get<int64_t>(), 2 * 8 * j["nfe"].get<int64_t>()) << j.dump();
+}
 
 // A plotter that cannot run, or fails, leaves no results behind; misuse is a one-line error.
 TEST(Cli, ExperimentErrorsLeaveNothingBehind) {

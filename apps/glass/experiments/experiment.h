@@ -17,6 +17,7 @@ struct ExperimentOptions {
   std::string model;             // a model file, or a mixture preset (the experiments that take one)
   std::string classifier;        // Fashion-MNIST classifier: rewards, classifier-FID, class shares
   std::string diamond;           // Diamond Map folder; "none" leaves Diamond out
+  std::string conditional_model; // cfg: the class-conditional model (empty: the shipped one)
   std::vector<int64_t> classes;  // alignment: target classes (empty: 3 quick, 3 and 7 full)
   std::string device = "cpu", dtype;  // the model's placement (models/placement.h)
   bool show_progress = true;
@@ -71,5 +72,6 @@ ExperimentReport rho_experiment(const ExperimentOptions& o);
 ExperimentReport sampling_experiment(const ExperimentOptions& o);
 ExperimentReport alignment_experiment(const ExperimentOptions& o);
 ExperimentReport overhead_experiment(const ExperimentOptions& o);
+ExperimentReport cfg_experiment(const ExperimentOptions& o);
 
 }  // namespace glass::cli

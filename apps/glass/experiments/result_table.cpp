@@ -80,6 +80,8 @@ const std::vector<Experiment>& experiments() {
       {"alignment", "alignment at equal compute: best-of-N, SMC with SDE/GLASS/Diamond moves, guidance",
        alignment_experiment},
       {"overhead", "time per network call inside each sampler over the bare call", overhead_experiment},
+      {"cfg", "classifier-free guidance against SMC-GLASS steering towards a class, and both, at equal rows",
+       cfg_experiment},
   };
   return all;
 }

@@ -127,11 +127,18 @@ LoadedModelFile load_model_file(const std::string& path_text, const ModelOverrid
   }
   const bool exported = format == "torchscript" || format == "aotinductor";
   const Conditioning& conditioning = ov.conditioning;
-  if (!exported && !conditioning.empty())
-    throw std::invalid_argument(where + ": conditioning tensors need an exported model that takes them");
   if (format == "native") {
     NativeModelFile native = load_native(meta, weights, where);
-    network = std::make_shared<NativeNetwork>(std::move(native.net), "glass " + native.config.arch + " " + weights.string());
+    if (native.config.classes == 0 && !conditioning.empty())
+      throw std::invalid_argument(where + ": conditioning needs a conditional network (this one has no classes)");
+    Conditioning labels = conditioning;
+    // Classifier-free guidance against the null label unless told otherwise.
+    if (native.config.classes > 0 && labels.guidance_scale && labels.uncond.empty() && labels.cond.size() == 1)
+      labels.uncond = {torch::full_like(labels.cond[0], native.config.classes)};
+    const std::string what = native.config.classes > 0 ? " (" + std::to_string(native.config.classes) + " classes)" : "";
+    network = with_conditioning(
+        std::make_shared<NativeNetwork>(std::move(native.net), "glass " + native.config.arch + what + " " + weights.string()),
+        labels);
   } else if (exported) {
     network = with_conditioning(std::make_shared<ExportedNetwork>(weights.string(), placement), conditioning);
   } else {

@@ -1,6 +1,8 @@
 #include "glass/models/unet.h"
 
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace glass {
 
@@ -45,6 +47,23 @@ UnetImpl::UnetImpl(UnetOptions o) : options_(o) {
   dec0_ = register_module("dec0", ResBlock(c1 + c0, c0, td));
   out_norm_ = register_module("out_norm", group_norm(c0));
   out_conv_ = register_module("out_conv", conv3(c0, o.out_channels > 0 ? o.out_channels : o.in_channels));
+  if (o.classes > 0) {
+    // Zero at the start: a conditional network initialised from an unconditional one begins as it.
+    label_embedding_ = register_module("label_embedding", torch::nn::Embedding(o.classes + 1, td));
+    torch::NoGradGuard no_grad;
+    label_embedding_->weight.zero_();
+  }
+}
+
+torch::Tensor UnetImpl::forward_labelled(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& labels) {
+  if (!label_embedding_) throw std::invalid_argument("this U-Net is not class-conditional: it takes no labels");
+  const torch::Tensor l = labels.to(x.device(), torch::kInt64).reshape({-1});
+  if (l.size(0) != x.size(0)) throw std::invalid_argument("labels for " + std::to_string(l.size(0)) + " of " +
+                                                          std::to_string(x.size(0)) + " samples");
+  if (l.numel() > 0 && (l.min().item<int64_t>() < 0 || l.max().item<int64_t>() > options_.classes))
+    throw std::invalid_argument("class labels must lie in 0.." + std::to_string(options_.classes) + " (" +
+                                std::to_string(options_.classes) + ": the null label)");
+  return forward(x, t, label_embedding_(l).to(x.scalar_type()));
 }
 
 torch::Tensor UnetImpl::forward(const torch::Tensor& x, const torch::Tensor& t) { return forward(x, t, {}); }

@@ -10,6 +10,9 @@ struct UnetOptions {
   int64_t base_channels = 32;  // channels at full resolution; 2x below
   int64_t time_dim = 128;
   int64_t out_channels = 0;  // 0: as many as in_channels
+  // > 0: class-conditional, with a learned embedding per label 0..classes-1 and the null label
+  // `classes` (classifier-free guidance's unconditional half), added to the time embedding.
+  int64_t classes = 0;
 };
 
 class ResBlockImpl : public torch::nn::Module {
@@ -32,6 +35,8 @@ class UnetImpl : public torch::nn::Module {
   // The same with `embedding_offset` ([N, time_dim]) added to the time embedding: extra scalar
   // conditioning for networks built on this one (the Diamond student's s and s' - s).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& embedding_offset);
+  // A class-conditional network's prediction for int64 labels [N] (the null label: unconditional).
+  torch::Tensor forward_labelled(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& labels);
   const UnetOptions& options() const { return options_; }
 
  private:
@@ -41,6 +46,7 @@ class UnetImpl : public torch::nn::Module {
   torch::nn::Conv2d stem_{nullptr}, down0_{nullptr}, down1_{nullptr}, out_conv_{nullptr};
   ResBlock enc0_{nullptr}, enc1_{nullptr}, mid0_{nullptr}, mid1_{nullptr}, dec1_{nullptr}, dec0_{nullptr};
   torch::nn::GroupNorm out_norm_{nullptr};
+  torch::nn::Embedding label_embedding_{nullptr};
 };
 TORCH_MODULE(Unet);
 
