@@ -144,6 +144,7 @@ ExperimentReport cfg_experiment(const ExperimentOptions& o) {
     fid.y_low = "fid_low";
     fid.y_high = "fid_high";
     fid.ylabel = "FID to the class's test images";
+    fid.log_y = true;  // the null label's hundreds beside the others' tens
     report.plots.push_back(share);
     report.plots.push_back(fid);
   }
