@@ -41,7 +41,7 @@ struct AlignOptions {
   std::string methods = "plain,best-of-n,smc,smc+guidance";
   int64_t n = 0;          // outputs; 0: 32 images or 1000 points
   int64_t particles = 0;  // per output; 0: 8, or as many as --max-nfe allows
-  double max_nfe = 0.0;   // network calls per output; 0: no limit
+  double max_nfe = 0.0;   // network rows per output (2 per call and particle under --cfg); 0: no limit
   int steps = 5;
   std::string grid;
   std::string table_spacing = "trailing";  // DDPM-step models: which table steps -K picks
@@ -331,8 +331,9 @@ void add_align_command(CLI::App& app) {
                   "particles (SMC) or candidates (best-of-N) per sample (default 8, or what --max-nfe allows)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--max-nfe", o->max_nfe,
-                  "network calls allowed per sample (default without -N: best-of-8's); best-of-N and SMC take "
-                  "as many particles as fit, methods over it are an error")
+                  "network rows allowed per sample, the NFE of the table (calls, or 2 per call and particle under "
+                  "--cfg; default without -N: best-of-8's); best-of-N and SMC take as many particles as fit, "
+                  "methods over it are an error")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("-K,--steps", o->steps, "outer transitions on a uniform grid")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--table-spacing", o->table_spacing,

@@ -117,7 +117,8 @@ class Aligner:
     """Every alignment method on one kernel, reward and grid, planned at equal compute.
 
     ``Aligner(kernel, reward, steps=10, max_nfe=0, particles=0, lam=1, ...)``: with neither
-    max_nfe nor particles, every method gets best-of-8's network calls per output. Further keywords
+    max_nfe nor particles, every method gets best-of-8's network rows per output (calls; twice
+    the calls under cfg). Further keywords
     as for :func:`smc`, plus guidance_scale, value_guidance_scale, guidance_window ((0.2, 0.7)) and
     guidance_detached. ``run(method, outputs, generator=...)`` runs one of :data:`METHODS`;
     ``plan(method)`` tells its particles and calls before any work."""
@@ -127,7 +128,7 @@ class Aligner:
 
     @property
     def budget(self) -> float:
-        """Network calls allowed per output (0: no limit)."""
+        """Network rows allowed per output (calls; twice the calls under cfg) (0: no limit)."""
         return self._impl.budget
 
     def plan(self, method: str) -> MethodPlan:

@@ -75,8 +75,9 @@ class MethodPlan:
     """What an alignment method will spend, known before it runs."""
     method: str
     particles: int  # chains per output
-    nfe_per_particle: int
-    nfe_per_output: int
+    nfe_per_particle: int  # network calls per chain
+    rows_per_call: int  # rows per particle in one call: 2 under classifier-free guidance
+    nfe_per_output: int  # network rows per output (the budget's unit)
 
 
 @dataclass(frozen=True)

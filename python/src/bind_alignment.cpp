@@ -78,6 +78,7 @@ py::object plan_result(const MethodPlan& p) {
   d["method"] = name_of(alignment_method_names(), p.method);
   d["particles"] = p.particles;
   d["nfe_per_particle"] = p.nfe_per_particle;
+  d["rows_per_call"] = p.rows_per_call;
   d["nfe_per_output"] = p.nfe_per_output();
   return make_result("MethodPlan", d);
 }

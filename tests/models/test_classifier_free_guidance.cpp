@@ -4,6 +4,7 @@
 // guided target is the class's component exactly, at w = 0 the mixture, which GLASS must reach.
 #include <gtest/gtest.h>
 
+#include "glass/alignment/alignment_methods.h"
 #include "glass/alignment/smc.h"
 #include "glass/models/classifier_free_guidance.h"
 #include "glass/models/parameterisation.h"
@@ -137,6 +138,39 @@ TEST(ClassifierFreeGuidance, SmcOnTheGuidedModelReachesTheTiltedClass) {
   EXPECT_GT(energy_distance(component(g, kClass).sample(2000, gen), target.mixture.sample(2000, gen)), 5 * floor);
   // Rows count both halves: twice the calls' particles.
   EXPECT_EQ(r.cost.network_rows, 2 * r.cost.network_calls * 2000 * 8);
+}
+
+// A budget counts network rows, as the cost does: under guidance a chain costs twice its calls, so
+// SMC at equal compute gets half the particles, and what it spends is what it planned.
+TEST(ClassifierFreeGuidance, BudgetsCountBothHalvesOfAGuidedCall) {
+  const GaussianMixture g = GaussianMixture::preset("gmm2d");
+  const SchedulePtr s = make_schedule("condot");
+  QuadraticReward reward(0.5, torch::tensor({3.0, 0.0}, torch::kFloat64));
+  KernelChoice glass;
+  glass.kind = KernelKind::Glass;
+  glass.glass = GlassOptions{RhoSchedule::constant(0.4), 4, 1.0};
+  AlignmentSettings a;
+  a.max_nfe = 400;
+  int64_t plain_particles = 0;
+  for (double w : {1.0, 2.0}) {
+    auto model = guided_model(g, s, w, Prediction::Denoiser);
+    if (w == 1.0) model = std::make_unique<NetworkFlowModel>(
+        with_conditioning(std::make_shared<ConditionalMixtureNetwork>(g, s, Prediction::Denoiser),
+                          Conditioning{{torch::tensor({kClass})}, {}, std::nullopt}),
+        s, ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
+    Aligner aligner(*model, glass, std::make_shared<QuadraticReward>(reward), uniform_grid(5), {2}, a);
+    const MethodPlan plan = aligner.plan(AlignmentMethod::Smc);
+    SCOPED_TRACE(::testing::Message() << "w " << w << ", " << plan.particles << " particles of "
+                                      << plan.nfe_per_particle << " calls");
+    EXPECT_EQ(plan.rows_per_call, w == 1.0 ? 1 : 2);
+    EXPECT_LE(plan.nfe_per_output(), 400);
+    EXPECT_GT(plan.nfe_per_output() + plan.nfe_per_particle * plan.rows_per_call, 400);  // as many as fit
+    if (w == 1.0) plain_particles = plan.particles;
+    else EXPECT_EQ(plan.particles, plain_particles / 2);
+    at::Generator gen = make_generator(3);
+    const AlignmentRun r = aligner.run(plan, 4, gen);
+    EXPECT_DOUBLE_EQ(r.cost.nfe_per_output(), static_cast<double>(plan.nfe_per_output()));
+  }
 }
 
 TEST(ClassifierFreeGuidance, MismatchedOrMissingInputsAreOneLineErrors) {

@@ -97,7 +97,7 @@ ExperimentReport cfg_experiment(const ExperimentOptions& o) {
       const double rows_per_call = c.cfg > 0.0 ? 2.0 : 1.0;
       for (double budget : c.smc ? budgets : std::vector<double>{0.0}) {
         AlignmentSettings a;
-        a.max_nfe = budget / rows_per_call;  // 0: one chain, no budget
+        a.max_nfe = budget;  // rows (a guided call is 2 per particle); 0: one chain, no budget
         std::vector<torch::Tensor> rewards, samples;
         AlignmentRun last;
         double seconds = 0.0;

@@ -75,14 +75,17 @@ int64_t Aligner::nfe_per_particle(AlignmentMethod method) const {
 double Aligner::budget() const {
   if (settings_.max_nfe > 0) return settings_.max_nfe;
   if (settings_.particles > 0) return 0.0;
-  return 8.0 * static_cast<double>(nfe_per_particle(AlignmentMethod::Plain));
+  return 8.0 * static_cast<double>(nfe_per_particle(AlignmentMethod::Plain) * model_.rows_per_particle());
 }
 
 MethodPlan Aligner::plan(AlignmentMethod method) const {
   const std::string name = name_of(alignment_method_names(), method);
   if (is_smc(method)) require_stochastic_kernel(*kernel_);
-  MethodPlan p{method, 1, nfe_per_particle(method)};
+  // A Diamond kernel's one-call moves are counted as the model's rows too: under guidance the plan
+  // is then conservative (the map evaluates one row per particle).
+  MethodPlan p{method, 1, nfe_per_particle(method), model_.rows_per_particle()};
   const double max_nfe = budget();
+  const int64_t rows_per_chain = p.nfe_per_particle * p.rows_per_call;
   if (uses_particles(method)) {
     p.particles = settings_.particles > 0 ? settings_.particles : 8;
     if (settings_.particles == 0 && max_nfe > 0) {
@@ -90,14 +93,18 @@ MethodPlan Aligner::plan(AlignmentMethod method) const {
         throw std::invalid_argument("method '" + name + "': the " + kernel_->name() +
                                     " kernel makes no network calls, so a call budget cannot size it; give the "
                                     "particles");
-      p.particles = static_cast<int64_t>(max_nfe / static_cast<double>(p.nfe_per_particle));
+      p.particles = static_cast<int64_t>(max_nfe / static_cast<double>(rows_per_chain));
     }
   }
   if (max_nfe > 0 && (p.particles < 1 || static_cast<double>(p.nfe_per_output()) > max_nfe))
     throw std::invalid_argument("method '" + name + "' needs " +
-                                std::to_string(std::max<int64_t>(p.particles, 1) * p.nfe_per_particle) +
-                                " network calls per sample, over the budget of " + c10::str(max_nfe) +
-                                " (--max-nfe; one chain costs " + std::to_string(p.nfe_per_particle) + ")");
+                                std::to_string(std::max<int64_t>(p.particles, 1) * rows_per_chain) +
+                                " network rows per sample, over the budget of " + c10::str(max_nfe) +
+                                " (--max-nfe; one chain costs " + std::to_string(rows_per_chain) +
+                                (p.rows_per_call > 1 ? ": " + std::to_string(p.nfe_per_particle) + " calls of " +
+                                                           std::to_string(p.rows_per_call) + " rows per particle"
+                                                     : std::string()) +
+                                ")");
   return p;
 }
 

@@ -31,7 +31,9 @@ struct AlignmentSettings {
   GuidanceScale value_guidance{1.0};
   bool guidance_detached = false;
   int64_t particles = 0;  // per output for best-of-N and SMC; 0: 8, or as many as the budget allows
-  double max_nfe = 0.0;   // network calls per output; 0: best-of-8's unless `particles` is given
+  // Network rows per output (calls x rows per particle: 2 per call under classifier-free guidance),
+  // the unit of AlignmentCost::nfe_per_output; 0: best-of-8's unless `particles` is given.
+  double max_nfe = 0.0;
 
   void validate() const;
 };
@@ -41,7 +43,9 @@ struct MethodPlan {
   AlignmentMethod method;
   int64_t particles = 1;         // chains per output
   int64_t nfe_per_particle = 0;  // network calls per chain
-  int64_t nfe_per_output() const { return particles * nfe_per_particle; }
+  int64_t rows_per_call = 1;     // rows per particle in one call: 2 under classifier-free guidance
+  // Network rows per output, the unit of budgets and of AlignmentCost::nfe_per_output.
+  int64_t nfe_per_output() const { return particles * nfe_per_particle * rows_per_call; }
 };
 
 struct AlignmentRun {
@@ -68,7 +72,7 @@ class Aligner {
       : Aligner(model, kernel_factory(kernel), std::move(reward), std::move(grid), std::move(sample_shape),
                 std::move(settings)) {}
 
-  // Network calls allowed per output: max_nfe, or best-of-8's when neither it nor `particles` is
+  // Network rows allowed per output: max_nfe, or best-of-8's when neither it nor `particles` is
   // given (the methods then run at equal compute); 0: no limit.
   double budget() const;
   // The method's particles and calls; throws, before any work, when it cannot run (a

@@ -25,6 +25,7 @@ class GuidedFlowModel final : public FlowModel {
   double effective_time(double t) const override { return base_.effective_time(t); }
   const NetworkCost& cost() const override { return base_.cost(); }
   void reset_cost() override { base_.reset_cost(); }
+  int64_t rows_per_particle() const override { return base_.rows_per_particle(); }
   void count_backward_pass() override { base_.count_backward_pass(); }
   void count_stand_in_call(int64_t rows) override { base_.count_stand_in_call(rows); }
   std::string describe() const override;

@@ -47,6 +47,9 @@ class FlowModel {
   // A network that stands in for this one (a map distilled from it) counts its calls here: one
   // batched call of `rows` particles, in the same NFE as the model's own.
   virtual void count_stand_in_call(int64_t rows) = 0;
+  // Rows the network evaluates per particle in one call: 2 under classifier-free guidance, else 1.
+  // Budgets count rows (the compute), as NetworkCost does.
+  virtual int64_t rows_per_particle() const { return 1; }
 
   virtual std::string describe() const = 0;
 };

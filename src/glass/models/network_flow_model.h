@@ -32,6 +32,7 @@ class NetworkFlowModel final : public FlowModel {
     cost_.rows += rows;
   }
   std::string describe() const override;
+  int64_t rows_per_particle() const override { return network_->rows_per_particle(); }
 
   // The network's device and dtype; the particles stay in their own (float32) dtype, on that device.
   void place(const Placement& placement);
