@@ -117,7 +117,12 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("-s,--seed", o->train.seed, "random seed")->capture_default_str();
   cmd->add_option("-t,--threads", o->threads, "CPU threads (0: all cores)")->check(CLI::NonNegativeNumber);
   cmd->add_flag("-q,--quiet", o->quiet, "no progress bar");
-  cmd->callback([o] { run_train(*o); });
+  cmd->callback([o, cmd] {
+    // A flag that would change nothing is an error, not silently ignored.
+    if (!o->conditional && cmd->count("--label-dropout") > 0)
+      throw std::invalid_argument("--label-dropout has no effect without --conditional");
+    run_train(*o);
+  });
 }
 
 }  // namespace glass::cli

@@ -96,6 +96,8 @@ TEST(Cli, BadInputIsAOneLineErrorAndNoOutput) {
       {"", "subcommand"},
       {"sample --preset gmm2d --cond c.npy", "--cond"},
       {"sample --preset gmm2d --class 3", "--class"},
+      {"train --data moons --label-dropout 0.2 --steps 1", "--label-dropout has no effect"},
+      {"train --data moons --conditional --steps 1", "fashion-mnist's labels only"},
       {"sample -m " GLASS_SOURCE_DIR "/models/fashion-mnist-cond-unet/model.json --class 11 -n 2 -K 1", "0..10"},
       {"sample -m " GLASS_SOURCE_DIR "/models/fashion-mnist-unet/model.json --class 3 -n 2 -K 1", "no classes"},
       {"align --preset gmm2d --kernel ode --methods plain,smc", "deterministic"},
