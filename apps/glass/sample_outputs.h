@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include "glass/models/classifier.h"
-#include "model_options.h"
 #include "run_options.h"
 
 namespace glass::cli {

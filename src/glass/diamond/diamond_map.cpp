@@ -7,7 +7,6 @@
 #include <stdexcept>
 
 #include "glass/diamond/inner_posterior.h"
-#include "glass/io/atomic_file.h"
 #include "glass/models/native_net.h"
 #include "glass/util/parse.h"
 #include "glass/util/particle_scalars.h"
@@ -140,13 +139,6 @@ DiamondMap load_diamond_map(const std::string& dir, FlowModel& model) {
   load_weights(*net.module, weights.string());
   net.module->eval();
   return DiamondMap(std::move(net), config, model, "diamond map " + quote(dir));
-}
-
-void save_diamond_map(DiamondMap& map, const std::string& dir) {
-  std::filesystem::create_directories(dir);
-  save_weights(map.module(), (std::filesystem::path(dir) / "diamond.pt").string());
-  write_text_atomically((std::filesystem::path(dir) / "diamond.json").string(),
-                        nlohmann::json{{"network", map.config().to_json()}}.dump(2) + "\n");
 }
 
 }  // namespace glass

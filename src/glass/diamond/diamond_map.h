@@ -49,6 +49,5 @@ class DiamondMap {
 
 // A map saved by `glass distill`: DIR/diamond.json (the network) and DIR/diamond.pt (weights).
 DiamondMap load_diamond_map(const std::string& dir, FlowModel& model);
-void save_diamond_map(DiamondMap& map, const std::string& dir);
 
 }  // namespace glass
