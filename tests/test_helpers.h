@@ -2,7 +2,10 @@
 // Shared pieces of the statistical tests.
 #include <torch/torch.h>
 
+#include <filesystem>
 #include <functional>
+#include <string>
+#include <unistd.h>
 
 #include "glass/alignment/resampling.h"
 #include "glass/models/network_flow_model.h"
@@ -23,6 +26,15 @@ inline void PrintTo(Diffusion v, std::ostream* os) { *os << to_string(v); }
 }  // namespace glass
 
 namespace glass::test {
+
+// An empty folder `name` under this process's own temporary folder `prefix`_PID (parallel test
+// processes never share one).
+inline std::filesystem::path scratch_dir(const std::string& prefix, const std::string& name) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / (prefix + "_" + std::to_string(::getpid())) / name;
+  std::filesystem::remove_all(dir);
+  return dir;
+}
 
 inline std::unique_ptr<NetworkFlowModel> mixture_model(const GaussianMixture& g, const SchedulePtr& s) {
   return std::make_unique<NetworkFlowModel>(std::make_shared<MixtureNetwork>(g, s), s,

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <unistd.h>
 
 #include "glass/models/model_file.h"
 #include "glass/sampling/sampler.h"
@@ -12,17 +11,14 @@
 #include "glass/training/flow_matching_trainer.h"
 #include "glass/transitions/ode_transition.h"
 #include "glass/util/random.h"
+#include "test_helpers.h"
 
 using namespace glass;
 namespace fs = std::filesystem;
 
 namespace {
 
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("glass_test_conditional_" + std::to_string(::getpid())) / name;
-  fs::remove_all(dir);
-  return dir;
-}
+fs::path scratch(const std::string& name) { return test::scratch_dir("glass_test_conditional", name); }
 
 NativeNetConfig small_unet(int64_t classes) {
   NativeNetConfig c;

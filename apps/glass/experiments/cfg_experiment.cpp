@@ -27,11 +27,14 @@ struct Contender {
   bool smc;          // SMC-GLASS within the row budget; else one ODE chain
 };
 
+std::string conditional_model_path(const ExperimentOptions& o) {
+  return o.conditional_model.empty() ? default_model_path("fashion-mnist-cond-unet/model.json") : o.conditional_model;
+}
+
 // The conditional model told which class to draw, with CFG's scale (w = 0: the null label).
 ExperimentScene conditional_scene(const ExperimentOptions& o, int64_t label, double cfg) {
   ModelOptions mo;
-  mo.model_file = o.conditional_model.empty() ? default_model_path("fashion-mnist-cond-unet/model.json")
-                                              : o.conditional_model;
+  mo.model_file = conditional_model_path(o);
   mo.max_batch = 512;
   mo.device = o.device;
   mo.dtype = o.dtype;
@@ -71,7 +74,7 @@ ExperimentReport cfg_experiment(const ExperimentOptions& o) {
                           {},
                           scene.describe()};
   report.setup.update(
-      {{"conditional_model", conditional_scene(o, classes[0], -1.0).loaded.source},
+      {{"conditional_model", conditional_model_path(o)},
        {"lambda", 1.0},
        {"outputs_per_seed", outputs},
        {"seeds", o.seed_list()},
