@@ -22,10 +22,12 @@
 #include "glass/util/parse.h"
 #include "glass/util/progress_bar.h"
 #include "distributed_options.h"
+#include "enum_option.h"
 #include "kernel_options.h"
 #include "model_options.h"
 #include "run_options.h"
 #include "sample_outputs.h"
+#include "smc_flags.h"
 
 namespace glass::cli {
 
@@ -37,7 +39,8 @@ struct AlignOptions {
   RunOptions run;
   DistributedOptions distributed;
   std::string reward;  // empty: class:3 (dress) on Fashion-MNIST, a quadratic on 2-D data
-  double lambda = 1.0;
+  SmcOptions smc;      // lambda (every method's tilt) and the SMC settings, bound by add_smc_flags
+  Selection select = Selection::Sample;  // --select, when given: what every particle method returns
   std::string methods = "plain,best-of-n,smc,smc+guidance";
   int64_t n = 0;          // outputs; 0: 32 images or 1000 points
   int64_t particles = 0;  // per output; 0: 8, or as many as --max-nfe allows
@@ -45,12 +48,7 @@ struct AlignOptions {
   int steps = 5;
   std::string grid;
   std::string table_spacing = "trailing";  // DDPM-step models: which table steps -K picks
-  std::string potential = "difference", resampling = "systematic", intermediate = "denoised";
-  double ess_threshold = 0.5;
-  bool no_final_correction = false;
-  int value_samples = 4, value_steps = 10;
-  std::string value_sampler = "glass";  // glass (value_steps inner steps) | diamond (the --diamond map)
-  std::string value_solver = inner_solver_name(ValueOptions{}.solver);  // the glass sampler's inner solver
+  std::string value_sampler = "glass";  // glass (smc.value's inner steps) | diamond (the --diamond map)
   double guidance = 1.0, value_guidance = 1.0;
   std::string guidance_window = "0.2,0.7";
   bool guidance_detached = false;
@@ -59,17 +57,10 @@ struct AlignOptions {
 
 // The library's settings from the flags. Value estimates integrate with --value-solver, or draw
 // from the map.
-AlignmentSettings alignment_settings(const AlignOptions& o, const std::shared_ptr<DiamondMap>& map) {
+AlignmentSettings alignment_settings(const AlignOptions& o, const CLI::App& cmd, const std::shared_ptr<DiamondMap>& map) {
   AlignmentSettings a;
-  a.smc.lambda = o.lambda;
-  a.smc.potential = parse_potential(o.potential);
-  a.smc.final_correction = !o.no_final_correction;
-  a.smc.resampling = parse_resampling_scheme(o.resampling);
-  a.smc.ess_threshold = o.ess_threshold;
-  a.smc.intermediate = parse_intermediate_reward(o.intermediate);
-  a.smc.value.samples = o.value_samples;
-  a.smc.value.inner_steps = o.value_steps;
-  a.smc.value.solver = parse_inner_solver(o.value_solver);
+  a.smc = o.smc;
+  if (cmd.count("--select") > 0) a.select = o.select;
   if (o.value_sampler == "diamond") {
     if (!map) throw std::invalid_argument("--value-sampler diamond needs a map: give --diamond DIR");
     a.smc.value.sampler = std::make_shared<DiamondPosteriorSampler>(map);
@@ -90,22 +81,15 @@ nlohmann::json smc_details(const SmcResult& r, const SmcOptions& so, bool exact_
   for (const SmcStep& s : r.steps) {
     nlohmann::json lw = nlohmann::json::array();
     for (int64_t g = 0; g < s.log_weights.size(0); ++g) lw.push_back(to_doubles(s.log_weights[g]));
-    steps.push_back({{"t", s.t}, {"ess", s.ess}, {"resampled", s.resampled},
+    steps.push_back({{"t", s.t}, {"lambda", s.lambda}, {"ess", s.ess}, {"resampled", s.resampled},
                      {"distinct_parents", s.distinct_parents}, {"surviving_lineages", s.surviving_lineages},
                      {"floored_constraints", s.floored_constraints}, {"bytes_moved", s.bytes_moved},
                      {"rewards", to_doubles(s.rewards)}, {"log_weights", lw}});
   }
   double mean_log_z = 0.0;
   for (double v : r.log_z) mean_log_z += v / static_cast<double>(r.log_z.size());
-  nlohmann::json j = {{"particles", so.particles}, {"lambda", so.lambda}, {"potential", to_string(so.potential)},
-                      {"final_correction", so.final_correction}, {"resampling", to_string(so.resampling)},
-                      {"ess_threshold", so.ess_threshold}, {"intermediate", to_string(so.intermediate)},
-                      {"log_z", r.log_z}, {"log_z_mean", mean_log_z}, {"exact_target", exact_target}, {"steps", steps}};
-  if (so.intermediate == IntermediateReward::Value) {
-    const ValueOptions& v = so.value;
-    j["value"] = {{"samples", v.samples}, {"sampler", v.sampler ? "diamond" : "glass"}, {"nfe_per_particle", v.nfe()}};
-    if (!v.sampler) j["value"].update({{"inner_steps", v.inner_steps}, {"solver", inner_solver_name(v.solver)}});
-  }
+  nlohmann::json j = smc_settings_json(so);
+  j.update({{"log_z", r.log_z}, {"log_z_mean", mean_log_z}, {"exact_target", exact_target}, {"steps", steps}});
   return j;
 }
 
@@ -154,12 +138,11 @@ void reject_unused_align_flags(const AlignOptions& o, const CLI::App& cmd, const
   const auto any = [&](bool (*pred)(AlignmentMethod)) { return std::any_of(methods.begin(), methods.end(), pred); };
   const bool smc = any(is_smc), many = any(uses_particles);
   const bool guided = any(uses_denoiser_guidance), value_guided = any(uses_value_guidance);
-  const bool values = value_guided || (smc && o.intermediate == "value");
+  const bool values = value_guided || (smc && o.smc.intermediate == IntermediateReward::Value);
   o.kernel.reject_unused(cmd, values && o.value_sampler == "diamond");
   reject_unused_grid_flags(cmd, !o.grid.empty(), model);
-  reject_unused_flags(cmd, {"--potential", "--no-final-correction", "--resampling", "--ess-threshold", "--intermediate"},
-                      smc, "the smc methods");
-  reject_unused_flags(cmd, {"--particles"}, many, "best-of-n and the smc methods");
+  reject_unused_flags(cmd, smc_only_flags(), smc, "the smc methods");
+  reject_unused_flags(cmd, {"--particles", "--select"}, many, "best-of-n and the smc methods");
   reject_unused_flags(cmd, {"--guidance", "--guidance-detached"}, guided, "guidance and smc+guidance");
   reject_unused_flags(cmd, {"--value-guidance"}, value_guided, "value-guidance and smc+value-guidance");
   reject_unused_flags(cmd, {"--guidance-window"}, guided || value_guided, "the guided methods");
@@ -204,14 +187,14 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
   KernelChoice choice = o.kernel.choice();
   if (choice.kind == KernelKind::Diamond) choice.diamond = map;
   Aligner aligner(*m.model, kernel_factory(choice, m.mixture ? &*m.mixture : nullptr), batch_invariant(reward, dist),
-                  grid, m.sample_shape, alignment_settings(o, map));
+                  grid, m.sample_shape, alignment_settings(o, cmd, map));
   std::vector<MethodPlan> plans;  // budget and kernel errors before any work
   for (AlignmentMethod method : methods) plans.push_back(aligner.plan(method));
 
   // Exact answers where they exist: a mixture tilted by a quadratic reward.
   std::optional<GaussianMixture::Tilted> exact;
   if (const auto* q = dynamic_cast<const QuadraticReward*>(reward.get()); q && m.mixture)
-    exact = m.mixture->tilted(q->kappa(), q->center(), o.lambda);
+    exact = m.mixture->tilted(q->kappa(), q->center(), o.smc.lambda);
   std::unique_ptr<FashionMnistScorer> scorer;
   int64_t target_class = -1;
   if (const auto* c = dynamic_cast<const ClassifierReward*>(reward.get())) target_class = c->label();
@@ -234,6 +217,7 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
     if (!root) continue;  // rank 0 scores, draws and writes
     nlohmann::json j{{"method", method},
                      {"particles_per_sample", r.plan.particles},
+                     {"select", to_string(r.select)},
                      {"reward_mean", r.rewards.mean().item<double>()},
                      {"reward_std", r.rewards.numel() > 1 ? r.rewards.std().item<double>() : 0.0},
                      {"rewards", to_doubles(r.rewards)},
@@ -248,8 +232,10 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
     if (r.smc) {
       SmcOptions so = aligner.settings().smc;
       so.particles = plan.particles;
+      so.select = r.select;
       j["smc"] = smc_details(*r.smc, so, r.exact_target);
     }
+    if (r.select == Selection::All) j["sample_weights"] = to_doubles(r.weights);
     if (scorer) j["quality"] = scorer->score(r.samples, target_class);
     if (exact) {
       const MixtureFit fit = assess_mixture_fit(r.samples, exact->mixture, eval_gen);
@@ -278,7 +264,7 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
                          {"placement", placement_json(*m.model)},
                          {"conditioning", conditioning_json(o.model)},
                          {"reward", reward->name()},
-                         {"lambda", o.lambda},
+                         {"lambda", o.smc.lambda},
                          {"kernel", aligner.kernel().name()},
                          {"settings", o.kernel.to_json()},
                          {"grid", grid},
@@ -319,7 +305,7 @@ void add_align_command(CLI::App& app) {
   cmd->add_option("-r,--reward", o->reward,
                   "reward: class:K | quadratic:kappa=1:center=x,y | box:lo=..:hi=..:kappa=10 | script:PATH | "
                   "weighted sums 'w1*A+w2*B' (default: class:3 on Fashion-MNIST)");
-  cmd->add_option("-l,--lambda", o->lambda, "tilt strength: target p(z) exp(lambda r(z)) / Z")
+  cmd->add_option("-l,--lambda", o->smc.lambda, "tilt strength: target p(z) exp(lambda r(z)) / Z")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--methods", o->methods,
@@ -342,34 +328,15 @@ void add_align_command(CLI::App& app) {
       ->check(CLI::IsMember(offered_names(table_spacing_names())))
       ->capture_default_str();
   cmd->add_option("--grid", o->grid, "explicit outer time grid '0,t1,...,1' (overrides --steps)");
-  cmd->add_option("--potential", o->potential, "SMC potential (exact target with the difference potential, or any with the final correction)")
-      ->check(CLI::IsMember(offered_names(potential_names())))
-      ->capture_default_str();
-  cmd->add_flag("--no-final-correction", o->no_final_correction,
-                "SMC: keep the max/sum potentials' own last step (FK steering's heuristic target)");
-  cmd->add_option("--resampling", o->resampling, "SMC resampling scheme")
-      ->check(CLI::IsMember(offered_names(resampling_scheme_names())))
-      ->capture_default_str();
-  cmd->add_option("--ess-threshold", o->ess_threshold, "SMC: resample when ESS < threshold * N (1: every step)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  cmd->add_option("--intermediate", o->intermediate, "SMC: intermediate reward from the denoised estimate or a value estimate")
-      ->check(CLI::IsMember(offered_names(intermediate_reward_names())))
-      ->capture_default_str();
-  cmd->add_option("--value-samples", o->value_samples, "value estimates: GLASS posterior samples per particle")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--value-steps", o->value_steps, "value estimates: GLASS steps per posterior sample")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+  add_smc_flags(*cmd, o->smc);
+  add_enum_option(*cmd, "--select", o->select, selection_names(),
+                  "what each group of particles returns: a draw from its weights, its highest reward, or all with "
+                  "their weights (sample_weights in summary.json); default: SMC draws, best-of-N takes its best")
+      ->default_str("");
   cmd->add_option("--value-sampler", o->value_sampler,
                   "value estimates' posterior samples: glass (--value-steps calls each) or diamond (one call of the "
                   "--diamond map)")
       ->check(CLI::IsMember({"glass", "diamond"}))
-      ->capture_default_str();
-  cmd->add_option("--value-solver", o->value_solver,
-                  "value estimates: the inner solver of their GLASS posterior samples (see --inner-solver)")
-      ->check(CLI::IsMember(offered_names(inner_solver_names())))
       ->capture_default_str();
   cmd->add_option("--guidance", o->guidance,
                   "denoiser guidance scale (methods guidance, smc+guidance); 1: the tilt exp(lambda r) itself, "

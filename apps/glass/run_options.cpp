@@ -24,12 +24,12 @@ void RunOptions::add_to(CLI::App& app) {
   app.add_flag("-q,--quiet", quiet, "no progress bar");
 }
 
-void reject_unused_flags(const CLI::App& cmd, std::initializer_list<const char*> flags, bool applies,
+void reject_unused_flags(const CLI::App& cmd, const std::vector<std::string>& flags, bool applies,
                          const std::string& applies_to) {
   if (applies) return;
-  for (const char* flag : flags)
+  for (const std::string& flag : flags)
     if (cmd.count(flag) > 0)
-      throw std::invalid_argument(std::string(flag) + " has no effect in this run (it applies to " + applies_to + ")");
+      throw std::invalid_argument(flag + " has no effect in this run (it applies to " + applies_to + ")");
 }
 
 at::Generator RunOptions::start() const {

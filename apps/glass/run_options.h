@@ -26,7 +26,7 @@ struct RunOptions {
 
 // A flag the user gave that has no effect in this run is an error naming it, not silently ignored.
 // `applies_to` says where it does act, e.g. "-k glass".
-void reject_unused_flags(const CLI::App& cmd, std::initializer_list<const char*> flags, bool applies,
+void reject_unused_flags(const CLI::App& cmd, const std::vector<std::string>& flags, bool applies,
                          const std::string& applies_to);
 
 // Sets LibTorch's (and so OpenBLAS-OpenMP's) threads; 0: every logical core.

@@ -93,16 +93,21 @@ def smc(kernel: Kernel, reward: RewardLike, groups: int = 1, **options) -> SmcRe
     ``groups`` independent populations of ``particles`` each deliver one sample and one log Z.
     Keywords (library defaults): steps (10) or grid, generator (required), particles (8), lam (1),
     potential ('difference' | 'max' | 'sum'), resampling ('systematic' | 'multinomial' |
-    'stratified' | 'residual'), ess_threshold (0.5), final_correction (True), intermediate
-    ('denoised' | 'value'), value_samples, value_inner_steps, value_solver, value_diamond (a
-    DiamondMap for one-call values), callback (called with (k, K) after each step)."""
+    'stratified' | 'residual' | 'ssp' | 'killing'), resample_order ('index' | 'reward': sort by
+    the step reward first), allocation ('weights' | 'vasr' | 'vasr-max-biased'), ess_threshold
+    (0.5), tempering_ess (0: off; else the share of N each step's ESS keeps while lam rises),
+    final_correction (True), intermediate ('denoised' | 'value'), value_samples,
+    value_inner_steps, value_solver, value_diamond (a DiamondMap for one-call values), select
+    ('sample' | 'argmax' | 'all': what each group returns), callback (called with (k, K) after
+    each step)."""
     return _glass.smc(kernel, as_reward(reward, device=kernel.model.device), groups, **options)
 
 
 def best_of_n(kernel: Kernel, reward: RewardLike, groups: int = 1, candidates: int = 8,
               **options) -> BestOfNResult:
     """Best-of-N: ``candidates`` chains per group, the highest reward kept. Keywords: steps or grid,
-    generator (required), callback."""
+    generator (required), callback, select ('argmax' | 'sample': one drawn with weights
+    exp(lam r) | 'all'), lam (1, for select='sample' or 'all')."""
     return _glass.best_of_n(kernel, as_reward(reward, device=kernel.model.device), groups, candidates, **options)
 
 
@@ -119,8 +124,8 @@ class Aligner:
     ``Aligner(kernel, reward, steps=10, max_nfe=0, particles=0, lam=1, ...)``: with neither
     max_nfe nor particles, every method gets best-of-8's network rows per output (calls; twice
     the calls under cfg). Further keywords
-    as for :func:`smc`, plus guidance_scale, value_guidance_scale, guidance_window ((0.2, 0.7)) and
-    guidance_detached. ``run(method, outputs, generator=...)`` runs one of :data:`METHODS`;
+    as for :func:`smc`, plus guidance_scale, value_guidance_scale, guidance_window ((0.2, 0.7)),
+    guidance_detached, and select (None: SMC draws, best-of-N keeps its best). ``run(method, outputs, generator=...)`` runs one of :data:`METHODS`;
     ``plan(method)`` tells its particles and calls before any work."""
 
     def __init__(self, kernel: Kernel, reward: RewardLike, **options):

@@ -39,6 +39,7 @@ class AlignmentCost:
 class SmcStep:
     """Diagnostics of one SMC step, per group."""
     t: float
+    lam: List[float]  # the tilt lambda_k of the step's potentials (below lam while tempering)
     ess: List[float]
     resampled: List[bool]
     distinct_parents: List[int]
@@ -50,9 +51,10 @@ class SmcStep:
 
 @dataclass(frozen=True)
 class SmcResult:
-    """SMC towards p(z) exp(lam r(z)) / Z: one sample and one log Z estimate per group."""
-    samples: torch.Tensor  # [G, *sample_shape]
-    sample_rewards: torch.Tensor  # float64 [G]
+    """SMC towards p(z) exp(lam r(z)) / Z: one sample (select='sample') and one log Z per group."""
+    samples: torch.Tensor  # [G, *sample_shape] ([G*N, ...] with select='all')
+    sample_rewards: torch.Tensor  # float64, one per sample
+    sample_weights: torch.Tensor  # float64, one per sample: its weight in its group (1 unless 'all')
     particles: torch.Tensor  # [G*N, *sample_shape]
     log_weights: torch.Tensor  # float64 [G, N], final
     rewards: torch.Tensor  # float64 [G*N], final r(z)
@@ -63,9 +65,10 @@ class SmcResult:
 
 @dataclass(frozen=True)
 class BestOfNResult:
-    """Best-of-N: the highest-reward candidate of each group."""
-    samples: torch.Tensor  # [G, *sample_shape]
-    sample_rewards: torch.Tensor  # float64 [G]
+    """Best-of-N: the highest-reward candidate of each group (or as ``select`` says)."""
+    samples: torch.Tensor  # [G, *sample_shape] ([G*N, ...] with select='all')
+    sample_rewards: torch.Tensor  # float64, one per sample
+    sample_weights: torch.Tensor  # float64, one per sample: exp(lam r) normalised in its group with 'all', else 1
     rewards: torch.Tensor  # float64 [G, N], every candidate's reward
     cost: AlignmentCost
 
@@ -84,8 +87,10 @@ class MethodPlan:
 class AlignmentRun:
     """One alignment method's outputs, cost and (for SMC and best-of-N) details."""
     plan: MethodPlan
-    samples: torch.Tensor  # [outputs, *sample_shape]
-    rewards: torch.Tensor  # float64 [outputs]
+    samples: torch.Tensor  # [outputs, *sample_shape] ([outputs * particles, ...] with select='all')
+    rewards: torch.Tensor  # float64, one per sample
+    weights: torch.Tensor  # float64, one per sample: its weight in its group (1 unless select='all')
+    select: str  # what each group returned: 'sample', 'argmax' or 'all'
     cost: AlignmentCost
     seconds: float
     exact_target: bool  # SMC whose target is exactly p(z) exp(lam r) / Z

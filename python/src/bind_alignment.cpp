@@ -10,8 +10,8 @@ namespace {
 struct SmcKeywords {
   int64_t particles;
   double lam;
-  std::string potential, resampling, intermediate, value_solver;
-  double ess_threshold;
+  std::string potential, resampling, resample_order, allocation, intermediate, value_solver;
+  double ess_threshold, tempering_ess;
   bool final_correction;
   int value_samples, value_inner_steps;
   std::optional<DiamondPtr> value_diamond;
@@ -22,7 +22,10 @@ struct SmcKeywords {
     o.lambda = lam;
     o.potential = parse_potential(potential);
     o.resampling = parse_resampling_scheme(resampling);
+    o.resampling_order = parse_named(resampling_order_names(), resample_order, "resample_order");
+    o.allocation = parse_named(allocation_names(), allocation, "allocation");
     o.ess_threshold = ess_threshold;
+    o.tempering_ess = tempering_ess;
     o.final_correction = final_correction;
     o.intermediate = parse_intermediate_reward(intermediate);
     o.value.samples = value_samples;
@@ -43,6 +46,7 @@ py::object smc_result(const SmcResult& r) {
   for (const SmcStep& s : r.steps) {
     py::dict d;
     d["t"] = s.t;
+    d["lam"] = s.lambda;
     d["ess"] = s.ess;
     d["resampled"] = s.resampled;
     d["distinct_parents"] = s.distinct_parents;
@@ -55,6 +59,7 @@ py::object smc_result(const SmcResult& r) {
   py::dict d;
   d["samples"] = r.samples;
   d["sample_rewards"] = r.sample_rewards;
+  d["sample_weights"] = r.sample_weights;
   d["particles"] = r.particles;
   d["log_weights"] = r.log_weights;
   d["rewards"] = r.rewards;
@@ -68,6 +73,7 @@ py::object best_of_n_result(const BestOfNResult& r) {
   py::dict d;
   d["samples"] = r.samples;
   d["sample_rewards"] = r.sample_rewards;
+  d["sample_weights"] = r.sample_weights;
   d["rewards"] = r.rewards;
   d["cost"] = alignment_cost_result(r.cost);
   return make_result("BestOfNResult", d);
@@ -105,7 +111,9 @@ void bind_alignment(py::module_& m) {
         py::arg("particles") = particles_default, py::arg("lam") = smc_defaults.lambda,
         py::arg("potential") = to_string(smc_defaults.potential),
         py::arg("resampling") = to_string(smc_defaults.resampling),
-        py::arg("ess_threshold") = smc_defaults.ess_threshold,
+        py::arg("resample_order") = to_string(smc_defaults.resampling_order),
+        py::arg("allocation") = to_string(smc_defaults.allocation),
+        py::arg("ess_threshold") = smc_defaults.ess_threshold, py::arg("tempering_ess") = smc_defaults.tempering_ess,
         py::arg("final_correction") = smc_defaults.final_correction,
         py::arg("intermediate") = to_string(smc_defaults.intermediate),
         py::arg("value_samples") = value_defaults.samples, py::arg("value_inner_steps") = value_defaults.inner_steps,
@@ -118,16 +126,18 @@ void bind_alignment(py::module_& m) {
             "smc",
             [](const KernelPtr& kernel, const RewardPtr& reward, int64_t groups, std::optional<int> steps,
                std::optional<std::vector<double>> grid, Generator& gen, std::optional<py::function> callback,
-               int64_t particles, double lam, std::string potential, std::string resampling, double ess_threshold,
+               std::string select, int64_t particles, double lam, std::string potential, std::string resampling,
+               std::string resample_order, std::string allocation, double ess_threshold, double tempering_ess,
                bool final_correction, std::string intermediate, int value_samples, int value_inner_steps,
                std::string value_solver, std::optional<DiamondPtr> value_diamond) {
               require_model(kernel, reward, "smc");
               if (groups < 1) throw std::invalid_argument("groups: need at least 1, got " + std::to_string(groups));
               const Model& model = *kernel->model;
-              const SmcKeywords k{particles,    lam,           potential,        resampling,    intermediate,
-                                  value_solver, ess_threshold, final_correction, value_samples, value_inner_steps,
-                                  value_diamond};
-              const SmcOptions o = k.options(model);
+              const SmcKeywords k{particles,    lam,           potential,     resampling,       resample_order,
+                                  allocation,   intermediate,  value_solver,  ess_threshold,    tempering_ess,
+                                  final_correction, value_samples, value_inner_steps, value_diamond};
+              SmcOptions o = k.options(model);
+              o.select = parse_named(selection_names(), select, "select");
               const std::vector<double> g = outer_grid(model, steps, grid);
               check_starts_from_noise(g, *model.flow, "smc");
               const AlignmentCallback on_step = progress_callback(callback);
@@ -137,15 +147,18 @@ void bind_alignment(py::module_& m) {
               }));
             },
             py::arg("kernel"), py::arg("reward"), py::arg("groups") = 1, py::kw_only(), py::arg("steps") = py::none(),
-            py::arg("grid") = py::none(), py::arg("generator"), py::arg("callback") = py::none(), smc...);
+            py::arg("grid") = py::none(), py::arg("generator"), py::arg("callback") = py::none(),
+            py::arg("select") = to_string(smc_defaults.select), smc...);
       },
       smc_args(smc_defaults.particles));
 
   m.def(
       "best_of_n",
       [](const KernelPtr& kernel, const RewardPtr& reward, int64_t groups, int64_t candidates, std::optional<int> steps,
-         std::optional<std::vector<double>> grid, Generator& gen, std::optional<py::function> callback) {
+         std::optional<std::vector<double>> grid, Generator& gen, std::optional<py::function> callback,
+         const std::string& select, double lam) {
         require_model(kernel, reward, "best_of_n");
+        const BestOfNSelection choose{parse_named(selection_names(), select, "select"), lam};
         if (groups < 1 || candidates < 1)
           throw std::invalid_argument("best_of_n: need at least one group and one candidate");
         const Model& model = *kernel->model;
@@ -154,12 +167,13 @@ void bind_alignment(py::module_& m) {
         const AlignmentCallback on_step = progress_callback(callback);
         return best_of_n_result(without_gil([&] {
           return best_of_n(*model.flow, *kernel->kernel, *reward, g, groups, candidates, model.sample_shape, gen.gen,
-                           on_step);
+                           on_step, choose);
         }));
       },
       py::arg("kernel"), py::arg("reward"), py::arg("groups") = 1, py::arg("candidates") = 8, py::kw_only(),
       py::arg("steps") = py::none(), py::arg("grid") = py::none(), py::arg("generator"),
-      py::arg("callback") = py::none());
+      py::arg("callback") = py::none(), py::arg("select") = to_string(BestOfNSelection{}.select),
+      py::arg("lam") = BestOfNSelection{}.lambda);
 
   const AlignmentSettings settings_defaults;
   std::apply(
@@ -169,16 +183,19 @@ void bind_alignment(py::module_& m) {
                 py::init([](const KernelPtr& kernel, const RewardPtr& reward, std::optional<int> steps,
                             std::optional<std::vector<double>> grid, double max_nfe, double guidance_scale,
                             double value_guidance_scale, std::pair<double, double> guidance_window,
-                            bool guidance_detached, int64_t particles, double lam, std::string potential,
-                            std::string resampling, double ess_threshold, bool final_correction,
-                            std::string intermediate, int value_samples, int value_inner_steps,
-                            std::string value_solver, std::optional<DiamondPtr> value_diamond) {
+                            bool guidance_detached, std::optional<std::string> select, int64_t particles,
+                            double lam, std::string potential, std::string resampling, std::string resample_order,
+                            std::string allocation, double ess_threshold, double tempering_ess,
+                            bool final_correction, std::string intermediate, int value_samples,
+                            int value_inner_steps, std::string value_solver,
+                            std::optional<DiamondPtr> value_diamond) {
                   require_model(kernel, reward, "Aligner");
                   const Model& model = *kernel->model;
-                  const SmcKeywords k{particles,    lam,           potential,        resampling,    intermediate,
-                                      value_solver, ess_threshold, final_correction, value_samples, value_inner_steps,
-                                      value_diamond};
+                  const SmcKeywords k{particles,    lam,           potential,     resampling,       resample_order,
+                                      allocation,   intermediate,  value_solver,  ess_threshold,    tempering_ess,
+                                      final_correction, value_samples, value_inner_steps, value_diamond};
                   AlignmentSettings s;
+                  if (select) s.select = parse_named(selection_names(), *select, "select");
                   // particles = 0 leaves the count to the budget; SmcOptions needs a positive one.
                   SmcKeywords for_options = k;
                   if (for_options.particles == 0) for_options.particles = s.smc.particles;
@@ -205,7 +222,8 @@ void bind_alignment(py::module_& m) {
                 py::arg("value_guidance_scale") = settings_defaults.value_guidance.scale,
                 py::arg("guidance_window") =
                     std::make_pair(settings_defaults.guidance.t_min, settings_defaults.guidance.t_max),
-                py::arg("guidance_detached") = settings_defaults.guidance_detached, smc...)
+                py::arg("guidance_detached") = settings_defaults.guidance_detached,
+                py::arg("select") = py::none(), smc...)
             .def_property_readonly("budget", [](const AlignerHandle& h) { return h.aligner->budget(); })
             .def(
                 "plan",
@@ -226,6 +244,8 @@ void bind_alignment(py::module_& m) {
                   d["plan"] = plan_result(r.plan);
                   d["samples"] = r.samples;
                   d["rewards"] = r.rewards;
+                  d["weights"] = r.weights;
+                  d["select"] = to_string(r.select);
                   d["cost"] = alignment_cost_result(r.cost);
                   d["seconds"] = r.seconds;
                   d["exact_target"] = r.exact_target;

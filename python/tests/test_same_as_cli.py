@@ -40,3 +40,25 @@ def test_smc_through_the_aligner_matches_glass_align(cli, tmp_path):
     assert torch.equal(from_cli, run.samples)
     assert run.cost.nfe_per_output == summary["methods"][0]["nfe_per_sample"]
     assert run.smc is not None and len(run.smc.log_z) == 16
+
+
+def test_the_newer_smc_settings_match_glass_align(cli, tmp_path):
+    # SSP on particles ordered by reward, VASR's allocation, tempering and --select all: the
+    # keywords reach the same library settings as the flags, so the weighted particles agree.
+    flags = ["--resampling", "ssp", "--resample-order", "reward", "--allocation", "vasr", "--tempering-ess", "0.6",
+             "--select", "all", "-l", "3"]
+    run_cli(cli, "align", "--preset", "gmm2d", "--methods", "smc", "-n", "6", "-K", "4", "-M", "4",
+            "--particles", "8", "-s", "2", "-o", str(tmp_path), *flags)
+    from_cli = torch.from_numpy(np.load(tmp_path / "smc.npy"))
+    summary = json.loads((tmp_path / "summary.json").read_text())["methods"][0]
+
+    model = glass.mixture_model(glass.GaussianMixture.preset("gmm2d"))
+    aligner = glass.Aligner(glass.Kernel(model, inner_steps=4), "quadratic:kappa=0.5:center=2,1", steps=4,
+                            particles=8, lam=3.0, resampling="ssp", resample_order="reward", allocation="vasr",
+                            tempering_ess=0.6, select="all")
+    run = aligner.run("smc", 6, generator=glass.Generator(2))
+    assert run.select == "all" and run.samples.shape[0] == 6 * 8
+    assert torch.equal(from_cli, run.samples)
+    assert torch.allclose(run.weights, torch.tensor(summary["sample_weights"], dtype=torch.float64), rtol=0, atol=1e-12)
+    assert [s.lam for s in run.smc.steps] == [s["lambda"] for s in summary["smc"]["steps"]]
+    assert run.smc.steps[-1].lam == [3.0] * 6

@@ -84,7 +84,8 @@ TEST_P(SmcConvergence, ApproachesTheExactTiltedMixture) {
 
 INSTANTIATE_TEST_SUITE_P(Schemes, SmcConvergence,
                          ::testing::Values(ResamplingScheme::Multinomial, ResamplingScheme::Stratified,
-                                           ResamplingScheme::Systematic, ResamplingScheme::Residual),
+                                           ResamplingScheme::Systematic, ResamplingScheme::Residual,
+                                           ResamplingScheme::Ssp, ResamplingScheme::Killing),
                          [](const auto& info) { return to_string(info.param); });
 
 // What run_smc returns (one draw per group from its final weights: what `glass align` reports)
@@ -150,6 +151,138 @@ INSTANTIATE_TEST_SUITE_P(
         ReturnedCase{"max_adaptive", PotentialKind::Max, 0.5, IntermediateReward::Denoised, 128, 2000},
         ReturnedCase{"value_adaptive", PotentialKind::Difference, 0.5, IntermediateReward::Value, 32, 1500}),
     [](const auto& info) { return std::string(info.param.label); });
+
+// The resampling variants beyond the textbook ones (ordering by reward, VASR's allocation with its
+// weight correction, ESS-chosen tempering), each on its own against the exact tilted mixture with
+// the returned samples and the groups' mean Z.
+struct VariantCase {
+  const char* label;
+  ResamplingScheme scheme;
+  ResamplingOrder order;
+  Allocation allocation;
+  double tempering_ess;
+  double lambda;
+  int64_t particles = 32;
+};
+
+void PrintTo(const VariantCase& c, std::ostream* os) { *os << c.label; }
+
+class SmcVariants : public ::testing::TestWithParam<VariantCase> {};
+
+TEST_P(SmcVariants, ReturnTheExactTiltedMixture) {
+  const VariantCase c = GetParam();
+  Scene s;
+  const auto exact = s.mixture.tilted(kKappa, kCenter, c.lambda);
+  SmcOptions o;
+  o.particles = c.particles;
+  o.lambda = c.lambda;
+  o.resampling = c.scheme;
+  o.resampling_order = c.order;
+  o.allocation = c.allocation;
+  o.tempering_ess = c.tempering_ess;
+  o.ess_threshold = 1.0;  // resample at every step: the variant acts each time
+  ASSERT_TRUE(smc_targets_exactly(o));
+  const int64_t groups = 2500;
+  at::Generator gen = make_generator(23);
+  const SmcResult r = run_smc(*s.model, s.kernel, s.reward, uniform_grid(5), groups, {2}, o, gen);
+  const MixtureFit fit = assess_mixture_fit(r.samples.to(torch::kFloat64), exact.mixture, gen);
+  const double floor = test::noise_floor([&] { return exact.mixture.sample(groups, gen); });
+  EXPECT_LT(fit.max_weight_error, 4 * std::sqrt(0.25 / static_cast<double>(groups)) + 0.01) << c.label;
+  EXPECT_LT(fit.energy_distance, 3 * floor) << c.label << " floor " << floor;
+  EXPECT_NEAR(log_mean_z(r), exact.log_z, 0.05) << c.label;
+  for (const SmcStep& st : r.steps) EXPECT_EQ(st.lambda.size(), static_cast<size_t>(groups));
+  EXPECT_EQ(r.steps.back().lambda[0], c.lambda);  // the last step always reaches the target's tilt
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Variants, SmcVariants,
+    ::testing::Values(
+        VariantCase{"systematic_by_reward", ResamplingScheme::Systematic, ResamplingOrder::Reward, Allocation::Weights,
+                    0.0, 1.0},
+        VariantCase{"ssp_by_reward", ResamplingScheme::Ssp, ResamplingOrder::Reward, Allocation::Weights, 0.0, 1.0},
+        // VASR's allocation concentrates offspring (w exp(lambda r_k) on top of weights that already
+        // carry the tilt), so its self-normalised finite-N bias is larger: at 32 particles its
+        // samples were 2-4x the noise floor off, at 64 within it (exact as N grows, as tested).
+        VariantCase{"vasr", ResamplingScheme::Systematic, ResamplingOrder::Index, Allocation::Vasr, 0.0, 1.0, 64},
+        VariantCase{"vasr_ssp_by_reward", ResamplingScheme::Ssp, ResamplingOrder::Reward, Allocation::Vasr, 0.0, 1.0,
+                    64},
+        VariantCase{"tempered", ResamplingScheme::Systematic, ResamplingOrder::Index, Allocation::Weights, 0.8, 2.0}),
+    [](const auto& info) { return std::string(info.param.label); });
+
+// VASR-Max without its weight correction tilts once more at every resampling: its samples lean past
+// the target towards the reward, further than the exact target's sampling noise.
+TEST(Smc, BiasedAllocationOvershootsTheTarget) {
+  Scene s;
+  SmcOptions o;
+  o.particles = 32;
+  o.lambda = 1.0;
+  o.ess_threshold = 1.0;
+  o.allocation = Allocation::VasrMaxBiased;
+  EXPECT_FALSE(smc_targets_exactly(o));
+  const int64_t groups = 2000;
+  at::Generator gen = make_generator(29);
+  const SmcResult r = run_smc(*s.model, s.kernel, s.reward, uniform_grid(5), groups, {2}, o, gen);
+  const auto exact = s.mixture.tilted(kKappa, kCenter, 1.0);
+  const torch::Tensor target_r = s.reward(exact.mixture.sample(200000, gen));
+  const double se = target_r.std().item<double>() / std::sqrt(static_cast<double>(groups));
+  EXPECT_GT(r.sample_rewards.mean().item<double>(), target_r.mean().item<double>() + 4 * se);
+}
+
+// Tempering raises each group's tilt only as far as keeps its ESS after the step at the target,
+// choosing lambda_k below lambda where the full tilt would collapse the weights, and never lowers it.
+TEST(Smc, TemperingHoldsTheEssAndOnlyRaisesLambda) {
+  Scene s;
+  SmcOptions o;
+  o.particles = 64;
+  o.lambda = 8.0;
+  o.tempering_ess = 0.6;
+  o.ess_threshold = 1.0;
+  at::Generator gen = make_generator(31);
+  const SmcResult r = run_smc(*s.model, s.kernel, s.reward, uniform_grid(6), 8, {2}, o, gen);
+  bool lowered = false;
+  for (int64_t g = 0; g < 8; ++g) {
+    double previous = 0.0;
+    for (size_t k = 0; k + 1 < r.steps.size(); ++k) {
+      const double lk = r.steps[k].lambda[static_cast<size_t>(g)];
+      EXPECT_GE(lk, previous);
+      EXPECT_LE(lk, o.lambda);
+      // Below lambda and raised: the largest tilt with ESS >= 0.6 N, so the ESS sits at that bound
+      // (bisection to 1e-9 in lambda). Held at the last tilt: the rewards' own change may already
+      // have taken the ESS below (the step does not lower lambda).
+      if (lk < o.lambda && lk > previous) {
+        lowered = true;
+        const double ess = r.steps[k].ess[static_cast<size_t>(g)];
+        EXPECT_GE(ess, 0.6 * 64 * (1 - 1e-6)) << "group " << g << " step " << k;
+        EXPECT_LT(ess, 0.6 * 64 * 1.01) << "group " << g << " step " << k;
+      }
+      previous = lk;
+    }
+  }
+  EXPECT_TRUE(lowered) << "lambda 8 on 64 particles should need tempering";
+  o.potential = PotentialKind::Max;
+  EXPECT_THROW(run_smc(*s.model, s.kernel, s.reward, uniform_grid(6), 1, {2}, o, gen), std::invalid_argument);
+}
+
+// What a group returns: a draw from its weights, its best particle, or all of them with weights.
+TEST(Smc, SelectionReturnsADrawTheBestOrEveryParticle) {
+  Scene s;
+  SmcOptions o;
+  o.particles = 16;
+  o.lambda = 1.0;
+  const auto run = [&](Selection sel) {
+    o.select = sel;
+    at::Generator gen = make_generator(8);
+    return run_smc(*s.model, s.kernel, s.reward, uniform_grid(4), 3, {2}, o, gen);
+  };
+  const SmcResult drawn = run(Selection::Sample), best = run(Selection::Argmax), all = run(Selection::All);
+  EXPECT_TRUE(torch::equal(drawn.particles, best.particles));  // the selection comes after everything else
+  EXPECT_TRUE(torch::equal(best.sample_rewards, std::get<0>(best.rewards.view({3, 16}).max(1))));
+  EXPECT_TRUE(torch::equal(all.samples, all.particles));
+  EXPECT_LT((all.sample_weights - torch::softmax(all.log_weights, 1).reshape({-1})).abs().max().item<double>(), 1e-15);
+  EXPECT_TRUE(torch::equal(drawn.sample_weights, torch::ones({3}, torch::kFloat64)));
+  o.select = Selection::Argmax;
+  EXPECT_FALSE(smc_targets_exactly(o));
+}
 
 // A hard constraint r = 0 where z_0 >= 1, -inf elsewhere: the target is p(z) restricted to the
 // half-plane. Early denoised estimates sit near the data mean (z_0 = 0.25), outside it; killing

@@ -135,6 +135,11 @@ TEST(Cli, BadInputIsAOneLineErrorAndNoOutput) {
       {"align --preset gmm2d --methods smc --intermediate value -k sde --inner-solver pc3", "--inner-solver has no effect"},
       {"align --preset gmm2d --methods smc --intermediate value --value-solver rk9", "--value-solver"},
       {"align --preset gmm2d --methods plain -N 4", "--particles has no effect"},
+      {"align --preset gmm2d --methods plain --select all", "--select has no effect"},
+      {"align --preset gmm2d --methods best-of-n --allocation vasr", "--allocation has no effect"},
+      {"align --preset gmm2d --methods smc --resampling srinivasan", "--resampling"},
+      {"align --preset gmm2d --methods smc --tempering-ess 1", "--tempering-ess"},
+      {"align --preset gmm2d --methods smc --potential max --tempering-ess 0.5", "difference potential"},
       {"align --preset gmm2d --methods plain,smc --guidance-window 0.2,0.6", "--guidance-window has no effect"},
       {"distill --preset gmm2d --self-share 1.5", "self-share"},
       {"sample --preset gmm2d -k diamond", "needs a Diamond Map"},
@@ -278,6 +283,43 @@ TEST(Cli, AlignFillsAnEqualComputeBudget) {
   for (const auto& m : j["methods"]) EXPECT_LE(m["nfe_per_sample"].get<double>(), 200.0) << m["method"];
 }
 
+// The resampling, tempering and selection flags reach the library and the summary says what ran:
+// --select all returns every particle with its weight, argmax the best of each group.
+TEST(Cli, AlignTakesTheSmcVariantsAndSaysWhatEachGroupReturned) {
+  const fs::path all = scratch("select_all"), best = scratch("select_argmax");
+  const std::string common = "align --preset gmm2d -n 20 -K 4 -M 4 -N 8 --methods best-of-n,smc --resampling ssp "
+                             "--resample-order reward --allocation vasr --tempering-ess 0.5 -l 4 -q -o ";
+  const CliRun a = run(common + all.string() + " --select all");
+  ASSERT_EQ(a.code, 0) << a.out;
+  const auto j = read_summary(all);
+  for (const auto& m : j["methods"]) {
+    EXPECT_EQ(m["select"], "all") << m["method"];
+    ASSERT_EQ(m["sample_weights"].size(), 20u * 8u) << m["method"];
+    double first_group = 0.0;
+    for (int i = 0; i < 8; ++i) first_group += m["sample_weights"][i].get<double>();
+    EXPECT_NEAR(first_group, 1.0, 1e-9) << m["method"];
+  }
+  const auto& smc = j["methods"][1]["smc"];
+  EXPECT_EQ(smc["resampling"], "ssp");
+  EXPECT_EQ(smc["resample_order"], "reward");
+  EXPECT_EQ(smc["allocation"], "vasr");
+  EXPECT_EQ(smc["tempering_ess"], 0.5);
+  EXPECT_EQ(smc["steps"].back()["lambda"][0], 4.0);
+  EXPECT_TRUE(smc["exact_target"].get<bool>());
+  const CliRun b = run(common + best.string() + " --select argmax");
+  ASSERT_EQ(b.code, 0) << b.out;
+  const auto jb = read_summary(best);
+  EXPECT_EQ(jb["methods"][1]["select"], "argmax");
+  EXPECT_FALSE(jb["methods"][1]["smc"]["exact_target"].get<bool>());
+  EXPECT_EQ(jb["methods"][1]["rewards"].size(), 20u);
+  // Without --select: best-of-N keeps its best, SMC draws.
+  const fs::path plain = scratch("select_default");
+  ASSERT_EQ(run("align --preset gmm2d -n 5 -K 3 -M 2 -N 4 --methods best-of-n,smc -q -o " + plain.string()).code, 0);
+  const auto jp = read_summary(plain);
+  EXPECT_EQ(jp["methods"][0]["select"], "argmax");
+  EXPECT_EQ(jp["methods"][1]["select"], "sample");
+}
+
 TEST(Cli, PosteriorSamplesFromANoisedTestImageAndFromItsFile) {
   // A real test image noised to t, then posterior samples; the saved x_t given back as a file
   // gives the same draws for the same seed.
@@ -379,6 +421,31 @@ TEST(Cli, ExperimentCfgQuick) {
         << row.dump();
     if (row["method"].get<std::string>().rfind("SMC", 0) == 0)
       EXPECT_LE(row["rows_per_sample"].get<double>(), row["budget"].get<double>()) << row.dump();
+  }
+}
+
+TEST(Cli, ExperimentSweepQuick) {
+  expect_well_formed_experiment("sweep", "", "reward");
+  // Each method within each budget, and cost per success = calls / share where anything succeeded.
+  std::ifstream in(scratch_path("experiment-sweep") / "summary.json");
+  const auto j = nlohmann::json::parse(in);
+  for (const auto& row : j["rows"]) {
+    EXPECT_LE(row["nfe_per_sample"].get<double>(), row["budget"].get<double>()) << row.dump();
+    if (row["class_share"].get<double>() > 0)
+      EXPECT_NEAR(row["calls_per_success"].get<double>(),
+                  row["nfe_per_sample"].get<double>() / row["class_share"].get<double>(), 1e-9);
+  }
+}
+
+// On the mixture: every variant, the same calls, and the biased allocation said to be biased.
+TEST(Cli, ExperimentResamplingQuick) {
+  expect_well_formed_experiment("resampling", "", "log_z_sd");
+  std::ifstream in(scratch_path("experiment-resampling") / "summary.json");
+  const auto j = nlohmann::json::parse(in);
+  ASSERT_EQ(j["rows"].size(), 12u);
+  for (const auto& row : j["rows"]) {
+    EXPECT_EQ(row["nfe_per_sample"], j["rows"][0]["nfe_per_sample"]) << row.dump();
+    EXPECT_EQ(row["exact_target"].get<bool>(), row["variant"] != "vasr-max-biased") << row.dump();
   }
 }
 

@@ -1,11 +1,9 @@
-// Rewards: values, counting, error paths, the text form; resampling schemes: unbiased offspring
-// counts, valid sorted lineages, zero weights never chosen.
+// Rewards: values, counting, error paths, the text form.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
-#include "glass/alignment/resampling.h"
 #include "glass/rewards/analytic_rewards.h"
 #include "glass/rewards/classifier_reward.h"
 #include "glass/rewards/reward_spec.h"
@@ -113,62 +111,6 @@ TEST(Rewards, ClassifierRewardIsALogProbability) {
   const torch::Tensor loud = images * 3;
   const RewardPtr dress = make_reward("class:3", ctx);
   EXPECT_LT(((*dress)(loud) - (*dress)(loud.clamp(-1, 1))).abs().max().item<double>(), 1e-6);
-}
-
-class Resamplers : public ::testing::TestWithParam<ResamplingScheme> {};
-
-TEST_P(Resamplers, OffspringCountsAreUnbiased) {
-  const std::vector<double> w{0.05, 0.3, 0.0, 0.15, 0.02, 0.28, 0.1, 0.1};
-  const int64_t n = 8;
-  const int rounds = 4000;
-  at::Generator gen = make_generator(11);
-  std::vector<double> mean(w.size(), 0.0), sq(w.size(), 0.0);
-  for (int r = 0; r < rounds; ++r) {
-    const std::vector<int64_t> a = resample(GetParam(), w, n, gen);
-    ASSERT_EQ(static_cast<int64_t>(a.size()), n);
-    ASSERT_TRUE(std::is_sorted(a.begin(), a.end()));
-    std::vector<double> counts(w.size(), 0.0);
-    for (int64_t i : a) {
-      ASSERT_GE(i, 0);
-      ASSERT_LT(i, 8);
-      counts[static_cast<size_t>(i)] += 1;
-    }
-    EXPECT_EQ(counts[2], 0.0) << "a zero-weight particle was chosen";
-    for (size_t i = 0; i < w.size(); ++i) {
-      mean[i] += counts[i] / rounds;
-      sq[i] += counts[i] * counts[i] / rounds;
-      // Systematic and residual keep at least floor(N w) copies; systematic at most ceil(N w).
-      if (GetParam() == ResamplingScheme::Residual || GetParam() == ResamplingScheme::Systematic) {
-        EXPECT_GE(counts[i], std::floor(n * w[i]));
-      }
-      if (GetParam() == ResamplingScheme::Systematic) {
-        EXPECT_LE(counts[i], std::ceil(n * w[i]));
-      }
-    }
-  }
-  for (size_t i = 0; i < w.size(); ++i) {
-    const double var = std::max(sq[i] - mean[i] * mean[i], 1e-12);
-    // Expected offspring = N w_i, within 5 standard errors of the mean over the rounds.
-    EXPECT_NEAR(mean[i], n * w[i], 5 * std::sqrt(var / rounds) + 1e-12) << "particle " << i;
-  }
-}
-
-TEST_P(Resamplers, RejectsBadWeights) {
-  at::Generator gen = make_generator(1);
-  EXPECT_THROW(resample(GetParam(), {0.5, 0.6}, 2, gen), std::invalid_argument);
-  EXPECT_THROW(resample(GetParam(), {1.0, std::nan("")}, 2, gen), std::invalid_argument);
-  EXPECT_THROW(resample(GetParam(), {}, 2, gen), std::invalid_argument);
-}
-
-INSTANTIATE_TEST_SUITE_P(Schemes, Resamplers,
-                         ::testing::Values(ResamplingScheme::Multinomial, ResamplingScheme::Stratified,
-                                           ResamplingScheme::Systematic, ResamplingScheme::Residual),
-                         [](const auto& info) { return to_string(info.param); });
-
-TEST(Resampling, SchemesParseByName) {
-  for (const char* n : {"multinomial", "stratified", "systematic", "residual"})
-    EXPECT_EQ(to_string(parse_resampling_scheme(n)), n);
-  EXPECT_THROW(parse_resampling_scheme("ssp"), std::invalid_argument);
 }
 
 TEST(Rewards, ScoreFloat32SamplesInFloat64) {

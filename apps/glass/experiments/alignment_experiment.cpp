@@ -87,34 +87,19 @@ ExperimentReport alignment_experiment(const ExperimentOptions& o) {
           a.smc.value.samples = 2;
           a.smc.value.sampler = std::make_shared<DiamondPosteriorSampler>(scene.diamond);
         }
-        std::vector<torch::Tensor> rewards, samples;
-        int64_t nfe = 0, particles = 0;
-        double seconds = 0.0;
-        bool fits = true;
-        for (uint64_t seed : o.seed_list()) {
-          bar.update(done++, c.name + ", class " + std::to_string(label) + ", budget " +
-                                 std::to_string(static_cast<int>(budget)));
-          try {
-            AlignmentRun r = align_once(scene, c.kernel, c.steps, c.method, a, reward, outputs, seed);
-            rewards.push_back(r.rewards);
-            samples.push_back(r.samples);
-            nfe = r.cost.nfe_per_output();
-            particles = r.plan.particles;
-            seconds += r.seconds;
-          } catch (const std::invalid_argument& e) {
-            // The plan does not fit this budget (a chain dearer than the budget): said, not hidden.
-            report.setup["skipped"].push_back(c.name + " at " + std::to_string(static_cast<int>(budget)) + ": " + e.what());
-            fits = false;
-            break;
-          }
-        }
-        if (!fits) continue;
+        const std::string what = c.name + ", class " + std::to_string(label) + ", budget " +
+                                 std::to_string(static_cast<int>(budget));
+        const std::optional<PooledRuns> runs =
+            align_over_seeds(scene, c.kernel, c.steps, c.method, a, reward, outputs, o.seed_list(), what,
+                             report.setup["skipped"], [&] { bar.update(done++, what); });
+        if (!runs) continue;
         at::Generator boot = make_generator(23);
-        const Estimate rw = mean_interval(torch::cat(rewards));
-        const ImageSetScore s = scene.scorer->assess(torch::cat(samples), label, boot);
-        report.table.add({budget, label, c.name, nfe, particles, static_cast<int64_t>(outputs * o.seed_list().size()),
-                          rw.value, rw.low, rw.high, s.class_share.value, s.class_share.low, s.class_share.high,
-                          s.fid_class.value, s.fid_class.low, s.fid_class.high, s.diversity, seconds});
+        const Estimate rw = mean_interval(runs->rewards);
+        const ImageSetScore s = scene.scorer->assess(runs->samples, label, boot);
+        report.table.add({budget, label, c.name, runs->nfe_per_sample, runs->particles,
+                          static_cast<int64_t>(outputs * o.seed_list().size()), rw.value, rw.low, rw.high,
+                          s.class_share.value, s.class_share.low, s.class_share.high, s.fid_class.value,
+                          s.fid_class.low, s.fid_class.high, s.diversity, runs->seconds});
       }
     }
   bar.finish();

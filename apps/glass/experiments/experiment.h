@@ -73,5 +73,7 @@ ExperimentReport sampling_experiment(const ExperimentOptions& o);
 ExperimentReport alignment_experiment(const ExperimentOptions& o);
 ExperimentReport overhead_experiment(const ExperimentOptions& o);
 ExperimentReport cfg_experiment(const ExperimentOptions& o);
+ExperimentReport sweep_experiment(const ExperimentOptions& o);
+ExperimentReport resampling_experiment(const ExperimentOptions& o);
 
 }  // namespace glass::cli

@@ -59,4 +59,31 @@ AlignmentRun align_once(ExperimentScene& scene, const KernelChoice& kernel, int 
   return aligner.run(plan, outputs, gen);
 }
 
+std::optional<PooledRuns> align_over_seeds(ExperimentScene& scene, const KernelChoice& kernel, int steps,
+                                           AlignmentMethod method, const AlignmentSettings& settings,
+                                           const RewardPtr& reward, int64_t outputs, const std::vector<uint64_t>& seeds,
+                                           const std::string& label, nlohmann::json& skipped,
+                                           const std::function<void()>& before_seed) {
+  std::vector<torch::Tensor> rewards, samples;
+  PooledRuns out;
+  for (uint64_t seed : seeds) {
+    if (before_seed) before_seed();
+    try {
+      const AlignmentRun r = align_once(scene, kernel, steps, method, settings, reward, outputs, seed);
+      rewards.push_back(r.rewards);
+      samples.push_back(r.samples);
+      out.nfe_per_sample = r.cost.nfe_per_output();
+      out.particles = r.plan.particles;
+      out.seconds += r.seconds;
+    } catch (const std::invalid_argument& e) {
+      // A chain dearer than the budget: every seed would fail alike.
+      skipped.push_back(label + ": " + e.what());
+      return std::nullopt;
+    }
+  }
+  out.rewards = torch::cat(rewards);
+  out.samples = torch::cat(samples);
+  return out;
+}
+
 }  // namespace glass::cli

@@ -35,4 +35,19 @@ ExperimentScene load_scene(const ExperimentOptions& o, const std::string& experi
 AlignmentRun align_once(ExperimentScene& scene, const KernelChoice& kernel, int steps, AlignmentMethod method,
                         AlignmentSettings settings, const RewardPtr& reward, int64_t outputs, uint64_t seed);
 
+// One method at one budget over every seed, its outputs pooled.
+struct PooledRuns {
+  torch::Tensor rewards, samples;  // all seeds' outputs
+  int64_t nfe_per_sample = 0, particles = 0;
+  double seconds = 0.0;
+};
+
+// align_once for each seed (`before_seed` is told each one, for progress); nullopt when the
+// method's plan does not fit settings.max_nfe, with the reason added to skipped (said, not hidden).
+std::optional<PooledRuns> align_over_seeds(ExperimentScene& scene, const KernelChoice& kernel, int steps,
+                                           AlignmentMethod method, const AlignmentSettings& settings,
+                                           const RewardPtr& reward, int64_t outputs, const std::vector<uint64_t>& seeds,
+                                           const std::string& label, nlohmann::json& skipped,
+                                           const std::function<void()>& before_seed);
+
 }  // namespace glass::cli

@@ -82,6 +82,10 @@ const std::vector<Experiment>& experiments() {
       {"overhead", "time per network call inside each sampler over the bare call", overhead_experiment},
       {"cfg", "classifier-free guidance against SMC-GLASS steering towards a class, and both, at equal rows",
        cfg_experiment},
+      {"sweep", "reward, class share, FID and cost per success against calls per sample (4..256) for every method",
+       sweep_experiment},
+      {"resampling", "SMC's resamplers, VASR allocation and tempering against the exact tilted mixture: log Z "
+       "spread, energy distance, lineages", resampling_experiment},
   };
   return all;
 }

@@ -146,24 +146,31 @@ AlignmentRun Aligner::run_with(const MethodPlan& plan, int64_t outputs, at::Gene
   }
   Reward& reward = *reward_;
   if (m == AlignmentMethod::BestOfN) {
+    const BestOfNSelection choose{s.select.value_or(Selection::Argmax), s.smc.lambda};
     BestOfNResult r =
         sharding ? best_of_n_sharded(model_, *kernel, reward, grid_, outputs, plan.particles, sample_shape_, *sharding,
-                                     on_step)
-                 : best_of_n(model_, *kernel, reward, grid_, outputs, plan.particles, sample_shape_, *gen, on_step);
+                                     on_step, choose)
+                 : best_of_n(model_, *kernel, reward, grid_, outputs, plan.particles, sample_shape_, *gen, on_step,
+                             choose);
     out.samples = r.samples;
     out.rewards = r.sample_rewards;
+    out.weights = r.sample_weights;
+    out.select = choose.select;
     out.cost = r.cost;
     out.best_of_n = std::move(r);
   } else if (is_smc(m)) {
     SmcOptions so = s.smc;
     so.particles = plan.particles;
+    so.select = s.select.value_or(so.select);
     SmcResult r = sharding
                       ? run_smc_sharded(model_, *kernel, reward, grid_, outputs, sample_shape_, so, *sharding, on_step)
                       : run_smc(model_, *kernel, reward, grid_, outputs, sample_shape_, so, *gen, on_step);
     out.samples = r.samples;
     out.rewards = r.sample_rewards;
+    out.weights = r.sample_weights;
+    out.select = so.select;
     out.cost = r.cost;
-    out.exact_target = m == AlignmentMethod::Smc && (so.potential == PotentialKind::Difference || so.final_correction);
+    out.exact_target = m == AlignmentMethod::Smc && smc_targets_exactly(so);
     out.smc = std::move(r);
   } else {
     // One chain per output (best-of-1: the same code, sharded or not).
@@ -172,6 +179,7 @@ AlignmentRun Aligner::run_with(const MethodPlan& plan, int64_t outputs, at::Gene
                  : best_of_n(model_, *kernel, reward, grid_, outputs, 1, sample_shape_, *gen, on_step);
     out.samples = r.samples;
     out.rewards = r.sample_rewards;
+    out.weights = r.sample_weights;
     out.cost = r.cost;
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -34,6 +34,8 @@ struct AlignmentSettings {
   // Network rows per output (calls x rows per particle: 2 per call under classifier-free guidance),
   // the unit of AlignmentCost::nfe_per_output; 0: best-of-8's unless `particles` is given.
   double max_nfe = 0.0;
+  // What each group of best-of-N or SMC returns; unset: SMC's smc.select (a draw), best-of-N's best.
+  std::optional<Selection> select;
 
   void validate() const;
 };
@@ -50,13 +52,16 @@ struct MethodPlan {
 
 struct AlignmentRun {
   MethodPlan plan;
-  torch::Tensor samples, rewards;  // [G, ...] (sharded runs: on rank 0 only), float64 [G]
+  torch::Tensor samples, rewards;  // [G, ...] (select all: [G*N, ...]; sharded runs: on rank 0 only), float64
+  torch::Tensor weights;           // float64, each sample's weight in its group (1 unless select all)
+  Selection select = Selection::Sample;  // what each group returned
   AlignmentCost cost;              // what was spent
   double seconds = 0.0;
   std::optional<BestOfNResult> best_of_n;
   std::optional<SmcResult> smc;
   // The SMC target is exactly p(z) exp(lambda r) / Z unless guidance changed the proposal without
-  // a weight correction, or FK steering's max/sum potentials run without the final correction.
+  // a weight correction, FK steering's max/sum potentials run without the final correction, the
+  // allocation is biased or each group returns its argmax.
   bool exact_target = false;
 };
 

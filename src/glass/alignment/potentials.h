@@ -24,7 +24,7 @@ std::string to_string(PotentialKind kind);
 
 // What each particle's lineage has seen so far (float64 [P] each); reindexed on resampling.
 struct PotentialState {
-  torch::Tensor previous, running_max, running_sum, total_log;
+  torch::Tensor previous, previous_lambda, running_max, running_sum, total_log;
 
   static PotentialState start(int64_t particles);
   PotentialState select(const torch::Tensor& ancestors) const;
@@ -33,6 +33,11 @@ struct PotentialState {
 // log G_k for rewards r (float64 [P]) at step k, updating the state. `final` marks t_K = 1.
 // -inf rewards give -inf potentials; lambda = 0 gives zero potentials whatever the reward.
 torch::Tensor log_potential(PotentialKind kind, double lambda, const torch::Tensor& r, bool final,
+                            bool final_correction, PotentialState& state);
+// The same with each particle's own lambda_k (float64 [P]), as tempering chooses it: the
+// difference potential is then lambda_k r_k - lambda_{k-1} r_{k-1}, still telescoping to
+// lambda_K r(z).
+torch::Tensor log_potential(PotentialKind kind, const torch::Tensor& lambdas, const torch::Tensor& r, bool final,
                             bool final_correction, PotentialState& state);
 
 }  // namespace glass

@@ -29,12 +29,32 @@ IntermediateReward parse_intermediate_reward(const std::string& name) {
 
 std::string to_string(IntermediateReward kind) { return name_of(intermediate_reward_names(), kind); }
 
+const NameTable<Allocation>& allocation_names() {
+  static const NameTable<Allocation> table{
+      {"weights", Allocation::Weights},
+      {"vasr", Allocation::Vasr},
+      {"vasr-max-biased", Allocation::VasrMaxBiased},
+  };
+  return table;
+}
+
+std::string to_string(Allocation allocation) { return name_of(allocation_names(), allocation); }
+
+bool smc_targets_exactly(const SmcOptions& o) {
+  return (o.potential == PotentialKind::Difference || o.final_correction) && o.allocation != Allocation::VasrMaxBiased &&
+         o.select != Selection::Argmax;
+}
+
 void SmcOptions::validate() const {
   if (particles < 1) throw std::invalid_argument("SMC: need at least 1 particle per group");
   if (!std::isfinite(lambda) || lambda < 0.0)
     throw std::invalid_argument("SMC: lambda must be a finite number >= 0 (negate the reward to minimise it)");
   if (!std::isfinite(ess_threshold) || ess_threshold < 0.0)
     throw std::invalid_argument("SMC: the ESS threshold must be >= 0 (1 = resample every step)");
+  if (!(tempering_ess >= 0.0 && tempering_ess < 1.0))
+    throw std::invalid_argument("SMC: the tempering ESS must be in [0, 1) (0: no tempering)");
+  if (tempering_ess > 0.0 && potential != PotentialKind::Difference)
+    throw std::invalid_argument("SMC: tempering needs the difference potential (its tilt lambda_k r_k telescopes)");
   if (intermediate == IntermediateReward::Value) value.validate();
 }
 
@@ -87,9 +107,6 @@ std::vector<int64_t> floor_constraint_violations(torch::Tensor& r, int64_t group
   return counts;
 }
 
-// The next move can start from the potential's own D_t(x_t) when it is the plain denoiser the
-// kernel would ask for first (no guidance changes the kernel's view of the model).
-
 // Log-weights of G groups of N particles: carried across steps that do not resample, reset to
 // uniform by a resampling; each step's increment of log-sum-exp adds to the group's log Z.
 class GroupWeights {
@@ -125,7 +142,14 @@ class GroupWeights {
     return 1.0 / sum_sq;
   }
   void carry_on(int64_t g) { log_w_[g].copy_(proposed_[g]); }
-  void reset(int64_t g) { log_w_[g].fill_(0.0); }
+  // After a resampling: the offspring's log-weights (0 each for a plain resampling; log w_a / m_a
+  // for an allocation m). Their sum has expectation N, the plain resampling's, so log Z takes the
+  // realised sum over N in: the estimate stays unbiased (each epoch counts from a mass of N).
+  void restart(int64_t g, const torch::Tensor& offspring_log_w) {
+    log_w_[g].copy_(offspring_log_w);
+    log_z_[static_cast<size_t>(g)] +=
+        torch::logsumexp(offspring_log_w, 0).item<double>() - std::log(static_cast<double>(log_w_.size(1)));
+  }
   const torch::Tensor& log_weights() const { return log_w_; }
   const std::vector<double>& log_z() const { return log_z_; }
 
@@ -138,6 +162,54 @@ class GroupWeights {
 // weights are returned) and never at lambda = 0 (uniform weights: it would only add noise).
 bool resamples(double ess, int64_t n, bool final, const SmcOptions& o) {
   return !final && o.lambda != 0.0 && (o.ess_threshold >= 1.0 || ess < o.ess_threshold * static_cast<double>(n));
+}
+
+// The largest lambda_k in [lo, hi] whose step keeps the group's ESS >= target_ess * N: the ESS of
+// log_w + lambda_k r - lambda_{k-1} r_prev, found by bisection (hi when it already passes).
+double tempered_lambda(const torch::Tensor& log_w, const torch::Tensor& r, const torch::Tensor& prev_tilt, double lo,
+                       double hi, double target_ess) {
+  const double n = static_cast<double>(log_w.size(0));
+  const auto ess_at = [&](double lambda) {
+    const torch::Tensor w = torch::softmax(log_w + r * lambda - prev_tilt, 0);
+    return 1.0 / (w * w).sum().item<double>();
+  };
+  if (ess_at(hi) >= target_ess * n) return hi;
+  for (int i = 0; i < 50 && hi - lo > 1e-9 * std::max(1.0, hi); ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (ess_at(mid) >= target_ess * n ? lo : hi) = mid;
+  }
+  return lo;
+}
+
+// One group's resampling: the ancestors (within the group) and the offspring's log-weights.
+struct GroupResampling {
+  std::vector<int64_t> ancestors;
+  torch::Tensor log_weights;  // float64 [N]
+};
+
+GroupResampling resample_group(const std::vector<double>& w, const torch::Tensor& rewards, double lambda,
+                               const SmcOptions& o, at::Generator& gen) {
+  const int64_t n = static_cast<int64_t>(w.size());
+  const torch::Tensor weights = torch::tensor(w, torch::kFloat64);
+  // The allocation m: the weights, or the weights tilted once more by the step's reward.
+  torch::Tensor m = weights;
+  if (o.allocation != Allocation::Weights)
+    m = torch::softmax(torch::log(weights) + rewards * lambda, 0).contiguous();
+  const std::vector<double> mass(m.data_ptr<double>(), m.data_ptr<double>() + n);
+  GroupResampling out;
+  if (o.resampling_order == ResamplingOrder::Reward) {
+    const torch::Tensor keys = rewards.contiguous();
+    out.ancestors = resample_in_order(o.resampling, mass, std::vector<double>(keys.data_ptr<double>(),
+                                                                              keys.data_ptr<double>() + n),
+                                      n, gen);
+  } else {
+    out.ancestors = resample(o.resampling, mass, n, gen);
+  }
+  const torch::Tensor idx = torch::tensor(out.ancestors, torch::kInt64);
+  out.log_weights = o.allocation == Allocation::Vasr
+                        ? (torch::log(weights) - torch::log(m)).index_select(0, idx)
+                        : torch::zeros({n}, torch::kFloat64);
+  return out;
 }
 
 // What follows each particle through a resampling: its sample (and reused denoiser) on the rank
@@ -204,6 +276,23 @@ int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const std::vector<d
 
 namespace {
 
+// Each group's tilt for this step: lambda, or with tempering the largest lambda_k >= the lineage's
+// last one that keeps the ESS up; the last step always reaches lambda (the target). All particles
+// of a group share their lambda_{k-1} (set at the previous step for the whole group).
+std::vector<double> step_lambdas(const GroupWeights& weights, const Particles& p, bool final, const SmcOptions& o) {
+  const int64_t groups = weights.log_weights().size(0), n = weights.log_weights().size(1);
+  std::vector<double> out(static_cast<size_t>(groups), o.lambda);
+  if (o.tempering_ess <= 0.0 || final || o.lambda == 0.0) return out;
+  const torch::Tensor prev_tilt = (p.state.previous * p.state.previous_lambda).view({groups, n});
+  const torch::Tensor r = p.rewards.view({groups, n});
+  for (int64_t g = 0; g < groups; ++g) {
+    const double lo = p.state.previous_lambda[g * n].item<double>();
+    out[static_cast<size_t>(g)] =
+        tempered_lambda(weights.log_weights()[g], r[g], prev_tilt[g], lo, o.lambda, o.tempering_ess);
+  }
+  return out;
+}
+
 SmcResult run_population(FlowModel& model, TransitionKernel& kernel, Reward& reward, const std::vector<double>& grid,
                          int64_t groups, at::IntArrayRef sample_shape, const SmcOptions& o, at::Generator& gen,
                          const AlignmentCallback& on_step, const ShardedPopulation& pop) {
@@ -248,8 +337,11 @@ SmcResult run_population(FlowModel& model, TransitionKernel& kernel, Reward& rew
       }
     }
 
-    // Reweight by the step's potentials.
-    weights.reweight(log_potential(o.potential, o.lambda, p.rewards, final, o.final_correction, p.state), k);
+    // Reweight by the step's potentials, at each group's tilt lambda_k (lambda unless tempering).
+    step.lambda = step_lambdas(weights, p, final, o);
+    const torch::Tensor lambdas =
+        torch::tensor(step.lambda, torch::kFloat64).repeat_interleave(n);
+    weights.reweight(log_potential(o.potential, lambdas, p.rewards, final, o.final_correction, p.state), k);
     step.rewards = p.rewards.clone();
     step.log_weights = weights.proposed().clone();
 
@@ -265,8 +357,10 @@ SmcResult run_population(FlowModel& model, TransitionKernel& kernel, Reward& rew
       step.resampled.push_back(resample_now);
       std::vector<int64_t> chosen(static_cast<size_t>(n));
       if (resample_now) {
-        chosen = resample(o.resampling, weights.normalized(g), n, gen);
-        weights.reset(g);
+        GroupResampling rs = resample_group(weights.normalized(g), p.rewards.narrow(0, g * n, n),
+                                            step.lambda[static_cast<size_t>(g)], o, gen);
+        chosen = std::move(rs.ancestors);
+        weights.restart(g, rs.log_weights);
         any_resampled = true;
       } else {
         for (int64_t i = 0; i < n; ++i) chosen[static_cast<size_t>(i)] = i;
@@ -285,16 +379,16 @@ SmcResult run_population(FlowModel& model, TransitionKernel& kernel, Reward& rew
     if (on_step) on_step(k, K);
   }
 
-  // Summarise: one draw per group from the final weights; samples and particles on rank 0.
-  const torch::Tensor final_w = torch::softmax(weights.log_weights(), 1);
-  const torch::Tensor pick = sample_categorical(final_w, gen) + torch::arange(groups, torch::kInt64) * n;
-  const std::vector<int64_t> picked(pick.data_ptr<int64_t>(), pick.data_ptr<int64_t>() + groups);
+  // Summarise: what each group returns (o.select); samples and particles on rank 0.
+  const std::vector<int64_t> picked = select_rows(o.select, weights.log_weights(), p.rewards, gen);
+  const torch::Tensor pick = torch::tensor(picked, torch::kInt64);
   std::vector<int64_t> all(static_cast<size_t>(total));
   for (int64_t i = 0; i < total; ++i) all[static_cast<size_t>(i)] = i;
   result.samples =
       pop.layout().world_size() == 1 ? p.x.index_select(0, pick.to(p.x.device())) : pop.to_root(p.x, picked);
   result.particles = pop.layout().world_size() == 1 ? p.x : pop.to_root(p.x, all);
   result.sample_rewards = p.rewards.index_select(0, pick);
+  result.sample_weights = selected_weights(o.select, weights.log_weights());
   result.log_weights = weights.log_weights();
   result.rewards = p.rewards;
   result.log_z = weights.log_z();

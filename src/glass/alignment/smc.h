@@ -12,6 +12,7 @@
 #include "glass/alignment/alignment_cost.h"
 #include "glass/alignment/potentials.h"
 #include "glass/alignment/resampling.h"
+#include "glass/alignment/selection.h"
 #include "glass/alignment/sharding.h"
 #include "glass/values/value_estimate.h"
 #include "glass/transitions/transition.h"
@@ -29,21 +30,42 @@ const NameTable<IntermediateReward>& intermediate_reward_names();
 IntermediateReward parse_intermediate_reward(const std::string& name);
 std::string to_string(IntermediateReward kind);
 
+// How a resampling shares out the offspring, m_i (normalised):
+//   weights          m_i = w_i, the textbook choice
+//   vasr             m_i ~ w_i exp(lambda r_k,i) (VASR, Shekhar et al. 2026: the variance-optimal
+//                    allocation), each offspring then carrying the weight w_i / m_i: more
+//                    offspring for high rewards, the target and log Z still exact
+//   vasr-max-biased  the same allocation without the correction (our reading of VASR-Max): each
+//                    resampling tilts by exp(lambda r_k) once more, so the samples lean past the
+//                    target towards high rewards and log Z is no estimate of its normaliser
+enum class Allocation { Weights, Vasr, VasrMaxBiased };
+const NameTable<Allocation>& allocation_names();
+std::string to_string(Allocation allocation);
+
 struct SmcOptions {
   int64_t particles = 8;  // N per group
   double lambda = 1.0;    // target p(z) exp(lambda r(z)) / Z; lambda >= 0
   PotentialKind potential = PotentialKind::Difference;
   bool final_correction = true;
   ResamplingScheme resampling = ResamplingScheme::Systematic;
+  // Sort the particles by their step reward before resampling (systematic, stratified, ssp).
+  ResamplingOrder resampling_order = ResamplingOrder::Index;
+  Allocation allocation = Allocation::Weights;
   double ess_threshold = 0.5;  // resample when ESS < threshold * N; >= 1: every step; 0: never
+  // Adaptive tempering, > 0: each group's intermediate tilt lambda_k in [lambda_{k-1}, lambda] is the
+  // largest that keeps its ESS after the step >= tempering_ess * N (bisection), and the last step
+  // reaches lambda (difference potential only). 0: lambda at every step.
+  double tempering_ess = 0.0;
   IntermediateReward intermediate = IntermediateReward::Denoised;
   ValueOptions value;
+  Selection select = Selection::Sample;  // what each group returns
 
   void validate() const;
 };
 
 struct SmcStep {
   double t = 0.0;                          // time reached by this step
+  std::vector<double> lambda;              // per group: the tilt lambda_k this step's potentials used
   std::vector<double> ess;                 // per group, after this step's potentials
   std::vector<bool> resampled;             // per group
   std::vector<int64_t> distinct_parents;   // per group: distinct ancestors chosen by this resampling
@@ -57,15 +79,16 @@ struct SmcStep {
 struct SmcResult {
   // Sharded runs: samples and particles on rank 0 only (undefined elsewhere); the scalars, log Z,
   // steps and the cost (summed over ranks) on every rank.
-  torch::Tensor samples;         // [G, ...]: one draw per group from the final weights
-  torch::Tensor sample_rewards;  // float64 [G]
+  torch::Tensor samples;         // [G, ...] (select all: [G*N, ...]): what each group returns
+  torch::Tensor sample_rewards;  // float64, one per sample
+  torch::Tensor sample_weights;  // float64, one per sample: its weight in its group (1 unless select all)
   torch::Tensor particles;       // [G*N, ...] final particles
   torch::Tensor log_weights;     // float64 [G, N] final (unnormalised) log-weights
   torch::Tensor rewards;         // float64 [G*N] final rewards r(z)
   // Per group: the log of the product of the steps' mean incremental weights. An estimate of
-  // log E_p[exp(lambda r(z))] when the potentials telescope to lambda r(z): the difference
-  // potential, or max/sum with the final correction; without it, of the normaliser of the
-  // potential's own final tilt.
+  // log E_p[exp(lambda r(z))] when the potentials telescope to lambda r(z) (the difference
+  // potential, or max/sum with the final correction) and the allocation is not biased; without
+  // the correction, of the normaliser of the potential's own final tilt.
   std::vector<double> log_z;
   std::vector<SmcStep> steps;
   AlignmentCost cost;
@@ -84,6 +107,10 @@ int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const FlowModel& mo
 // The same count with the reuse decided by the caller (a kernel it will wrap before running).
 int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const std::vector<double>& grid, const SmcOptions& options,
                              bool reuses_start_denoiser);
+
+// Whether the returned samples are draws from p(z) exp(lambda r) / Z (as the number of particles
+// grows): the potentials telescope, the allocation is unbiased and each group returns a draw.
+bool smc_targets_exactly(const SmcOptions& options);
 
 // Throws unless the kernel is stochastic (resampling deterministic moves only copies futures).
 void require_stochastic_kernel(const TransitionKernel& kernel);
