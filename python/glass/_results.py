@@ -22,6 +22,11 @@ class SampleResult:
     nfe: int  # network calls per particle over the whole grid
     grid: List[float]  # the outer times, 0 = noise to 1 = data
 
+    @property
+    def samples(self) -> torch.Tensor:
+        """The final samples, under the name SmcResult, BestOfNResult and AlignmentRun give them."""
+        return self.x
+
 
 @dataclass(frozen=True)
 class AlignmentCost:

@@ -22,6 +22,7 @@ def test_glass_sample_matches_the_command(cli, tmp_path):
     assert result.nfe == 5 * glass.Kernel(model, inner_steps=4).nfe_per_step
     assert from_cli.dtype == result.x.dtype and from_cli.shape == result.x.shape
     assert torch.equal(from_cli, result.x)
+    assert result.samples is result.x  # the name the alignment results use
     # A different seed gives different samples: the comparison above can fail.
     other = glass.sample(glass.Kernel(model, "glass", inner_steps=4), 64, steps=5, generator=glass.Generator(4))
     assert not torch.equal(from_cli, other.x)

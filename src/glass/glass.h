@@ -38,6 +38,7 @@
 #include "glass/rewards/reward.h"
 #include "glass/rewards/reward_spec.h"
 #include "glass/rewards/exported_reward.h"
+#include "glass/values/multilevel_value.h"
 #include "glass/values/posterior_sampler.h"
 #include "glass/values/value_estimate.h"
 
