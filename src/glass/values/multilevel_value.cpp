@@ -48,14 +48,16 @@ MultilevelValueEstimate estimate_value_multilevel(FlowModel& model, Reward& rewa
   std::vector<torch::Tensor> fine, coarse;
   for (size_t l = 0; l < options.samples.size(); ++l) {
     const int64_t k = options.samples[l];
-    std::vector<double> repeated;
-    for (double v : times) repeated.insert(repeated.end(), static_cast<size_t>(k), v);
-    const torch::Tensor rows = x.detach().repeat_interleave(k, 0), rt = times_tensor(repeated);
+    const torch::Tensor rows = x.detach().repeat_interleave(k, 0), rt = times_tensor(times).repeat_interleave(k);
+    if (l == 0) {
+      fine.push_back(tilted_rewards(model, reward, rows, rt, options.inner_steps(0), k, lambda, gen, options.solver));
+      coarse.emplace_back();
+      continue;
+    }
     at::Generator replay = gen.clone();  // the coarse half draws the fine half's noise again
     fine.push_back(tilted_rewards(model, reward, rows, rt, options.inner_steps(l), k, lambda, gen, options.solver));
-    coarse.push_back(l == 0 ? torch::Tensor()
-                            : tilted_rewards(model, reward, rows, rt, options.inner_steps(l - 1), k, lambda, replay,
-                                             options.solver));
+    coarse.push_back(tilted_rewards(model, reward, rows, rt, options.inner_steps(l - 1), k, lambda, replay,
+                                    options.solver));
   }
   MultilevelValueEstimate out;
   if (lambda == 0.0) {
