@@ -6,7 +6,10 @@ A tool to run before a release, not in CI: each mutation costs an incremental re
 file, then the test binary's link) and its tests, 1-4 minutes on 2 cores; the whole list about an
 hour and a half (docs/benchmarks.md records a run).
 
-usage: scripts/mutate.py [--build build] [--only 3,7] [--list]
+usage: scripts/mutate.py [--build build] [--only 3,7] [--list] [--check]
+--check only verifies that each mutation's old text occurs exactly once in its file (ctest runs it,
+so an edit that moves a mutated line makes the list fail at once instead of silently).
+A mutation whose build fails is reported BROKEN, not caught: fix its text.
 The working tree's mutated files must be unmodified in git (the tool restores them from its copy).
 """
 import argparse
@@ -49,7 +52,7 @@ def caught(m, build):
     kind, _, target = m["catch"].partition(" ")
     if kind == "python":
         if run(["cmake", "--build", str(build), "--target", "glass_python", "glass_cli", "-j2"], 1800) != 0:
-            return True, "build failed"
+            return False, "BROKEN"
         python = next(line.split("=", 1)[1] for line in (build / "CMakeCache.txt").read_text().splitlines()
                       if line.startswith("GLASS_PYTHON:"))
         env = dict(os.environ, PYTHONPATH=str(build / "python"), GLASS_CLI=str(build / "glass"), OMP_NUM_THREADS="2")
@@ -57,7 +60,7 @@ def caught(m, build):
     else:
         binary = BINARIES[kind]
         if run(["cmake", "--build", str(build), "--target", binary, "-j2"], 1800) != 0:
-            return True, "build failed"
+            return False, "BROKEN"
         code = run([str(build / "tests" / binary), f"--gtest_filter={target}"], 1800)
     return code != 0, "caught" if code != 0 else "SURVIVED"
 
@@ -67,9 +70,17 @@ def main():
     p.add_argument("--build", default="build")
     p.add_argument("--only", default="", help="comma-separated 1-based indices")
     p.add_argument("--list", action="store_true")
+    p.add_argument("--check", action="store_true")
     a = p.parse_args()
     mutations = read_mutations(ROOT / "tests" / "mutations.txt")
     chosen = [int(i) for i in a.only.split(",") if i] or list(range(1, len(mutations) + 1))
+    stale = [f"{i} ({mutations[i - 1]['file']}: {(ROOT / mutations[i - 1]['file']).read_text().count(mutations[i - 1]['old'])}x)"
+             for i in chosen if (ROOT / mutations[i - 1]["file"]).read_text().count(mutations[i - 1]["old"]) != 1]
+    if stale:
+        sys.exit(f"mutate: the old text of mutation {', '.join(stale)} must occur exactly once")
+    if a.check:
+        print(f"mutate: all {len(chosen)} mutations apply")
+        return
     if a.list:
         for i in chosen:
             m = mutations[i - 1]
@@ -81,8 +92,6 @@ def main():
         m = mutations[i - 1]
         path = ROOT / m["file"]
         original = path.read_text()
-        if original.count(m["old"]) != 1:
-            sys.exit(f"mutate: {i}: the old text occurs {original.count(m['old'])} times in {m['file']}")
         start = time.time()
         try:
             path.write_text(original.replace(m["old"], m["new"]))
@@ -94,7 +103,7 @@ def main():
             survivors.append(i)
     # Rebuild the restored sources, so the build is what the tree says again.
     run(["cmake", "--build", str(build), "-j2"], 3600)
-    print(f"mutate: {len(chosen) - len(survivors)} of {len(chosen)} caught; survivors: {survivors or 'none'}")
+    print(f"mutate: {len(chosen) - len(survivors)} of {len(chosen)} caught; survivors or broken: {survivors or 'none'}")
     sys.exit(1 if survivors else 0)
 
 

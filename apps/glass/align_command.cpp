@@ -52,6 +52,7 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
                   grid, m.sample_shape, o.settings(cmd, map));
   std::vector<MethodPlan> plans;  // budget and kernel errors before any work
   for (AlignmentMethod method : methods) plans.push_back(aligner.plan(method));
+  if (root) print_plans(plans, outputs);
 
   // Exact answers where they exist: a mixture tilted by a quadratic reward.
   std::optional<GaussianMixture::Tilted> exact;

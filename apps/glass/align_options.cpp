@@ -115,6 +115,9 @@ void AlignOptions::reject_unused(const CLI::App& cmd, const std::vector<Alignmen
                       "value guidance and SMC with --intermediate value");
   reject_unused_flags(cmd, {"--value-steps", "--value-solver"}, values && o.value_sampler == "glass",
                       "value estimates with --value-sampler glass");
+  reject_unused_flags(cmd, {"--multilevel-samples", "--multilevel-base-steps"},
+                      smc && o.smc.intermediate == IntermediateReward::MultilevelValue,
+                      "SMC with --intermediate value-multilevel");
   // Denoiser guidance acts through the model's denoiser, which these kernels never call.
   if (guided && (o.kernel.kernel == "diamond" || o.kernel.kernel == "exact"))
     throw std::invalid_argument("-k " + o.kernel.kernel + " does not call the model's denoiser: denoiser guidance "

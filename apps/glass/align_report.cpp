@@ -17,7 +17,7 @@ nlohmann::json smc_details(const SmcResult& r, const SmcOptions& so, bool exact_
   for (const SmcStep& s : r.steps) {
     nlohmann::json lw = nlohmann::json::array();
     for (int64_t g = 0; g < s.log_weights.size(0); ++g) lw.push_back(to_doubles(s.log_weights[g]));
-    steps.push_back({{"t", s.t}, {"lambda", s.lambda}, {"ess", s.ess}, {"resampled", s.resampled},
+    steps.push_back({{"t", s.t}, {"particles", s.log_weights.size(1)}, {"lambda", s.lambda}, {"ess", s.ess}, {"resampled", s.resampled},
                      {"distinct_parents", s.distinct_parents}, {"surviving_lineages", s.surviving_lineages},
                      {"floored_constraints", s.floored_constraints}, {"bytes_moved", s.bytes_moved},
                      {"rewards", to_doubles(s.rewards)}, {"log_weights", lw}});
@@ -31,10 +31,28 @@ nlohmann::json smc_details(const SmcResult& r, const SmcOptions& so, bool exact_
 
 }  // namespace
 
+nlohmann::json plan_record(const MethodPlan& p) {
+  return {{"particles", p.particles},
+          {"nfe_per_particle", p.nfe_per_particle},
+          {"rows_per_call", p.rows_per_call},
+          {"nfe_per_sample", p.nfe_per_output()},
+          {"peak_rows_per_sample", p.peak_rows_per_output}};
+}
+
+void print_plans(const std::vector<MethodPlan>& plans, int64_t outputs) {
+  for (const MethodPlan& p : plans)
+    std::cout << "plan: " << std::left << std::setw(20) << name_of(alignment_method_names(), p.method) << std::right
+              << p.particles << " particles x " << p.nfe_per_particle << " calls"
+              << (p.nfe_per_output() != p.particles * p.nfe_per_particle * p.rows_per_call ? " (funnel)" : "")
+              << " = " << p.nfe_per_output() << " NFE/sample; up to " << p.peak_rows_per_output * outputs
+              << " rows in one network call for " << outputs << " samples\n";
+}
+
 nlohmann::json method_record(const AlignmentRun& r, const SmcOptions& settings) {
   const std::string method = name_of(alignment_method_names(), r.plan.method);
   nlohmann::json j{{"method", method},
                    {"particles_per_sample", r.plan.particles},
+                   {"plan", plan_record(r.plan)},
                    {"select", to_string(r.select)},
                    {"reward_mean", r.rewards.mean().item<double>()},
                    {"reward_std", r.rewards.numel() > 1 ? r.rewards.std().item<double>() : 0.0},

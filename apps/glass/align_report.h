@@ -10,6 +10,12 @@
 
 namespace glass::cli {
 
+// What a method will spend, known before it runs (summary.json's "plan").
+nlohmann::json plan_record(const MethodPlan& plan);
+// One console line per method before the runs: particles, calls per sample, and the most rows a
+// network call carries for `outputs` samples (what memory grows with; --max-batch chunks it).
+void print_plans(const std::vector<MethodPlan>& plans, int64_t outputs);
+
 // The method's record: settings, rewards, costs, the SMC diagnostics (settings: the Aligner's SMC
 // settings, which the record completes with the run's particles and selection).
 nlohmann::json method_record(const AlignmentRun& r, const SmcOptions& settings);

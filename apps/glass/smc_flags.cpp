@@ -24,6 +24,11 @@ void add_smc_flags(CLI::App& cmd, SmcOptions& o) {
                  "(bisection; difference potential); 0: lambda at every step")
       ->check(CLI::Range(0.0, 0.999))
       ->capture_default_str();
+  cmd.add_option_function<std::string>(
+         "--funnel", [&o](const std::string& text) { o.funnel = parse_funnel(text); },
+         "SMC: shrink each group's particles from set times, from:share,... (0.5:0.5,0.75:0.25: half of them "
+         "from t = 0.5, a quarter from 0.75); a budget then affords more particles at the start")
+      ->type_name("FROM:SHARE,...");
   add_enum_option(cmd, "--intermediate", o.intermediate, intermediate_reward_names(),
                   "SMC: intermediate reward from the denoised estimate or a value estimate");
   cmd.add_option("--value-samples", o.value.samples, "value estimates: GLASS posterior samples per particle")
@@ -34,11 +39,21 @@ void add_smc_flags(CLI::App& cmd, SmcOptions& o) {
       ->capture_default_str();
   add_enum_option(cmd, "--value-solver", o.value.solver, inner_solver_names(),
                   "value estimates: the inner solver of their GLASS posterior samples (see --inner-solver)");
+  cmd.add_option("--multilevel-samples", o.multilevel.samples,
+                 "--intermediate value-multilevel: samples per level, cheapest first (level l: GLASS with "
+                 "b 2^l inner steps, paired with b 2^(l-1) from the same noise)")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--multilevel-base-steps", o.multilevel.base_inner_steps,
+                 "--intermediate value-multilevel: b, the inner steps of level 0")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
 }
 
 std::vector<std::string> smc_only_flags() {
   return {"--potential", "--no-final-correction", "--resampling", "--resample-order", "--allocation",
-          "--ess-threshold", "--tempering-ess", "--intermediate"};
+          "--ess-threshold", "--tempering-ess", "--funnel", "--intermediate"};
 }
 
 nlohmann::json smc_settings_json(const SmcOptions& o) {
@@ -53,10 +68,18 @@ nlohmann::json smc_settings_json(const SmcOptions& o) {
                       {"tempering_ess", o.tempering_ess},
                       {"intermediate", to_string(o.intermediate)},
                       {"select", to_string(o.select)}};
+  if (!o.funnel.empty()) j["funnel"] = funnel_text(o.funnel);
   if (o.intermediate == IntermediateReward::Value) {
     const ValueOptions& v = o.value;
     j["value"] = {{"samples", v.samples}, {"sampler", v.sampler ? "diamond" : "glass"}, {"nfe_per_particle", v.nfe()}};
     if (!v.sampler) j["value"].update({{"inner_steps", v.inner_steps}, {"solver", inner_solver_name(v.solver)}});
+  }
+  if (o.intermediate == IntermediateReward::MultilevelValue) {
+    const MultilevelValueOptions& m = o.multilevel;
+    j["multilevel"] = {{"samples", m.samples},
+                       {"base_inner_steps", m.base_inner_steps},
+                       {"solver", inner_solver_name(m.solver)},
+                       {"nfe_per_particle", m.nfe()}};
   }
   return j;
 }

@@ -96,10 +96,11 @@ def smc(kernel: Kernel, reward: RewardLike, groups: int = 1, **options) -> SmcRe
     'stratified' | 'residual' | 'ssp' | 'killing'), resample_order ('index' | 'reward': sort by
     the step reward first), allocation ('weights' | 'vasr' | 'vasr-max-biased'), ess_threshold
     (0.5), tempering_ess (0: off; else the share of N each step's ESS keeps while lam rises),
-    final_correction (True), intermediate ('denoised' | 'value'), value_samples,
-    value_inner_steps, value_solver, value_diamond (a DiamondMap for one-call values), select
-    ('sample' | 'argmax' | 'all': what each group returns), callback (called with (k, K) after
-    each step)."""
+    final_correction (True), intermediate ('denoised' | 'value' | 'value-multilevel'), value_samples,
+    value_inner_steps, value_solver, value_diamond (a DiamondMap for one-call values),
+    multilevel_samples ([32, 8, 4, 2]: samples per level for 'value-multilevel'), funnel (a list of
+    (from_t, share): the moves from from_t on use share of the particles), select ('sample' |
+    'argmax' | 'all': what each group returns), callback (called with (k, K) after each step)."""
     return _glass.smc(kernel, as_reward(reward, device=kernel.model.device), groups, **options)
 
 

@@ -82,10 +82,11 @@ class BestOfNResult:
 class MethodPlan:
     """What an alignment method will spend, known before it runs."""
     method: str
-    particles: int  # chains per output
-    nfe_per_particle: int  # network calls per chain
+    particles: int  # chains per output (at the start, when a funnel shrinks them)
+    nfe_per_particle: int  # network calls of a chain that runs to the end
     rows_per_call: int  # rows per particle in one call: 2 under classifier-free guidance
-    nfe_per_output: int  # network rows per output (the budget's unit)
+    nfe_per_output: int  # network rows per output (the budget's unit; less than particles x chain with a funnel)
+    peak_rows_per_output: int  # the most rows one network call carries per output (memory grows with it)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ struct SmcKeywords {
   bool final_correction;
   int value_samples, value_inner_steps;
   std::optional<DiamondPtr> value_diamond;
+  std::vector<int> multilevel_samples;
+  std::vector<std::pair<double, double>> funnel;  // (from, share)
 
   SmcOptions options(const Model& model) const {
     SmcOptions o;
@@ -31,6 +33,8 @@ struct SmcKeywords {
     o.value.samples = value_samples;
     o.value.inner_steps = value_inner_steps;
     o.value.solver = parse_inner_solver(value_solver);
+    o.multilevel.samples = multilevel_samples;
+    for (const auto& [from, share] : funnel) o.funnel.push_back({from, share});
     if (value_diamond && *value_diamond) {
       if (&(*value_diamond)->map->model() != model.flow.get())
         throw std::invalid_argument("value_diamond: the Diamond Map was loaded for another model");
@@ -86,6 +90,7 @@ py::object plan_result(const MethodPlan& p) {
   d["nfe_per_particle"] = p.nfe_per_particle;
   d["rows_per_call"] = p.rows_per_call;
   d["nfe_per_output"] = p.nfe_per_output();
+  d["peak_rows_per_output"] = p.peak_rows_per_output;
   return make_result("MethodPlan", d);
 }
 
@@ -117,7 +122,9 @@ void bind_alignment(py::module_& m) {
         py::arg("final_correction") = smc_defaults.final_correction,
         py::arg("intermediate") = to_string(smc_defaults.intermediate),
         py::arg("value_samples") = value_defaults.samples, py::arg("value_inner_steps") = value_defaults.inner_steps,
-        py::arg("value_solver") = inner_solver_name(value_defaults.solver), py::arg("value_diamond") = py::none());
+        py::arg("value_solver") = inner_solver_name(value_defaults.solver), py::arg("value_diamond") = py::none(),
+        py::arg("multilevel_samples") = smc_defaults.multilevel.samples,
+        py::arg("funnel") = std::vector<std::pair<double, double>>{});
   };
 
   std::apply(
@@ -129,13 +136,15 @@ void bind_alignment(py::module_& m) {
                std::string select, int64_t particles, double lam, std::string potential, std::string resampling,
                std::string resample_order, std::string allocation, double ess_threshold, double tempering_ess,
                bool final_correction, std::string intermediate, int value_samples, int value_inner_steps,
-               std::string value_solver, std::optional<DiamondPtr> value_diamond) {
+               std::string value_solver, std::optional<DiamondPtr> value_diamond, std::vector<int> multilevel_samples,
+               std::vector<std::pair<double, double>> funnel) {
               require_model(kernel, reward, "smc");
               if (groups < 1) throw std::invalid_argument("groups: need at least 1, got " + std::to_string(groups));
               const Model& model = *kernel->model;
               const SmcKeywords k{particles,    lam,           potential,     resampling,       resample_order,
                                   allocation,   intermediate,  value_solver,  ess_threshold,    tempering_ess,
-                                  final_correction, value_samples, value_inner_steps, value_diamond};
+                                  final_correction, value_samples, value_inner_steps, value_diamond,
+                                  multilevel_samples, funnel};
               SmcOptions o = k.options(model);
               o.select = parse_named(selection_names(), select, "select");
               const std::vector<double> g = outer_grid(model, steps, grid);
@@ -188,12 +197,14 @@ void bind_alignment(py::module_& m) {
                             std::string allocation, double ess_threshold, double tempering_ess,
                             bool final_correction, std::string intermediate, int value_samples,
                             int value_inner_steps, std::string value_solver,
-                            std::optional<DiamondPtr> value_diamond) {
+                            std::optional<DiamondPtr> value_diamond, std::vector<int> multilevel_samples,
+                            std::vector<std::pair<double, double>> funnel) {
                   require_model(kernel, reward, "Aligner");
                   const Model& model = *kernel->model;
                   const SmcKeywords k{particles,    lam,           potential,     resampling,       resample_order,
                                       allocation,   intermediate,  value_solver,  ess_threshold,    tempering_ess,
-                                      final_correction, value_samples, value_inner_steps, value_diamond};
+                                      final_correction, value_samples, value_inner_steps, value_diamond,
+                                  multilevel_samples, funnel};
                   AlignmentSettings s;
                   if (select) s.select = parse_named(selection_names(), *select, "select");
                   // particles = 0 leaves the count to the budget; SmcOptions needs a positive one.

@@ -63,3 +63,27 @@ def test_the_newer_smc_settings_match_glass_align(cli, tmp_path):
     assert torch.allclose(run.weights, torch.tensor(summary["sample_weights"], dtype=torch.float64), rtol=0, atol=1e-12)
     assert [s.lam for s in run.smc.steps] == [s["lambda"] for s in summary["smc"]["steps"]]
     assert run.smc.steps[-1].lam == [3.0] * 6
+
+
+def test_funnel_rho_per_step_and_multilevel_values_match_glass_align(cli, tmp_path):
+    # A funnel sized by the budget, one rho per step and multilevel value potentials: the same
+    # particles, plan and calls from the keywords as from the flags.
+    flags = ["--funnel", "0.5:0.5", "--rho", "0.8,0.2", "--intermediate", "value-multilevel",
+             "--multilevel-samples", "4,2", "--max-nfe", "400"]
+    run_cli(cli, "align", "--preset", "gmm2d", "--methods", "smc", "-n", "6", "-K", "4", "-M", "4",
+            "-s", "3", "-o", str(tmp_path), *flags)
+    from_cli = torch.from_numpy(np.load(tmp_path / "smc.npy"))
+    summary = json.loads((tmp_path / "summary.json").read_text())["methods"][0]
+
+    model = glass.mixture_model(glass.GaussianMixture.preset("gmm2d"))
+    aligner = glass.Aligner(glass.Kernel(model, inner_steps=4, rho=[0.8, 0.2]), "quadratic:kappa=0.5:center=2,1",
+                            steps=4, max_nfe=400, funnel=[(0.5, 0.5)], intermediate="value-multilevel",
+                            multilevel_samples=[4, 2])
+    plan = aligner.plan("smc")
+    assert plan.particles == summary["plan"]["particles"]
+    assert plan.nfe_per_output == summary["plan"]["nfe_per_sample"] <= 400
+    assert plan.nfe_per_output < plan.particles * plan.nfe_per_particle  # the funnel's savings
+    run = aligner.run("smc", 6, generator=glass.Generator(3))
+    assert torch.equal(from_cli, run.samples)
+    assert run.cost.nfe_per_output == plan.nfe_per_output
+    assert [s.log_weights.shape[1] for s in run.smc.steps] == [s["particles"] for s in summary["smc"]["steps"]]

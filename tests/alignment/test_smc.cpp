@@ -117,6 +117,7 @@ TEST_P(SmcReturnedSamples, AreDrawsFromTheExactTiltedMixture) {
   o.ess_threshold = c.ess_threshold;
   o.intermediate = c.intermediate;
   o.value = ValueOptions{4, 4};
+  o.multilevel.samples = {4, 2};  // 20 calls an estimate, as ValueOptions{4, 4}'s 16
   const int64_t groups = c.groups;
   at::Generator gen = make_generator(17);
   const SmcResult r = run_smc(*s.model, s.kernel, s.reward, uniform_grid(c.steps), groups, {2}, o, gen);
@@ -149,7 +150,9 @@ INSTANTIATE_TEST_SUITE_P(
         // takes (on 5 steps, 4 r_1 + 3 r_2 + 2 r_3 + r_4: 256 particles were still 0.08 off).
         ReturnedCase{"sum_every_step", PotentialKind::Sum, 1.0, IntermediateReward::Denoised, 256, 2000, 3},
         ReturnedCase{"max_adaptive", PotentialKind::Max, 0.5, IntermediateReward::Denoised, 128, 2000},
-        ReturnedCase{"value_adaptive", PotentialKind::Difference, 0.5, IntermediateReward::Value, 32, 1500}),
+        ReturnedCase{"value_adaptive", PotentialKind::Difference, 0.5, IntermediateReward::Value, 32, 1500},
+        ReturnedCase{"multilevel_value_adaptive", PotentialKind::Difference, 0.5, IntermediateReward::MultilevelValue,
+                     32, 1500}),
     [](const auto& info) { return std::string(info.param.label); });
 
 // The resampling variants beyond the textbook ones (ordering by reward, VASR's allocation with its
@@ -163,6 +166,7 @@ struct VariantCase {
   double tempering_ess;
   double lambda;
   int64_t particles = 32;
+  std::vector<FunnelStage> funnel = {};
 };
 
 void PrintTo(const VariantCase& c, std::ostream* os) { *os << c.label; }
@@ -180,6 +184,7 @@ TEST_P(SmcVariants, ReturnTheExactTiltedMixture) {
   o.resampling_order = c.order;
   o.allocation = c.allocation;
   o.tempering_ess = c.tempering_ess;
+  o.funnel = c.funnel;
   o.ess_threshold = 1.0;  // resample at every step: the variant acts each time
   ASSERT_TRUE(smc_targets_exactly(o));
   const int64_t groups = 2500;
@@ -206,7 +211,14 @@ INSTANTIATE_TEST_SUITE_P(
         VariantCase{"vasr", ResamplingScheme::Systematic, ResamplingOrder::Index, Allocation::Vasr, 0.0, 1.0, 64},
         VariantCase{"vasr_ssp_by_reward", ResamplingScheme::Ssp, ResamplingOrder::Reward, Allocation::Vasr, 0.0, 1.0,
                     64},
-        VariantCase{"tempered", ResamplingScheme::Systematic, ResamplingOrder::Index, Allocation::Weights, 0.8, 2.0}),
+        VariantCase{"tempered", ResamplingScheme::Systematic, ResamplingOrder::Index, Allocation::Weights, 0.8, 2.0},
+        // 128 particles for the moves from 0 and 0.2, 64 from 0.4, 32 from 0.6 on. A funnel ending
+        // at 16 was 3.3x the floor off, as was 16 particles throughout (3.9x: the self-normalised
+        // final weights' finite-N bias, not the funnel's).
+        VariantCase{"funnel", ResamplingScheme::Systematic, ResamplingOrder::Index, Allocation::Weights, 0.0, 1.0, 128,
+                    {{0.4, 0.5}, {0.6, 0.25}}},
+        VariantCase{"funnel_vasr_by_reward", ResamplingScheme::Ssp, ResamplingOrder::Reward, Allocation::Vasr, 0.0,
+                    1.0, 128, {{0.5, 0.5}}}),
     [](const auto& info) { return std::string(info.param.label); });
 
 // SMC's Z estimate is unbiased for any N, VASR's corrected weights included: with 4 particles a
@@ -224,6 +236,34 @@ TEST(Smc, VasrKeepsTheZEstimateUnbiasedAtFewParticles) {
   const SmcResult r = run_smc(*s.model, s.kernel, s.reward, uniform_grid(5), groups, {2}, o, gen);
   const double exact = s.mixture.tilted(kKappa, kCenter, 1.0).log_z;
   const torch::Tensor z = torch::exp(torch::tensor(r.log_z, torch::kFloat64) - exact);  // Z / Z_exact
+  const double se = z.std().item<double>() / std::sqrt(static_cast<double>(groups));
+  EXPECT_NEAR(z.mean().item<double>(), 1.0, 4 * se) << "se " << se;
+}
+
+// A funnel's resampling to fewer particles keeps Z's estimate unbiased (each epoch counts from the
+// mass of its own count): 8 particles shrinking to 2, adaptive resampling (the shrink is forced).
+TEST(Smc, FunnelKeepsTheZEstimateUnbiasedAndShrinksAsPlanned) {
+  Scene s;
+  SmcOptions o;
+  o.particles = 8;
+  o.lambda = 1.0;
+  o.funnel = {{0.3, 0.5}, {0.7, 0.25}};
+  const int64_t groups = 20000;
+  const std::vector<double> grid = uniform_grid(5);
+  at::Generator gen = make_generator(41);
+  const SmcResult r = run_smc(*s.model, s.kernel, s.reward, grid, groups, {2}, o, gen);
+  const std::vector<int64_t> moved{8, 8, 4, 4, 2};  // moves from 0, 0.2, 0.4, 0.6, 0.8
+  for (size_t k = 0; k < r.steps.size(); ++k) EXPECT_EQ(r.steps[k].log_weights.size(1), moved[k]) << k;
+  EXPECT_TRUE(r.steps[1].resampled[0]);  // the steps that reach a stage resample, whatever the ESS
+  EXPECT_TRUE(r.steps[3].resampled[0]);
+  EXPECT_EQ(r.particles.size(0), groups * 2);
+  const int64_t calls = smc_nfe_per_group(s.kernel, grid, o, smc_reuses_start_denoiser(s.kernel, *s.model, o));
+  // GLASS: 8 calls a move; a potential's D_t(x_t) is one call, which the next move reuses: the
+  // particles a shrink drops paid for one that is never reused.
+  EXPECT_EQ(calls, (8 + 8 + 4 + 4 + 2) * 8 + (8 + 8 + 4 + 4) - (8 + 4 + 4 + 2));
+  EXPECT_EQ(r.cost.network_rows, calls * groups);
+  const double exact = s.mixture.tilted(kKappa, kCenter, 1.0).log_z;
+  const torch::Tensor z = torch::exp(torch::tensor(r.log_z, torch::kFloat64) - exact);
   const double se = z.std().item<double>() / std::sqrt(static_cast<double>(groups));
   EXPECT_NEAR(z.mean().item<double>(), 1.0, 4 * se) << "se " << se;
 }
@@ -532,25 +572,43 @@ TEST(Smc, DegenerateInputsAreClearErrors) {
   bad.particles = 0;
   EXPECT_THROW(run_smc(*s.model, s.kernel, s.reward, uniform_grid(3), 1, {2}, bad, gen), std::invalid_argument);
   EXPECT_THROW(run_smc(*s.model, s.kernel, s.reward, {0.0, 0.5}, 1, {2}, o, gen), std::invalid_argument);
+  // Funnels: times increasing in (0, 1), shares in (0, 1] never growing, not with killing.
+  for (const std::vector<FunnelStage>& funnel : std::vector<std::vector<FunnelStage>>{
+           {{0.0, 0.5}}, {{0.5, 0.5}, {0.4, 0.25}}, {{0.5, 0.5}, {0.7, 0.75}}, {{0.5, 0.0}}, {{1.0, 0.5}}}) {
+    bad = o;
+    bad.funnel = funnel;
+    EXPECT_THROW(bad.validate(), std::invalid_argument) << funnel_text(funnel);
+  }
+  bad = o;
+  bad.funnel = {{0.5, 0.5}};
+  bad.resampling = ResamplingScheme::Killing;
+  EXPECT_THROW(bad.validate(), std::invalid_argument);
+  EXPECT_THROW(parse_funnel("0.5"), std::invalid_argument);
+  EXPECT_THROW(parse_funnel("0.5:x"), std::invalid_argument);
+  EXPECT_EQ(funnel_text(parse_funnel("0.25:0.5,0.75:0.125")), "0.25:0.5,0.75:0.125");
 }
 
 TEST(Smc, SpendsExactlyThePlannedNetworkCalls) {
   Scene s;
-  for (IntermediateReward kind : {IntermediateReward::Denoised, IntermediateReward::Value}) {
+  for (IntermediateReward kind :
+       {IntermediateReward::Denoised, IntermediateReward::Value, IntermediateReward::MultilevelValue}) {
     SmcOptions o;
     o.particles = 6;
     o.intermediate = kind;
     o.value = ValueOptions{3, 4};
+    o.multilevel.samples = {3, 2};  // 3 x 2 + 2 x (4 + 2) = 18 calls an estimate
     at::Generator gen = make_generator(2);
     const std::vector<double> grid = uniform_grid(4);
     const SmcResult r = run_smc(*s.model, s.kernel, s.reward, grid, 5, {2}, o, gen);
     const int64_t per_particle = smc_nfe_per_particle(s.kernel, *s.model, grid, o);
     // Denoised potentials: each move after the first starts from the potential's D_t(x_t), so
     // the potentials cost nothing extra; value estimates pay n * M calls each.
-    EXPECT_EQ(per_particle, kind == IntermediateReward::Denoised ? 4 * 8 : 4 * 8 + 3 * 12);
+    const int64_t per_estimate = kind == IntermediateReward::Value ? 12 : 18;
+    EXPECT_EQ(per_particle, kind == IntermediateReward::Denoised ? 4 * 8 : 4 * 8 + 3 * per_estimate);
     EXPECT_EQ(r.cost.network_rows, per_particle * 30);
     EXPECT_DOUBLE_EQ(r.cost.nfe_per_output(), per_particle * 6.0);
-    EXPECT_EQ(r.cost.reward_calls, 4);
+    // One reward call a step, except multilevel values: one per level and one more per pair level.
+    EXPECT_EQ(r.cost.reward_calls, kind == IntermediateReward::MultilevelValue ? 3 * 3 + 1 : 4);
   }
 }
 

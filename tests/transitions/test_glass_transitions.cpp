@@ -113,6 +113,40 @@ TEST_P(MarginalPreservation, GlassMovesPtToPtPrime) {
 
 INSTANTIATE_TEST_SUITE_P(Rhos, MarginalPreservation, ::testing::Values("0", "0.4", "0.9", "-0.5", "ddpm"));
 
+// A per-step rho schedule gives each particle the rho of its own start time: one batch with half
+// its particles moving 0.1 -> 0.4 (rho 0.9: the first of two steps) and half 0.6 -> 0.9 (rho -0.5),
+// each half against the exact transition with that constant rho.
+TEST(PerStepRho, EachParticleMovesWithTheRhoOfItsStartTime) {
+  const RhoSchedule rho = RhoSchedule::parse("0.9,-0.5");
+  const GaussianMixture g = GaussianMixture::preset("gmm2d");
+  const SchedulePtr s = make_schedule("condot");
+  EXPECT_DOUBLE_EQ(rho(*s, 0.0, 0.3), 0.9);
+  EXPECT_DOUBLE_EQ(rho(*s, 0.49, 0.7), 0.9);
+  EXPECT_DOUBLE_EQ(rho(*s, 0.5, 0.7), -0.5);
+  EXPECT_DOUBLE_EQ(rho(*s, 1.0, 1.0), -0.5);
+  EXPECT_THROW(RhoSchedule::parse("0.5,1.0"), std::invalid_argument);
+  EXPECT_THROW(RhoSchedule::per_step({}), std::invalid_argument);
+
+  auto model = test::mixture_model(g, s);
+  at::Generator gen = make_generator(99);
+  const torch::Tensor x = repeat_point(torch::tensor({0.5f, 0.2f}), 2 * kN);
+  const torch::Tensor t = torch::cat({full_times(kN, 0.1), full_times(kN, 0.6)});
+  const torch::Tensor tn = torch::cat({full_times(kN, 0.4), full_times(kN, 0.9)});
+  GlassTransition kernel(*model, GlassOptions{rho, 16, 1.0});
+  const torch::Tensor moved = kernel.step(x, t, tn, gen).x;
+  const torch::Tensor x_half = x.narrow(0, 0, kN);
+  const auto exact = [&](double r, double from, double to) {
+    ExactMixtureTransition e(g, s, RhoSchedule::constant(r));
+    return e.step(x_half, full_times(1, from), full_times(1, to), gen).x;
+  };
+  const double floor = test::noise_floor([&] { return exact(0.9, 0.1, 0.4); });
+  EXPECT_LT(energy_distance(moved.narrow(0, 0, kN), exact(0.9, 0.1, 0.4)), 4 * floor) << "floor " << floor;
+  EXPECT_LT(energy_distance(moved.narrow(0, kN, kN), exact(-0.5, 0.6, 0.9)), 4 * floor) << "floor " << floor;
+  // Not vacuous: the other rho moves the same points to a visibly different law.
+  EXPECT_GT(energy_distance(exact(-0.5, 0.1, 0.4), exact(0.9, 0.1, 0.4)), 20 * floor);
+  EXPECT_GT(energy_distance(exact(0.9, 0.6, 0.9), exact(-0.5, 0.6, 0.9)), 20 * floor);
+}
+
 TEST(DdpmIsGlass, ManySmallAncestralStepsAndGlassDdpmReachTheExactTransition) {
   const GaussianMixture g = GaussianMixture::preset("gmm2d");
   const SchedulePtr s = make_schedule("condot");

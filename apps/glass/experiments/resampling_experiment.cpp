@@ -4,7 +4,9 @@
 // step so the scheme acts each time) give: the spread of log Z over the populations (its standard
 // deviation, and the error of the log of their mean Z), the energy distance of the G returned
 // samples to exact draws beside the distance between two exact sets of the same size, and the
-// lineages still alive at the end. Every variant spends the same calls.
+// lineages still alive at the end. Every variant spends the same calls; the funnel (more particles
+// than N at the start, fewer at the end, as many moves) a few more: the D_t(x_t) of the particles
+// its shrink drops is computed and never reused.
 #include <cmath>
 
 #include "experiments/experiment_scene.h"
@@ -24,6 +26,8 @@ struct Variant {
   ResamplingOrder order = ResamplingOrder::Index;
   Allocation allocation = Allocation::Weights;
   double tempering_ess = 0.0;
+  std::vector<FunnelStage> funnel = {};
+  double start_factor = 1.0;  // particles at the start, per N: a funnel's calls saved buy more
 };
 
 std::vector<Variant> variants() {
@@ -36,6 +40,10 @@ std::vector<Variant> variants() {
   all.push_back({"vasr-max-biased", ResamplingScheme::Systematic, ResamplingOrder::Index, Allocation::VasrMaxBiased});
   all.push_back({"systematic, tempered (ESS 0.5)", ResamplingScheme::Systematic, ResamplingOrder::Index,
                  Allocation::Weights, 0.5});
+  // 1.25 N particles for the moves from 0, 0.2 and 0.4, half of them from 0.6: 5 N moves, as N
+  // particles throughout.
+  all.push_back({"systematic, funnel 1.25N to 0.625N from 0.6", ResamplingScheme::Systematic,
+                 ResamplingOrder::Index, Allocation::Weights, 0.0, {{0.6, 0.5}}, 1.25});
   return all;
 }
 
@@ -82,7 +90,8 @@ ExperimentReport resampling_experiment(const ExperimentOptions& options) {
     for (int64_t n : sizes)
       for (const Variant& v : all) {
         SmcOptions so;
-        so.particles = n;
+        so.particles = std::llround(v.start_factor * static_cast<double>(n));
+        so.funnel = v.funnel;
         so.lambda = lambda;
         so.ess_threshold = 1.0;
         so.resampling = v.scheme;

@@ -1,5 +1,6 @@
 #include "glass/alignment/alignment_methods.h"
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
@@ -72,6 +73,28 @@ int64_t Aligner::nfe_per_particle(AlignmentMethod method) const {
   }
 }
 
+int64_t Aligner::calls_per_output(AlignmentMethod method, int64_t particles) const {
+  if (!is_smc(method) || settings_.smc.funnel.empty()) return particles * nfe_per_particle(method);
+  SmcOptions o = settings_.smc;
+  o.particles = particles;
+  const bool reuse = method == AlignmentMethod::Smc && smc_reuses_start_denoiser(*kernel_, model_, o);
+  int64_t calls = smc_nfe_per_group(*kernel_, grid_, o, reuse);
+  if (uses_value_guidance(method))  // a value estimate for each particle that moved into the window
+    for (size_t k = 1; k + 1 < grid_.size(); ++k)
+      if (settings_.value_guidance.at(grid_[k]) != 0.0) calls += o.particles_at(grid_[k - 1]) * o.value.nfe();
+  return calls;
+}
+
+int64_t Aligner::peak_rows_per_output(AlignmentMethod method, int64_t particles) const {
+  int64_t samples_per_particle = 1;  // value estimates batch their posterior samples with the particles
+  const SmcOptions& o = settings_.smc;
+  if (uses_value_guidance(method) || (is_smc(method) && o.intermediate == IntermediateReward::Value))
+    samples_per_particle = o.value.samples;
+  if (is_smc(method) && o.intermediate == IntermediateReward::MultilevelValue)
+    samples_per_particle = *std::max_element(o.multilevel.samples.begin(), o.multilevel.samples.end());
+  return particles * samples_per_particle * model_.rows_per_particle();
+}
+
 double Aligner::budget() const {
   if (settings_.max_nfe > 0) return settings_.max_nfe;
   if (settings_.particles > 0) return 0.0;
@@ -86,6 +109,9 @@ MethodPlan Aligner::plan(AlignmentMethod method) const {
   MethodPlan p{method, 1, nfe_per_particle(method), model_.rows_per_particle()};
   const double max_nfe = budget();
   const int64_t rows_per_chain = p.nfe_per_particle * p.rows_per_call;
+  const auto rows_of = [&](int64_t particles) {
+    return static_cast<double>(calls_per_output(method, particles) * p.rows_per_call);
+  };
   if (uses_particles(method)) {
     p.particles = settings_.particles > 0 ? settings_.particles : 8;
     if (settings_.particles == 0 && max_nfe > 0) {
@@ -93,12 +119,15 @@ MethodPlan Aligner::plan(AlignmentMethod method) const {
         throw std::invalid_argument("method '" + name + "': the " + kernel_->name() +
                                     " kernel makes no network calls, so a call budget cannot size it; give the "
                                     "particles");
+      // As many full chains as fit, then more while a funnel's savings pay for them.
       p.particles = static_cast<int64_t>(max_nfe / static_cast<double>(rows_per_chain));
+      while (p.particles > 0 && rows_of(p.particles + 1) <= max_nfe) ++p.particles;
     }
   }
+  p.calls_per_output = calls_per_output(method, std::max<int64_t>(p.particles, 1));
+  p.peak_rows_per_output = peak_rows_per_output(method, std::max<int64_t>(p.particles, 1));
   if (max_nfe > 0 && (p.particles < 1 || static_cast<double>(p.nfe_per_output()) > max_nfe))
-    throw std::invalid_argument("method '" + name + "' needs " +
-                                std::to_string(std::max<int64_t>(p.particles, 1) * rows_per_chain) +
+    throw std::invalid_argument("method '" + name + "' needs " + std::to_string(p.nfe_per_output()) +
                                 " network rows per sample, over the budget of " + c10::str(max_nfe) +
                                 " (--max-nfe; one chain costs " + std::to_string(rows_per_chain) +
                                 (p.rows_per_call > 1 ? ": " + std::to_string(p.nfe_per_particle) + " calls of " +

@@ -43,11 +43,15 @@ struct AlignmentSettings {
 // What a method will spend, known before it runs.
 struct MethodPlan {
   AlignmentMethod method;
-  int64_t particles = 1;         // chains per output
-  int64_t nfe_per_particle = 0;  // network calls per chain
+  int64_t particles = 1;         // chains per output (at the start, when a funnel shrinks them)
+  int64_t nfe_per_particle = 0;  // network calls of a chain that runs to the end
   int64_t rows_per_call = 1;     // rows per particle in one call: 2 under classifier-free guidance
+  int64_t calls_per_output = 0;  // network calls per output: particles x nfe_per_particle, less a funnel's savings
+  // The most rows one network call carries per output, before any chunking (set_max_batch): the
+  // particles that move together, or their value estimates' posterior samples. Memory grows with it.
+  int64_t peak_rows_per_output = 0;
   // Network rows per output, the unit of budgets and of AlignmentCost::nfe_per_output.
-  int64_t nfe_per_output() const { return particles * nfe_per_particle * rows_per_call; }
+  int64_t nfe_per_output() const { return calls_per_output * rows_per_call; }
 };
 
 struct AlignmentRun {
@@ -96,6 +100,9 @@ class Aligner {
 
  private:
   int64_t nfe_per_particle(AlignmentMethod method) const;
+  // Calls per output of `particles` chains (an SMC funnel spends fewer than particles x a chain).
+  int64_t calls_per_output(AlignmentMethod method, int64_t particles) const;
+  int64_t peak_rows_per_output(AlignmentMethod method, int64_t particles) const;
   AlignmentRun run_with(const MethodPlan& plan, int64_t outputs, at::Generator* gen, const Sharding* sharding,
                         const AlignmentCallback& on_step);
   FlowModel& model_;

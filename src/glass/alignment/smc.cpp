@@ -1,9 +1,12 @@
 #include "glass/alignment/smc.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <set>
 #include <stdexcept>
+
+#include <c10/util/StringUtil.h>
 
 #include "glass/sampling/sampler.h"
 #include "glass/sampling/time_grid.h"
@@ -19,6 +22,7 @@ const NameTable<IntermediateReward>& intermediate_reward_names() {
   static const NameTable<IntermediateReward> table{
       {"denoised", IntermediateReward::Denoised},
       {"value", IntermediateReward::Value},
+      {"value-multilevel", IntermediateReward::MultilevelValue},
   };
   return table;
 }
@@ -40,6 +44,31 @@ const NameTable<Allocation>& allocation_names() {
 
 std::string to_string(Allocation allocation) { return name_of(allocation_names(), allocation); }
 
+std::vector<FunnelStage> parse_funnel(const std::string& text) {
+  std::vector<FunnelStage> funnel;
+  if (text.empty()) return funnel;
+  for (const std::string& stage : split(text, ',')) {
+    const std::vector<std::string> parts = split(stage, ':');
+    if (parts.size() != 2)
+      throw std::invalid_argument("funnel: each stage is from:share (0.5:0.5,0.75:0.25), got " + quote(stage));
+    funnel.push_back({parse_double(parts[0], "funnel time"), parse_double(parts[1], "funnel share")});
+  }
+  return funnel;
+}
+
+std::string funnel_text(const std::vector<FunnelStage>& funnel) {
+  std::string out;
+  for (const FunnelStage& s : funnel) out += (out.empty() ? "" : ",") + c10::str(s.from) + ":" + c10::str(s.share);
+  return out;
+}
+
+int64_t SmcOptions::particles_at(double t) const {
+  double share = 1.0;
+  for (const FunnelStage& s : funnel)
+    if (t >= s.from) share = s.share;
+  return std::max<int64_t>(1, std::llround(share * static_cast<double>(particles)));
+}
+
 bool smc_targets_exactly(const SmcOptions& o) {
   return (o.potential == PotentialKind::Difference || o.final_correction) && o.allocation != Allocation::VasrMaxBiased &&
          o.select != Selection::Argmax;
@@ -55,7 +84,20 @@ void SmcOptions::validate() const {
     throw std::invalid_argument("SMC: the tempering ESS must be in [0, 1) (0: no tempering)");
   if (tempering_ess > 0.0 && potential != PotentialKind::Difference)
     throw std::invalid_argument("SMC: tempering needs the difference potential (its tilt lambda_k r_k telescopes)");
+  double last_from = 0.0, last_share = 1.0;
+  for (const FunnelStage& s : funnel) {
+    if (!(s.from > last_from && s.from < 1.0))
+      throw std::invalid_argument("SMC: the funnel's times must increase within (0, 1), got " + c10::str(s.from));
+    if (!(s.share > 0.0 && s.share <= last_share))
+      throw std::invalid_argument("SMC: the funnel's shares must be in (0, 1] and never grow, got " +
+                                  c10::str(s.share));
+    last_from = s.from;
+    last_share = s.share;
+  }
+  if (!funnel.empty() && resampling == ResamplingScheme::Killing)
+    throw std::invalid_argument("SMC: killing resampling keeps the count; a funnel needs another scheme");
   if (intermediate == IntermediateReward::Value) value.validate();
+  if (intermediate == IntermediateReward::MultilevelValue) multilevel.validate();
 }
 
 namespace {
@@ -83,6 +125,8 @@ Intermediate intermediate_rewards(FlowModel& model, Reward& reward, const torch:
   const torch::Tensor times = full_times(x.size(0), t);
   if (o.intermediate == IntermediateReward::Value)
     return {estimate_value(model, reward, x, times, o.lambda, o.value, gen).value, torch::Tensor()};
+  if (o.intermediate == IntermediateReward::MultilevelValue)
+    return {estimate_value_multilevel(model, reward, x, times, o.lambda, o.multilevel, gen).value, torch::Tensor()};
   torch::NoGradGuard no_grad;
   torch::Tensor d = model.denoise(x, times);
   return {reward(d).to(torch::kCPU, torch::kFloat64), d};
@@ -108,7 +152,8 @@ std::vector<int64_t> floor_constraint_violations(torch::Tensor& r, int64_t group
 }
 
 // Log-weights of G groups of N particles: carried across steps that do not resample, reset to
-// uniform by a resampling; each step's increment of log-sum-exp adds to the group's log Z.
+// uniform by a resampling; each step's increment of log-sum-exp adds to the group's log Z. A
+// resampling may change N (a funnel): every group then resamples to the new count.
 class GroupWeights {
  public:
   GroupWeights(int64_t groups, int64_t n)
@@ -129,6 +174,7 @@ class GroupWeights {
       log_z_[static_cast<size_t>(k)] += lse - lse_old[k].item<double>();
     }
     normalized_ = torch::softmax(proposed_, 1).contiguous();
+    next_.assign(static_cast<size_t>(log_w_.size(0)), torch::Tensor());
   }
 
   const torch::Tensor& proposed() const { return proposed_; }  // after the potentials, before resampling
@@ -141,20 +187,23 @@ class GroupWeights {
     for (double w : normalized(g)) sum_sq += w * w;
     return 1.0 / sum_sq;
   }
-  void carry_on(int64_t g) { log_w_[g].copy_(proposed_[g]); }
-  // After a resampling: the offspring's log-weights (0 each for a plain resampling; log w_a / m_a
-  // for an allocation m). Their sum has expectation N, the plain resampling's, so log Z takes the
-  // realised sum over N in: the estimate stays unbiased (each epoch counts from a mass of N).
+  void carry_on(int64_t g) { next_[static_cast<size_t>(g)] = proposed_[g]; }
+  // After a resampling to M offspring: their log-weights (0 each for a plain resampling; log w_a /
+  // m_a for an allocation m). Their sum has expectation M, the plain resampling's, so log Z takes
+  // the realised sum over M in: the estimate stays unbiased (each epoch counts from a mass of M).
   void restart(int64_t g, const torch::Tensor& offspring_log_w) {
-    log_w_[g].copy_(offspring_log_w);
+    next_[static_cast<size_t>(g)] = offspring_log_w;
     log_z_[static_cast<size_t>(g)] +=
-        torch::logsumexp(offspring_log_w, 0).item<double>() - std::log(static_cast<double>(log_w_.size(1)));
+        torch::logsumexp(offspring_log_w, 0).item<double>() - std::log(static_cast<double>(offspring_log_w.size(0)));
   }
+  // Every group carried on or restarted: their weights become the current ones.
+  void advance() { log_w_ = torch::stack(next_); }
   const torch::Tensor& log_weights() const { return log_w_; }
   const std::vector<double>& log_z() const { return log_z_; }
 
  private:
   torch::Tensor log_w_, proposed_, normalized_;
+  std::vector<torch::Tensor> next_;
   std::vector<double> log_z_;
 };
 
@@ -187,8 +236,9 @@ struct GroupResampling {
   torch::Tensor log_weights;  // float64 [N]
 };
 
+// `count` offspring (N, or a funnel's next count).
 GroupResampling resample_group(const std::vector<double>& w, const torch::Tensor& rewards, double lambda,
-                               const SmcOptions& o, at::Generator& gen) {
+                               int64_t count, const SmcOptions& o, at::Generator& gen) {
   const int64_t n = static_cast<int64_t>(w.size());
   const torch::Tensor weights = torch::tensor(w, torch::kFloat64);
   // The allocation m: the weights, or the weights tilted once more by the step's reward.
@@ -201,14 +251,14 @@ GroupResampling resample_group(const std::vector<double>& w, const torch::Tensor
     const torch::Tensor keys = rewards.contiguous();
     out.ancestors = resample_in_order(o.resampling, mass, std::vector<double>(keys.data_ptr<double>(),
                                                                               keys.data_ptr<double>() + n),
-                                      n, gen);
+                                      count, gen);
   } else {
-    out.ancestors = resample(o.resampling, mass, n, gen);
+    out.ancestors = resample(o.resampling, mass, count, gen);
   }
   const torch::Tensor idx = torch::tensor(out.ancestors, torch::kInt64);
   out.log_weights = o.allocation == Allocation::Vasr
                         ? (torch::log(weights) - torch::log(m)).index_select(0, idx)
-                        : torch::zeros({n}, torch::kFloat64);
+                        : torch::zeros({count}, torch::kFloat64);
   return out;
 }
 
@@ -227,6 +277,11 @@ struct Particles {
     state = state.select(idx);
     roots = roots.index_select(0, idx);
     rewards = rewards.index_select(0, idx);
+    if (pop.layout().world_size() == 1) {  // any count of ancestors (a funnel shrinks them)
+      x = x.index_select(0, idx.to(x.device()));
+      if (denoised.defined()) denoised = denoised.index_select(0, idx.to(denoised.device()));
+      return 0;
+    }
     const RowRoute route = pop.reindex_route(ancestors);
     const auto bytes_per_row = [](const torch::Tensor& t) {
       int64_t n = t.element_size();
@@ -257,6 +312,14 @@ void require_stochastic_kernel(const TransitionKernel& kernel) {
                                 "(use glass, ddpm or sde; or best-of-N for the ODE)");
 }
 
+int64_t intermediate_nfe(const SmcOptions& o) {
+  switch (o.intermediate) {
+    case IntermediateReward::Value: return o.value.nfe();
+    case IntermediateReward::MultilevelValue: return o.multilevel.nfe();
+    default: return 1;
+  }
+}
+
 bool smc_reuses_start_denoiser(const TransitionKernel& kernel, const FlowModel& model, const SmcOptions& options) {
   return options.intermediate == IntermediateReward::Denoised && kernel.takes_start_denoiser_of(model);
 }
@@ -269,9 +332,22 @@ int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const FlowModel& mo
 int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const std::vector<double>& grid, const SmcOptions& options,
                              bool reuses_start_denoiser) {
   const int64_t steps = static_cast<int64_t>(grid.size()) - 1;
-  const int64_t per_estimate = options.intermediate == IntermediateReward::Value ? options.value.nfe() : 1;
+  const int64_t per_estimate = intermediate_nfe(options);
   const int64_t reused = reuses_start_denoiser ? steps - 1 : 0;
   return steps * kernel.nfe_per_step() + (steps - 1) * per_estimate - reused;
+}
+
+int64_t smc_nfe_per_group(const TransitionKernel& kernel, const std::vector<double>& grid, const SmcOptions& options,
+                          bool reuses_start_denoiser) {
+  const size_t steps = grid.size() - 1;
+  int64_t calls = 0;
+  for (size_t k = 1; k <= steps; ++k) {
+    const int64_t moving = options.particles_at(grid[k - 1]);
+    calls += moving * kernel.nfe_per_step();
+    if (k < steps) calls += moving * intermediate_nfe(options);
+    if (k > 1 && reuses_start_denoiser) calls -= moving;  // the previous potential's D_t(x_t)
+  }
+  return calls;
 }
 
 namespace {
@@ -295,22 +371,23 @@ std::vector<double> step_lambdas(const GroupWeights& weights, const Particles& p
 
 SmcResult run_population(FlowModel& model, TransitionKernel& kernel, Reward& reward, const std::vector<double>& grid,
                          int64_t groups, at::IntArrayRef sample_shape, const SmcOptions& o, at::Generator& gen,
-                         const AlignmentCallback& on_step, const ShardedPopulation& pop) {
+                         const AlignmentCallback& on_step, ShardedPopulation pop) {
   o.validate();
   check_noise_to_data_grid(grid, model);
   if (groups < 1) throw std::invalid_argument("SMC: need at least 1 group");
   require_stochastic_kernel(kernel);
   const CostMeter meter(model, reward);
-  const int64_t n = o.particles, total = groups * n, local = pop.count();
+  int64_t n = o.particles, total = groups * n;  // a funnel shrinks them
   const int K = static_cast<int>(grid.size()) - 1;
   const bool reuse = smc_reuses_start_denoiser(kernel, model, o);
 
-  Particles p{prior_noise(local, sample_shape, gen, model.device()), torch::Tensor(), PotentialState::start(total),
-              torch::arange(total, torch::kInt64), torch::Tensor()};
+  Particles p{prior_noise(pop.count(), sample_shape, gen, model.device()), torch::Tensor(),
+              PotentialState::start(total), torch::arange(total, torch::kInt64), torch::Tensor()};
   GroupWeights weights(groups, n);
   SmcResult result;
   for (int k = 1; k <= K; ++k) {
     const bool final = k == K;
+    const int64_t local = pop.count();
     SmcStep step;
     step.t = grid[k];
     step.floored_constraints.assign(static_cast<size_t>(groups), 0);
@@ -346,19 +423,20 @@ SmcResult run_population(FlowModel& model, TransitionKernel& kernel, Reward& rew
     step.log_weights = weights.proposed().clone();
 
     // Decide and resample, group by group (every rank alike: same weights, same stream); track the
-    // lineages.
-    std::vector<int64_t> ancestors(static_cast<size_t>(total));
+    // lineages. A funnel's stage resamples every group to its smaller count.
+    const int64_t next_n = final ? n : o.particles_at(grid[k]);
+    std::vector<int64_t> ancestors(static_cast<size_t>(groups * next_n));
     bool any_resampled = false;
     const auto root_of = p.roots.accessor<int64_t, 1>();
     for (int64_t g = 0; g < groups; ++g) {
       const double ess = weights.ess(g);
-      const bool resample_now = resamples(ess, n, final, o);
+      const bool resample_now = next_n != n || resamples(ess, n, final, o);
       step.ess.push_back(ess);
       step.resampled.push_back(resample_now);
-      std::vector<int64_t> chosen(static_cast<size_t>(n));
+      std::vector<int64_t> chosen(static_cast<size_t>(next_n));
       if (resample_now) {
         GroupResampling rs = resample_group(weights.normalized(g), p.rewards.narrow(0, g * n, n),
-                                            step.lambda[static_cast<size_t>(g)], o, gen);
+                                            step.lambda[static_cast<size_t>(g)], next_n, o, gen);
         chosen = std::move(rs.ancestors);
         weights.restart(g, rs.log_weights);
         any_resampled = true;
@@ -367,14 +445,20 @@ SmcResult run_population(FlowModel& model, TransitionKernel& kernel, Reward& rew
         weights.carry_on(g);
       }
       std::set<int64_t> parents(chosen.begin(), chosen.end()), lineages;
-      for (int64_t i = 0; i < n; ++i) {
-        ancestors[static_cast<size_t>(g * n + i)] = g * n + chosen[static_cast<size_t>(i)];
+      for (int64_t i = 0; i < next_n; ++i) {
+        ancestors[static_cast<size_t>(g * next_n + i)] = g * n + chosen[static_cast<size_t>(i)];
         lineages.insert(root_of[g * n + chosen[static_cast<size_t>(i)]]);
       }
       step.distinct_parents.push_back(static_cast<int64_t>(parents.size()));
       step.surviving_lineages.push_back(static_cast<int64_t>(lineages.size()));
     }
+    weights.advance();
     if (any_resampled) step.bytes_moved = p.select(ancestors, pop);
+    if (next_n != n) {  // single process only (run_smc_sharded refuses a funnel)
+      n = next_n;
+      total = groups * n;
+      pop = ShardedPopulation::whole(total);
+    }
     result.steps.push_back(std::move(step));
     if (on_step) on_step(k, K);
   }
@@ -413,6 +497,8 @@ SmcResult run_smc_sharded(FlowModel& model, TransitionKernel& kernel, Reward& re
                           const AlignmentCallback& on_step) {
   o.validate();
   if (groups < 1) throw std::invalid_argument("SMC: need at least 1 group");
+  if (!o.funnel.empty())
+    throw std::invalid_argument("SMC: a particle funnel runs in one process only (not across ranks yet)");
   const ShardedPopulation pop = sharding.population(groups * o.particles);
   at::Generator gen = make_particle_keyed_generator(sharding.seed, pop.begin(), pop.count());
   return run_population(model, kernel, reward, grid, groups, sample_shape, o, gen, on_step, pop);

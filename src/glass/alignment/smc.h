@@ -14,6 +14,7 @@
 #include "glass/alignment/resampling.h"
 #include "glass/alignment/selection.h"
 #include "glass/alignment/sharding.h"
+#include "glass/values/multilevel_value.h"
 #include "glass/values/value_estimate.h"
 #include "glass/transitions/transition.h"
 #include "glass/util/enum_names.h"
@@ -23,6 +24,7 @@ namespace glass {
 enum class IntermediateReward {
   Denoised,  // r(D_t(x_t)): one network call and one reward call per step
   Value,     // V_t(x_t) from GLASS posterior samples (ValueOptions)
+  MultilevelValue,  // V_t(x_t) from a multilevel estimate (MultilevelValueOptions): most samples cheap
 };
 
 // Its names, for parsing, printing and the command line's choices.
@@ -42,6 +44,18 @@ enum class Allocation { Weights, Vasr, VasrMaxBiased };
 const NameTable<Allocation>& allocation_names();
 std::string to_string(Allocation allocation);
 
+// A stage of a particle funnel: the moves that start at time >= `from` use `share` of each group's
+// N particles (rounded, at least 1). The population shrinks by a resampling to the new count at
+// the first step that reaches `from`, so the calls saved late pay for more particles early, where
+// the paths still branch (the budget sizes N for the whole funnel).
+struct FunnelStage {
+  double from = 0.0;
+  double share = 1.0;
+};
+// "0.5:0.5,0.75:0.25" (from:share, ...), or "" for none.
+std::vector<FunnelStage> parse_funnel(const std::string& text);
+std::string funnel_text(const std::vector<FunnelStage>& funnel);
+
 struct SmcOptions {
   int64_t particles = 8;  // N per group
   double lambda = 1.0;    // target p(z) exp(lambda r(z)) / Z; lambda >= 0
@@ -58,9 +72,14 @@ struct SmcOptions {
   double tempering_ess = 0.0;
   IntermediateReward intermediate = IntermediateReward::Denoised;
   ValueOptions value;
+  MultilevelValueOptions multilevel;  // for IntermediateReward::MultilevelValue
   Selection select = Selection::Sample;  // what each group returns
+  // Stages at increasing times in (0, 1) with shares in (0, 1], non-increasing; empty: N throughout.
+  std::vector<FunnelStage> funnel;
 
   void validate() const;
+  // Particles per group that move from time t on (N without a funnel).
+  int64_t particles_at(double t) const;
 };
 
 struct SmcStep {
@@ -94,6 +113,9 @@ struct SmcResult {
   AlignmentCost cost;
 };
 
+// Network calls per particle for one intermediate reward: 1 (denoised) or the value estimate's.
+int64_t intermediate_nfe(const SmcOptions& options);
+
 // Whether SMC's denoised potentials hand their D_t(x_t) to the kernel's next move: only when the
 // kernel's first call is exactly that plain denoiser (GLASS or DDPM moving with `model` itself; not
 // a guided wrapper of it, nor a value-guided kernel).
@@ -107,6 +129,10 @@ int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const FlowModel& mo
 // The same count with the reuse decided by the caller (a kernel it will wrap before running).
 int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const std::vector<double>& grid, const SmcOptions& options,
                              bool reuses_start_denoiser);
+// Network calls per group: the sum over steps of the particles that move then times the calls of a
+// move and of an intermediate reward; N times smc_nfe_per_particle without a funnel.
+int64_t smc_nfe_per_group(const TransitionKernel& kernel, const std::vector<double>& grid, const SmcOptions& options,
+                          bool reuses_start_denoiser);
 
 // Whether the returned samples are draws from p(z) exp(lambda r) / Z (as the number of particles
 // grows): the potentials telescope, the allocation is unbiased and each group returns a draw.

@@ -1,7 +1,10 @@
 #include "glass/transitions/rho.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
+
+#include <c10/util/StringUtil.h>
 
 #include "glass/util/parse.h"
 
@@ -20,8 +23,23 @@ RhoSchedule RhoSchedule::constant(double rho) {
 
 RhoSchedule RhoSchedule::ddpm() { return RhoSchedule("ddpm", rho_ddpm); }
 
+RhoSchedule RhoSchedule::per_step(std::vector<double> values) {
+  if (values.empty()) throw std::invalid_argument("rho: a per-step schedule needs at least one value");
+  std::string name;
+  for (double v : values) {
+    if (!(std::abs(v) < 1.0)) throw std::invalid_argument("rho: needs |rho| < 1, got " + std::to_string(v));
+    name += (name.empty() ? "" : ",") + c10::str(v);
+  }
+  return RhoSchedule(name, [values = std::move(values)](const Schedule&, double t, double) {
+    const double k = static_cast<double>(values.size());
+    const auto i = static_cast<size_t>(std::clamp(std::floor(t * k), 0.0, k - 1.0));
+    return values[i];
+  });
+}
+
 RhoSchedule RhoSchedule::parse(const std::string& text) {
   if (text == "ddpm") return ddpm();
+  if (text.find(',') != std::string::npos) return per_step(parse_double_list(text, "rho"));
   return constant(parse_double(text, "rho"));
 }
 

@@ -2,6 +2,7 @@
 // The correlation rho(t, t') between the noises of x_t and x_t' that defines a GLASS transition.
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "glass/schedules/schedule.h"
 
@@ -14,7 +15,11 @@ class RhoSchedule {
 
   static RhoSchedule constant(double rho);  // rejects |rho| >= 1
   static RhoSchedule ddpm();                // alpha_t sigma_t' / (sigma_t alpha_t'): the DDPM transition
-  // "ddpm" or a number in (-1, 1).
+  // A per-step schedule: values[i] for the steps that start in [i/K, (i+1)/K) (K values), so on a
+  // uniform grid of K steps the i-th step moves with values[i]. Any rho keeps the marginals: this
+  // only changes how much each step forgets (small rho early: more diversity; large late: less).
+  static RhoSchedule per_step(std::vector<double> values);
+  // "ddpm", a number in (-1, 1), or a comma list of them (per_step).
   static RhoSchedule parse(const std::string& text);
 
   // Evaluates and checks |rho| < 1.
