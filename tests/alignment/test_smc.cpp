@@ -247,7 +247,7 @@ TEST(Smc, FunnelKeepsTheZEstimateUnbiasedAndShrinksAsPlanned) {
   SmcOptions o;
   o.particles = 8;
   o.lambda = 1.0;
-  o.funnel = {{0.3, 0.5}, {0.7, 0.25}};
+  o.funnel = {{0.4, 0.5}, {0.8, 0.25}};  // on grid points: a stage starts with the move from its time
   const int64_t groups = 20000;
   const std::vector<double> grid = uniform_grid(5);
   at::Generator gen = make_generator(41);
