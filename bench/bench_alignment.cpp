@@ -4,8 +4,8 @@
 // GLASS paper's comparison) and with SMC over one-call Diamond moves (and Diamond value
 // estimates), reporting the outputs' mean reward, their energy distance to exact
 // target samples, and SMC's log Z error. Prints markdown tables (for docs/benchmarks.md).
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 
 #include "glass/alignment/alignment_methods.h"
 #include "glass/diamond/diamond_transition.h"
@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
   const std::string map_dir = argc > 3 ? argv[3] : "models/diamond-gmm2d";  // run from the repository root
   const GaussianMixture g = GaussianMixture::preset("gmm2d");
   const SchedulePtr s = make_schedule("condot");
-  NetworkFlowModel model(std::make_shared<MixtureNetwork>(g, s), s, ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
+  NetworkFlowModel model(std::make_shared<MixtureNetwork>(g, s), s,
+                         ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
   const torch::Tensor center = torch::tensor({0.5, 3.0}, torch::kFloat64);
   QuadraticReward reward(kappa, center);
   const auto exact = g.tilted(kappa, center, lambda);
@@ -86,12 +87,14 @@ int main(int argc, char** argv) {
   };
 
   at::Generator ref_gen = make_generator(99);
-  std::printf("gmm2d, reward -%.2g |z - (0.5, 3)|^2 / 2, lambda %.3g: exact log Z %.4f; %lld outputs per entry, "
-              "mean of %d seeds\n",
-              kappa, lambda, exact.log_z, static_cast<long long>(kOutputs), kRepeats);
+  std::printf(
+      "gmm2d, reward -%.2g |z - (0.5, 3)|^2 / 2, lambda %.3g: exact log Z %.4f; %lld outputs per entry, "
+      "mean of %d seeds\n",
+      kappa, lambda, exact.log_z, static_cast<long long>(kOutputs), kRepeats);
   double floor = 0.0;
   for (int r = 0; r < kRepeats; ++r)
-    floor += energy_distance(exact.mixture.sample(kOutputs, ref_gen), exact.mixture.sample(kOutputs, ref_gen)) / kRepeats;
+    floor +=
+        energy_distance(exact.mixture.sample(kOutputs, ref_gen), exact.mixture.sample(kOutputs, ref_gen)) / kRepeats;
   std::printf("energy-distance floor (exact vs exact): %.4f\n\n", floor);
   std::printf("| method | particles | NFE / output | mean reward | energy distance to target | log Z error |\n");
   std::printf("|---|---|---|---|---|---|\n");

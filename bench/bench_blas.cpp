@@ -1,7 +1,8 @@
 // Float32 matrix products through LibTorch (which calls the system's libblas.so.3): the figure that
 // decides which BLAS the setup installs. Reports GFLOP/s.
-#include <benchmark/benchmark.h>
 #include <torch/torch.h>
+
+#include <benchmark/benchmark.h>
 
 static void BM_Matmul(benchmark::State& state) {
   const int64_t n = state.range(0);

@@ -10,8 +10,8 @@
 
 #include "glass/data/idx_reader.h"
 #include "glass/models/mixture_network.h"
-#include "glass/models/network_flow_model.h"
 #include "glass/models/model_file.h"
+#include "glass/models/network_flow_model.h"
 #include "glass/stats/energy_distance.h"
 #include "glass/stats/image_quality.h"
 #include "glass/training/classifier_trainer.h"
@@ -40,7 +40,8 @@ void mixtures() {
   constexpr int kStarts = 3;
   const GaussianMixture g = GaussianMixture::preset("gmm2d");
   const SchedulePtr s = make_schedule("condot");
-  NetworkFlowModel model(std::make_shared<MixtureNetwork>(g, s), s, ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
+  NetworkFlowModel model(std::make_shared<MixtureNetwork>(g, s), s,
+                         ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
   struct Case {
     double t, t_next, rho;
   };
@@ -58,7 +59,8 @@ void mixtures() {
     std::vector<torch::Tensor> starts, references;
     double floor = 0.0;
     for (int i = 0; i < kStarts; ++i) {
-      starts.push_back(g.sample_noisy(1, s->alpha(c.t), s->sigma(c.t), gen).to(torch::kFloat32).expand({kN, 2}).contiguous());
+      starts.push_back(
+          g.sample_noisy(1, s->alpha(c.t), s->sigma(c.t), gen).to(torch::kFloat32).expand({kN, 2}).contiguous());
       references.push_back(exact.step(starts.back(), t, tn, gen).x);
       floor += energy_distance(exact.step(starts.back(), t, tn, gen).x, references.back()) / kStarts;
     }
@@ -67,7 +69,8 @@ void mixtures() {
       for (InnerSolver solver : kSolvers) {
         GlassTransition kernel(model, options_for(solver, calls, c.rho));
         double d = 0.0;
-        for (int i = 0; i < kStarts; ++i) d += energy_distance(kernel.step(starts[i], t, tn, gen).x, references[i]) / kStarts;
+        for (int i = 0; i < kStarts; ++i)
+          d += energy_distance(kernel.step(starts[i], t, tn, gen).x, references[i]) / kStarts;
         std::printf(" %.4f |", d);
       }
       std::printf("\n");
@@ -86,8 +89,9 @@ void images() {
   const torch::Tensor clean = test.images.slice(0, 0, kImages);
   const Schedule& s = model.schedule();
   torch::NoGradGuard no_grad;
-  std::printf("\n### Fashion-MNIST posterior samples: classifier-FID vs the test set (%lld test images noised to t)\n\n",
-              static_cast<long long>(kImages));
+  std::printf(
+      "\n### Fashion-MNIST posterior samples: classifier-FID vs the test set (%lld test images noised to t)\n\n",
+      static_cast<long long>(kImages));
   std::printf("clean images: %.1f\n\n| t | calls |", assess_images(classifier, clean, test_features).fid);
   for (InnerSolver solver : kSolvers) std::printf(" %s |", inner_solver_name(solver).c_str());
   std::printf("\n|---|---|");

@@ -34,10 +34,13 @@ struct Row {
 };
 
 void print_table(const char* title, const std::vector<Row>& rows, double floor) {
-  std::printf("\n### %s\n\nnoise floor (exact vs exact, n = %lld): %.5f\n\n| method | NFE | energy distance | / floor |\n|---|---|---|---|\n",
-              title, static_cast<long long>(kN), floor);
+  std::printf(
+      "\n### %s\n\nnoise floor (exact vs exact, n = %lld): %.5f\n\n| method | NFE | energy distance | / floor "
+      "|\n|---|---|---|---|\n",
+      title, static_cast<long long>(kN), floor);
   for (const Row& r : rows)
-    std::printf("| %s | %lld | %.5f | %.1f |\n", r.method.c_str(), static_cast<long long>(r.nfe), r.distance, r.distance / floor);
+    std::printf("| %s | %lld | %.5f | %.1f |\n", r.method.c_str(), static_cast<long long>(r.nfe), r.distance,
+                r.distance / floor);
   std::fflush(stdout);
 }
 
@@ -47,7 +50,8 @@ int main() {
   torch::set_num_threads(2);
   const GaussianMixture g = GaussianMixture::preset("gmm2d");
   const SchedulePtr s = make_schedule("condot");
-  NetworkFlowModel model(std::make_shared<MixtureNetwork>(g, s), s, ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
+  NetworkFlowModel model(std::make_shared<MixtureNetwork>(g, s), s,
+                         ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
   at::Generator gen = make_generator(2026);
   const double t = 0.3, tn = 0.7;
   std::vector<torch::Tensor> starts;
@@ -55,7 +59,8 @@ int main() {
     starts.push_back(g.sample_noisy(1, s->alpha(t), s->sigma(t), gen).to(torch::kFloat32).expand({kN, 2}).contiguous());
 
   // Mean distance over the starting points between `draw(x)` and exact draws.
-  auto mean_distance = [&](ExactMixtureTransition& exact, const std::function<torch::Tensor(const torch::Tensor&)>& draw) {
+  auto mean_distance = [&](ExactMixtureTransition& exact,
+                           const std::function<torch::Tensor(const torch::Tensor&)>& draw) {
     double total = 0.0;
     for (const auto& x : starts)
       total += energy_distance(draw(x), exact.step(x, full_times(1, t), full_times(1, tn), gen).x);
@@ -64,9 +69,8 @@ int main() {
 
   for (const char* rho : {"ddpm", "0.4"}) {
     ExactMixtureTransition exact(g, s, RhoSchedule::parse(rho));
-    const double floor = mean_distance(exact, [&](const torch::Tensor& x) {
-      return exact.step(x, full_times(1, t), full_times(1, tn), gen).x;
-    });
+    const double floor = mean_distance(
+        exact, [&](const torch::Tensor& x) { return exact.step(x, full_times(1, t), full_times(1, tn), gen).x; });
     std::vector<Row> rows;
     for (int M : {1, 2, 4, 8, 16, 32}) {
       GlassTransition kernel(model, GlassOptions{RhoSchedule::parse(rho), M, 1.0});

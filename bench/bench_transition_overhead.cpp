@@ -1,13 +1,13 @@
 // Sampler overhead: the time of one GLASS transition per network call, against one bare network
 // call at the same batch size. Everything but the network is overhead; the goal is a ratio near 1.
-#include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
+#include <benchmark/benchmark.h>
 #include <chrono>
 
-#include "glass/models/network_flow_model.h"
 #include "glass/models/mlp_network.h"
 #include "glass/models/native_net.h"
+#include "glass/models/network_flow_model.h"
 #include "glass/transitions/ddpm_transition.h"
 #include "glass/transitions/glass_transition.h"
 #include "glass/util/particle_scalars.h"
@@ -81,7 +81,8 @@ void glass_overhead_ratio(benchmark::State& state, const glass::NetworkPtr& net,
 
 // Second argument: the inner solver (0 euler, 1 pc3).
 void BM_GlassOverheadRatio(benchmark::State& state) {
-  glass_overhead_ratio(state, make_mlp(), {2}, state.range(1) == 0 ? glass::InnerSolver::Euler : glass::InnerSolver::Pc3);
+  glass_overhead_ratio(state, make_mlp(), {2},
+                       state.range(1) == 0 ? glass::InnerSolver::Euler : glass::InnerSolver::Pc3);
 }
 void BM_GlassOverheadRatioUnet(benchmark::State& state) {
   glass_overhead_ratio(state, make_unet(), {1, 28, 28}, glass::InnerSolver::Pc3);
@@ -94,7 +95,8 @@ void BM_UnetCall(benchmark::State& state) {
   auto net = make_unet();
   const torch::Tensor x = torch::randn({batch, 1, 28, 28}), t = torch::full({batch}, 0.5f);
   for (auto _ : state) benchmark::DoNotOptimize(net->forward(x, t));
-  state.counters["images_per_s"] = benchmark::Counter(static_cast<double>(state.iterations() * batch), benchmark::Counter::kIsRate);
+  state.counters["images_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * batch), benchmark::Counter::kIsRate);
   torch::set_num_threads(2);
 }
 
@@ -111,7 +113,8 @@ void BM_UnetCallChannelsLast(benchmark::State& state) {
   const torch::Tensor t = torch::full({batch}, 0.5f);
   torch::NoGradGuard no_grad;
   for (auto _ : state) benchmark::DoNotOptimize(network.forward(x, t));
-  state.counters["images_per_s"] = benchmark::Counter(static_cast<double>(state.iterations() * batch), benchmark::Counter::kIsRate);
+  state.counters["images_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * batch), benchmark::Counter::kIsRate);
 }
 
 void BM_DdpmPerNetworkCall(benchmark::State& state) {
@@ -128,7 +131,10 @@ void BM_DdpmPerNetworkCall(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_BareNetworkCall)->Arg(64)->Arg(1024)->Arg(8192)->Unit(benchmark::kMicrosecond)->UseRealTime();
-BENCHMARK(BM_GlassOverheadRatio)->ArgsProduct({{64, 1024, 8192}, {0, 1}})->Unit(benchmark::kMicrosecond)->UseManualTime();
+BENCHMARK(BM_GlassOverheadRatio)
+    ->ArgsProduct({{64, 1024, 8192}, {0, 1}})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseManualTime();
 BENCHMARK(BM_GlassOverheadRatioUnet)->Arg(1)->Arg(16)->Arg(128)->Unit(benchmark::kMillisecond)->UseManualTime();
 BENCHMARK(BM_UnetCall)->ArgsProduct({{1, 16, 64, 256}, {1, 2}})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_UnetCallChannelsLast)->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();

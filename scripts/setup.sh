@@ -45,7 +45,8 @@ if [ -z "${GLASS_PYTHON:-}" ]; then
   venv=${GLASS_VENV:-.venv}
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
   GLASS_PYTHON=$(cd "$venv" && pwd)/bin/python
-  if ! "$GLASS_PYTHON" -c 'import torch, numpy, pytest, matplotlib, scikit_build_core, diffusers, transformers' 2>/dev/null; then
+  if ! "$GLASS_PYTHON" -c 'import torch, numpy, pytest, matplotlib, scikit_build_core, diffusers, transformers' 2>/dev/null ||
+     [ ! -x "$venv/bin/clang-format" ]; then
     "$GLASS_PYTHON" -m pip install -q -r requirements-dev.txt
   fi
 fi

@@ -14,7 +14,8 @@ namespace glass::test {
 
 class ConventionMixtureNetwork : public Network {
  public:
-  ConventionMixtureNetwork(GaussianMixture g, SchedulePtr s, ModelSpec spec) : g_(std::move(g)), s_(std::move(s)), spec_(spec) {}
+  ConventionMixtureNetwork(GaussianMixture g, SchedulePtr s, ModelSpec spec)
+      : g_(std::move(g)), s_(std::move(s)), spec_(spec) {}
 
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& timestep) override {
     last_timestep = timestep.clone();

@@ -1,21 +1,20 @@
 #pragma once
 // Shared pieces of the statistical tests.
+#include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <string>
 #include <unistd.h>
 
 #include "glass/alignment/resampling.h"
-#include "glass/models/network_flow_model.h"
 #include "glass/models/mixture_network.h"
+#include "glass/models/network_flow_model.h"
 #include "glass/stats/energy_distance.h"
 #include "glass/stats/mixture_fit.h"
 #include "glass/transitions/sde_transition.h"
-
-#include <gtest/gtest.h>
-#include <cmath>
 
 namespace glass {
 
@@ -38,7 +37,7 @@ inline std::filesystem::path scratch_dir(const std::string& prefix, const std::s
 
 inline std::unique_ptr<NetworkFlowModel> mixture_model(const GaussianMixture& g, const SchedulePtr& s) {
   return std::make_unique<NetworkFlowModel>(std::make_shared<MixtureNetwork>(g, s), s,
-                                     ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
+                                            ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
 }
 
 // The sampling-noise floor of the energy distance at this sample size: the mean distance between

@@ -36,7 +36,8 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
     else throw std::invalid_argument("no default reward for samples of this shape: give --reward");
   }
   const RewardPtr reward = make_reward(reward_spec, RewardContext{o.classifier, m.model->device()});
-  const std::vector<double> grid = o.grid.empty() ? default_grid(*m.model, o.steps, parse_table_spacing(o.table_spacing)) : parse_grid(o.grid);
+  const std::vector<double> grid =
+      o.grid.empty() ? default_grid(*m.model, o.steps, parse_table_spacing(o.table_spacing)) : parse_grid(o.grid);
   const int64_t outputs = o.n > 0 ? o.n : (images ? 32 : 1000);
 
   const std::vector<AlignmentMethod> methods = o.method_list();
@@ -68,7 +69,8 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
   nlohmann::json methods_json = nlohmann::json::array();
   std::vector<RgbImage> panels;
   at::Generator eval_gen = make_generator(o.run.seed + 1);
-  const torch::Tensor reference = exact && m.mixture->dim() == 2 ? exact->mixture.sample(outputs, eval_gen) : torch::Tensor();
+  const torch::Tensor reference =
+      exact && m.mixture->dim() == 2 ? exact->mixture.sample(outputs, eval_gen) : torch::Tensor();
   for (const MethodPlan& plan : plans) {
     const std::string method = name_of(alignment_method_names(), plan.method);
     at::Generator gen = make_generator(o.run.seed);  // every method starts from the same seed
@@ -82,16 +84,18 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
     if (scorer) j["quality"] = scorer->score(r.samples, target_class);
     if (exact) {
       const MixtureFit fit = assess_mixture_fit(r.samples, exact->mixture, eval_gen);
-      j["fit_to_exact_target"] = {{"energy_distance", fit.energy_distance}, {"max_weight_error", fit.max_weight_error},
+      j["fit_to_exact_target"] = {{"energy_distance", fit.energy_distance},
+                                  {"max_weight_error", fit.max_weight_error},
                                   {"component_fractions", to_doubles(fit.fractions)},
                                   {"component_weights", to_doubles(exact->mixture.weights())}};
     }
     j["npy"] = o.run.path(file_stem(method) + ".npy");
     std::ostringstream caption;
-    caption << method << ": reward " << std::fixed << std::setprecision(2) << r.rewards.mean().item<double>()
-            << ", " << std::setprecision(0) << r.cost.nfe_per_output() << " NFE/sample";
+    caption << method << ": reward " << std::fixed << std::setprecision(2) << r.rewards.mean().item<double>() << ", "
+            << std::setprecision(0) << r.cost.nfe_per_output() << " NFE/sample";
     if (images) {
-      panels.push_back(with_caption(image_grid(r.samples.narrow(0, 0, std::min<int64_t>(outputs, 64)), 16), caption.str()));
+      panels.push_back(
+          with_caption(image_grid(r.samples.narrow(0, 0, std::min<int64_t>(outputs, 64)), 16), caption.str()));
     } else if (m.sample_shape == std::vector<int64_t>{2}) {
       std::vector<ScatterLayer> layers;
       if (reference.defined()) layers.push_back({reference, {150, 150, 150}, 0.35});
@@ -127,12 +131,13 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
     write_png(o.run.path("align.png"), stack_images(panels, /*vertical=*/images, 10));
     summary["png"] = o.run.path("align.png");
     summary["png_layout"] = std::string(images ? "one captioned block of rows per method, top to bottom: "
-                                               : "one captioned panel per method, left to right: ") + o.methods;
+                                               : "one captioned panel per method, left to right: ") +
+                            o.methods;
   }
   print_table(runs, methods_json);
   finish_summary(o.run, summary, start,
-                 {"model", "reward", "lambda", "kernel", "samples_per_method", "max_nfe_per_sample", "exact_log_z", "png",
-                  "wall_seconds"});
+                 {"model", "reward", "lambda", "kernel", "samples_per_method", "max_nfe_per_sample", "exact_log_z",
+                  "png", "wall_seconds"});
 }
 
 }  // namespace

@@ -17,28 +17,30 @@ void AlignOptions::add_to(CLI::App& cmd) {
   o.run.add_to(cmd);
   o.distributed.add_to(cmd);
   cmd.add_option("-r,--reward", o.reward,
-                  "reward: class:K | quadratic:kappa=1:center=x,y | box:lo=..:hi=..:kappa=10 | script:PATH | "
-                  "weighted sums 'w1*A+w2*B' (default: class:3 on Fashion-MNIST)");
+                 "reward: class:K | quadratic:kappa=1:center=x,y | box:lo=..:hi=..:kappa=10 | script:PATH | "
+                 "weighted sums 'w1*A+w2*B' (default: class:3 on Fashion-MNIST)");
   cmd.add_option("-l,--lambda", o.smc.lambda, "tilt strength: target p(z) exp(lambda r(z)) / Z")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd.add_option("--methods", o.methods,
-                  "comma-separated: plain, guidance, value-guidance, best-of-n, smc, smc+guidance, smc+value-guidance")
+                 "comma-separated: plain, guidance, value-guidance, best-of-n, smc, smc+guidance, smc+value-guidance")
       ->capture_default_str();
   cmd.add_option("-n,--num-samples", o.n, "samples per method (default: 32 images, 1000 points)")
       ->check(CLI::PositiveNumber);
   cmd.add_option("-N,--particles", o.particles,
-                  "particles (SMC) or candidates (best-of-N) per sample (default 8, or what --max-nfe allows)")
+                 "particles (SMC) or candidates (best-of-N) per sample (default 8, or what --max-nfe allows)")
       ->check(CLI::PositiveNumber);
   cmd.add_option("--max-nfe", o.max_nfe,
-                  "network rows allowed per sample, the NFE of the table (calls, or 2 per call and particle under "
-                  "--cfg; default without -N: best-of-8's); best-of-N and SMC take as many particles as fit, "
-                  "methods over it are an error")
+                 "network rows allowed per sample, the NFE of the table (calls, or 2 per call and particle under "
+                 "--cfg; default without -N: best-of-8's); best-of-N and SMC take as many particles as fit, "
+                 "methods over it are an error")
       ->check(CLI::NonNegativeNumber);
-  cmd.add_option("-K,--steps", o.steps, "outer transitions on a uniform grid")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd.add_option("-K,--steps", o.steps, "outer transitions on a uniform grid")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd.add_option("--table-spacing", o.table_spacing,
-                  "DDPM-step models: -K picks table steps 'trailing' (from the noisiest step) or 'leading' (DDIM's "
-                  "default)")
+                 "DDPM-step models: -K picks table steps 'trailing' (from the noisiest step) or 'leading' (DDIM's "
+                 "default)")
       ->check(CLI::IsMember(offered_names(table_spacing_names())))
       ->capture_default_str();
   cmd.add_option("--grid", o.grid, "explicit outer time grid '0,t1,...,1' (overrides --steps)");
@@ -48,21 +50,22 @@ void AlignOptions::add_to(CLI::App& cmd) {
                   "their weights (sample_weights in summary.json); default: SMC draws, best-of-N takes its best")
       ->default_str("");
   cmd.add_option("--value-sampler", o.value_sampler,
-                  "value estimates' posterior samples: glass (--value-steps calls each) or diamond (one call of the "
-                  "--diamond map)")
+                 "value estimates' posterior samples: glass (--value-steps calls each) or diamond (one call of the "
+                 "--diamond map)")
       ->check(CLI::IsMember({"glass", "diamond"}))
       ->capture_default_str();
   cmd.add_option("--guidance", o.guidance,
-                  "denoiser guidance scale (methods guidance, smc+guidance); 1: the tilt exp(lambda r) itself, "
-                  "as for --value-guidance")
+                 "denoiser guidance scale (methods guidance, smc+guidance); 1: the tilt exp(lambda r) itself, "
+                 "as for --value-guidance")
       ->capture_default_str();
   cmd.add_flag("--guidance-detached", o.guidance_detached,
-                "guidance: gradient w.r.t. the denoised estimate only (no backward pass through the network)");
+               "guidance: gradient w.r.t. the denoised estimate only (no backward pass through the network)");
   cmd.add_option("--value-guidance", o.value_guidance,
-                  "value guidance scale (methods value-guidance, smc+value-guidance); 1: the tilt exp(lambda V)")
+                 "value guidance scale (methods value-guidance, smc+value-guidance); 1: the tilt exp(lambda V)")
       ->capture_default_str();
   cmd.add_option("--guidance-window", o.guidance_window, "times 'a,b' where guidance acts")->capture_default_str();
-  cmd.add_option("--classifier", o.classifier, "Fashion-MNIST classifier for class rewards, classifier-FID and class shares")
+  cmd.add_option("--classifier", o.classifier,
+                 "Fashion-MNIST classifier for class rewards, classifier-FID and class shares")
       ->capture_default_str();
 }
 
@@ -120,7 +123,8 @@ void AlignOptions::reject_unused(const CLI::App& cmd, const std::vector<Alignmen
                       "SMC with --intermediate value-multilevel");
   // Denoiser guidance acts through the model's denoiser, which these kernels never call.
   if (guided && (o.kernel.kernel == "diamond" || o.kernel.kernel == "exact"))
-    throw std::invalid_argument("-k " + o.kernel.kernel + " does not call the model's denoiser: denoiser guidance "
+    throw std::invalid_argument("-k " + o.kernel.kernel +
+                                " does not call the model's denoiser: denoiser guidance "
                                 "cannot reach it (use value-guidance or smc)");
 }
 

@@ -22,8 +22,8 @@ struct AlignOptions {
   KernelOptions kernel;
   RunOptions run;
   DistributedOptions distributed;
-  std::string reward;  // empty: class:3 (dress) on Fashion-MNIST, a quadratic on 2-D data
-  SmcOptions smc;      // lambda (every method's tilt) and the SMC settings, bound by add_smc_flags
+  std::string reward;                    // empty: class:3 (dress) on Fashion-MNIST, a quadratic on 2-D data
+  SmcOptions smc;                        // lambda (every method's tilt) and the SMC settings, bound by add_smc_flags
   Selection select = Selection::Sample;  // --select, when given: what every particle method returns
   std::string methods = "plain,best-of-n,smc,smc+guidance";
   int64_t n = 0;          // outputs; 0: 32 images or 1000 points
@@ -32,7 +32,7 @@ struct AlignOptions {
   int steps = 5;
   std::string grid;
   std::string table_spacing = "trailing";  // DDPM-step models: which table steps -K picks
-  std::string value_sampler = "glass";  // glass (smc.value's inner steps) | diamond (the --diamond map)
+  std::string value_sampler = "glass";     // glass (smc.value's inner steps) | diamond (the --diamond map)
   double guidance = 1.0, value_guidance = 1.0;
   std::string guidance_window = "0.2,0.7";
   bool guidance_detached = false;

@@ -17,10 +17,17 @@ nlohmann::json smc_details(const SmcResult& r, const SmcOptions& so, bool exact_
   for (const SmcStep& s : r.steps) {
     nlohmann::json lw = nlohmann::json::array();
     for (int64_t g = 0; g < s.log_weights.size(0); ++g) lw.push_back(to_doubles(s.log_weights[g]));
-    steps.push_back({{"t", s.t}, {"particles", s.log_weights.size(1)}, {"lambda", s.lambda}, {"ess", s.ess}, {"resampled", s.resampled},
-                     {"distinct_parents", s.distinct_parents}, {"surviving_lineages", s.surviving_lineages},
-                     {"floored_constraints", s.floored_constraints}, {"bytes_moved", s.bytes_moved},
-                     {"rewards", to_doubles(s.rewards)}, {"log_weights", lw}});
+    steps.push_back({{"t", s.t},
+                     {"particles", s.log_weights.size(1)},
+                     {"lambda", s.lambda},
+                     {"ess", s.ess},
+                     {"resampled", s.resampled},
+                     {"distinct_parents", s.distinct_parents},
+                     {"surviving_lineages", s.surviving_lineages},
+                     {"floored_constraints", s.floored_constraints},
+                     {"bytes_moved", s.bytes_moved},
+                     {"rewards", to_doubles(s.rewards)},
+                     {"log_weights", lw}});
   }
   double mean_log_z = 0.0;
   for (double v : r.log_z) mean_log_z += v / static_cast<double>(r.log_z.size());
@@ -43,8 +50,8 @@ void print_plans(const std::vector<MethodPlan>& plans, int64_t outputs) {
   for (const MethodPlan& p : plans)
     std::cout << "plan: " << std::left << std::setw(20) << name_of(alignment_method_names(), p.method) << std::right
               << p.particles << " particles x " << p.nfe_per_particle << " calls"
-              << (p.nfe_per_output() != p.particles * p.nfe_per_particle * p.rows_per_call ? " (funnel)" : "")
-              << " = " << p.nfe_per_output() << " NFE/sample; up to " << p.peak_rows_per_output * outputs
+              << (p.nfe_per_output() != p.particles * p.nfe_per_particle * p.rows_per_call ? " (funnel)" : "") << " = "
+              << p.nfe_per_output() << " NFE/sample; up to " << p.peak_rows_per_output * outputs
               << " rows in one network call for " << outputs << " samples\n";
 }
 
@@ -92,23 +99,24 @@ void print_table(const std::vector<AlignmentRun>& runs, const nlohmann::json& me
   std::cout << std::setw(9) << "seconds" << "\n";
   for (size_t i = 0; i < runs.size(); ++i) {
     const AlignmentRun& r = runs[i];
-    const nlohmann::json& q = methods_json[i].contains("quality") ? methods_json[i]["quality"] : nlohmann::json::object();
+    const nlohmann::json& q =
+        methods_json[i].contains("quality") ? methods_json[i]["quality"] : nlohmann::json::object();
     const auto num = [&](const char* key, double scale = 1.0) {
       std::ostringstream s;
       if (q.contains(key)) s << std::fixed << std::setprecision(1) << q[key].get<double>() * scale;
       else s << "-";
       return s.str();
     };
-    std::cout << std::left << std::setw(20) << name_of(alignment_method_names(), r.plan.method) << std::right << std::fixed << std::setprecision(3) << std::setw(10)
-              << r.rewards.mean().item<double>() << std::setprecision(0) << std::setw(12) << r.cost.nfe_per_output()
-              << std::setw(10) << r.plan.particles;
+    std::cout << std::left << std::setw(20) << name_of(alignment_method_names(), r.plan.method) << std::right
+              << std::fixed << std::setprecision(3) << std::setw(10) << r.rewards.mean().item<double>()
+              << std::setprecision(0) << std::setw(12) << r.cost.nfe_per_output() << std::setw(10) << r.plan.particles;
     if (exact) {
       const nlohmann::json& f = methods_json[i]["fit_to_exact_target"];
       std::cout << std::setprecision(4) << std::setw(14) << f["energy_distance"].get<double>() << std::setw(12)
                 << f["max_weight_error"].get<double>();
     } else {
-      std::cout << std::setw(11) << num("classifier_fid_vs_test") << std::setw(12) << num("classifier_fid_vs_target_class")
-                << std::setw(9) << num("target_class_fraction", 100.0);
+      std::cout << std::setw(11) << num("classifier_fid_vs_test") << std::setw(12)
+                << num("classifier_fid_vs_target_class") << std::setw(9) << num("target_class_fraction", 100.0);
     }
     std::cout << std::setprecision(1) << std::setw(9) << r.seconds << "\n";
   }

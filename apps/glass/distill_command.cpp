@@ -26,7 +26,7 @@ struct DistillCommandOptions {
   std::string out = "glass-diamond";
   int64_t width = 0;  // 0: 256 for the MLP, the flow network's for the U-Net
   int64_t depth = 4;
-  std::string init;   // empty: the teacher's file when it is a native U-Net
+  std::string init;  // empty: the teacher's file when it is a native U-Net
   bool from_scratch = false;
   std::string self_distillation = "tangent";
   int threads = 0;
@@ -36,7 +36,8 @@ struct DistillCommandOptions {
 
 void run_distill(DistillCommandOptions o) {
   set_threads(o.threads);
-  if (!o.init.empty() && o.from_scratch) throw std::invalid_argument("distill: --init and --from-scratch contradict each other");
+  if (!o.init.empty() && o.from_scratch)
+    throw std::invalid_argument("distill: --init and --from-scratch contradict each other");
   o.distill.self_distillation = parse_named(self_distillation_names(), o.self_distillation, "self-distillation loss");
   LoadedModel m = load_model(o.model);
   DataSampler sampler;
@@ -61,13 +62,16 @@ void run_distill(DistillCommandOptions o) {
   if (m.sample_shape.size() == 1) {
     config.arch = "mlp";
     config.width = o.width > 0 ? o.width : 256;
-    if (!o.init.empty()) throw std::invalid_argument("distill: --init starts a U-Net student; this model's samples are vectors");
+    if (!o.init.empty())
+      throw std::invalid_argument("distill: --init starts a U-Net student; this model's samples are vectors");
   } else if (m.sample_shape.size() == 3) {
     config.arch = "unet";
     config.width = o.width > 0 ? o.width : 32;
   } else {
-    throw std::invalid_argument("distill: students exist for vectors [d] (MLP) and images [C, H, W] (U-Net); this "
-                                "model's samples are " + c10::str(at::IntArrayRef(m.sample_shape)));
+    throw std::invalid_argument(
+        "distill: students exist for vectors [d] (MLP) and images [C, H, W] (U-Net); this "
+        "model's samples are " +
+        c10::str(at::IntArrayRef(m.sample_shape)));
   }
   // An image student starts from a flow U-Net: by default the teacher's own network.
   std::string init_from;
@@ -77,8 +81,10 @@ void run_distill(DistillCommandOptions o) {
       try {
         return load_native_model_file(init_from);
       } catch (const std::invalid_argument& e) {
-        throw std::invalid_argument("distill: the U-Net student starts from a native flow U-Net (--init, or "
-                                    "--from-scratch): " + std::string(e.what()));
+        throw std::invalid_argument(
+            "distill: the U-Net student starts from a native flow U-Net (--init, or "
+            "--from-scratch): " +
+            std::string(e.what()));
       }
     }();
     config.prediction = flow.config.prediction;
@@ -114,7 +120,8 @@ void add_distill_command(CLI::App& app) {
   auto o = std::make_shared<DistillCommandOptions>();
   CLI::App* cmd = app.add_subcommand("distill", "distill a Diamond Map (one-call posterior samples) from a flow model");
   o->model.add_to(*cmd);
-  cmd->add_option("--data", o->data, "training data for a model file: fashion-mnist or a 2-D toy set (moons, rings, "
+  cmd->add_option("--data", o->data,
+                  "training data for a model file: fashion-mnist or a 2-D toy set (moons, rings, "
                   "checkerboard)")
       ->check(CLI::IsMember({"fashion-mnist", "checkerboard", "moons", "rings"}));
   cmd->add_option("--data-dir", o->data_dir, "folder with the Fashion-MNIST IDX files")->capture_default_str();
@@ -122,13 +129,16 @@ void add_distill_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--width", o->width, "student MLP width or U-Net base channels (0: 256, or the flow U-Net's)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--init", o->init, "native flow U-Net model file the image student starts from (default: the teacher)");
+  cmd->add_option("--init", o->init,
+                  "native flow U-Net model file the image student starts from (default: the teacher)");
   cmd->add_flag("--from-scratch", o->from_scratch, "start the image student from random weights");
   cmd->add_option("--depth", o->depth, "student MLP hidden layers")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--steps", o->distill.training.steps, "optimiser steps in total")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--batch", o->distill.training.batch, "batch size")->check(CLI::Range(2, 1 << 20))->capture_default_str();
+  cmd->add_option("--batch", o->distill.training.batch, "batch size")
+      ->check(CLI::Range(2, 1 << 20))
+      ->capture_default_str();
   cmd->add_option("--lr", o->distill.training.learning_rate, "Adam learning rate")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

@@ -27,7 +27,10 @@ CLI::Option* add_enum_option(CLI::App& cmd, const std::string& flags, E& target,
       "");
   std::string choices;
   for (const std::string& n : offered_names(table)) choices += (choices.empty() ? "" : "|") + n;
-  return cmd.add_option(flags, target, help)->transform(by_name)->type_name(choices)->default_str(name_of(table, target));
+  return cmd.add_option(flags, target, help)
+      ->transform(by_name)
+      ->type_name(choices)
+      ->default_str(name_of(table, target));
 }
 
 }  // namespace glass::cli

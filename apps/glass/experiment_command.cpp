@@ -9,8 +9,8 @@
 #include <fstream>
 #include <iostream>
 #include <sys/utsname.h>
-#include <unistd.h>
 #include <thread>
+#include <unistd.h>
 
 #include "commands.h"
 #include "experiments/experiment.h"
@@ -104,7 +104,8 @@ void run_experiment(ExperimentFlags f) {
   const std::string script = environment_or("GLASS_PLOT_SCRIPT", GLASS_PLOT_SCRIPT);
   if (!fs::exists(script)) throw std::runtime_error("plot script " + script + " is missing");
   if (std::system((shell_quoted(python) + " -c 'import matplotlib' >/dev/null 2>&1").c_str()) != 0)
-    throw std::runtime_error("plots: " + python + " cannot import matplotlib (pip install matplotlib, or set GLASS_PYTHON)");
+    throw std::runtime_error("plots: " + python +
+                             " cannot import matplotlib (pip install matplotlib, or set GLASS_PYTHON)");
 
   ExperimentReport report = experiment->run(f.options);
 

@@ -13,7 +13,8 @@ void KernelOptions::add_to(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--rho", rho,
                  "GLASS/exact: noise correlation in (-1, 1), 'ddpm', or one per step (0.2,0.4,0.8: the i-th for "
-                 "the steps starting in [i/K, (i+1)/K))")->capture_default_str();
+                 "the steps starting in [i/K, (i+1)/K))")
+      ->capture_default_str();
   app.add_option("-M,--inner-steps", inner_steps,
                  "GLASS: inner steps per transition (network calls: M, or 2M for midpoint and heun)")
       ->check(CLI::PositiveNumber)

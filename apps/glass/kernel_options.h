@@ -6,8 +6,8 @@
 #include <memory>
 #include <optional>
 
-#include "glass/transitions/glass_transition.h"
 #include "glass/sampling/kernel_choice.h"
+#include "glass/transitions/glass_transition.h"
 #include "glass/transitions/transition.h"
 #include "model_options.h"
 

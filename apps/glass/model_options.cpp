@@ -13,12 +13,15 @@
 namespace glass::cli {
 
 void ModelOptions::add_to(CLI::App& app) {
-  app.add_option("-m,--model", model_file, "model file: a glass model.json, or a TorchScript .pt (sidecar .json optional)");
+  app.add_option("-m,--model", model_file,
+                 "model file: a glass model.json, or a TorchScript .pt (sidecar .json optional)");
   app.add_option("--preset", preset,
                  "built-in Gaussian-mixture model (see `glass presets`); default without --model: the shipped "
                  "Fashion-MNIST model, or gmm2d where it is missing");
   app.add_option("--mixture", mixture_file, "Gaussian-mixture JSON file {means, stds, weights} (overrides --preset)");
-  app.add_option("--schedule", schedule, "noise schedule: condot, cosine, poly:<n>, vp, ddpm[:<steps>[:linear|scaled_linear|squaredcos_cap_v2]] (default condot)");
+  app.add_option("--schedule", schedule,
+                 "noise schedule: condot, cosine, poly:<n>, vp, "
+                 "ddpm[:<steps>[:linear|scaled_linear|squaredcos_cap_v2]] (default condot)");
   app.add_option("--prediction", prediction,
                  "what the network predicts: velocity (dx/d of its own time: dx/dsigma for --time sigma), x0 "
                  "(sample), noise (epsilon), v_prediction");
@@ -63,13 +66,15 @@ nlohmann::json conditioning_json(const ModelOptions& o) {
 }
 
 void add_placement_options(CLI::App& app, std::string& device, std::string& dtype) {
-  app.add_option("--device", device,
-                 "where the network, the particles, rewards and maps live: cpu, cuda, cuda:N (noise is drawn on the CPU, "
-                 "so a seed gives the same numbers everywhere)")
+  app.add_option(
+         "--device", device,
+         "where the network, the particles, rewards and maps live: cpu, cuda, cuda:N (noise is drawn on the CPU, "
+         "so a seed gives the same numbers everywhere)")
       ->capture_default_str();
-  app.add_option("--dtype", dtype,
-                 "the network's precision: float32 (default), bfloat16, float16; particles, the GLASS inner ODE, rewards "
-                 "and weights stay float32/float64 (also bf16, fp16)");
+  app.add_option(
+      "--dtype", dtype,
+      "the network's precision: float32 (default), bfloat16, float16; particles, the GLASS inner ODE, rewards "
+      "and weights stay float32/float64 (also bf16, fp16)");
 }
 
 void reject_unused_grid_flags(const CLI::App& cmd, bool explicit_grid, const FlowModel& model) {
@@ -121,7 +126,8 @@ LoadedModel load_model_unbatched(const ModelOptions& options) {
     if (!o.sample_shape.empty()) {
       std::vector<int64_t> shape;
       for (double d : parse_double_list(o.sample_shape, "--sample-shape")) {
-        if (d < 1 || d != static_cast<int64_t>(d)) throw std::invalid_argument("--sample-shape needs positive integers");
+        if (d < 1 || d != static_cast<int64_t>(d))
+          throw std::invalid_argument("--sample-shape needs positive integers");
         shape.push_back(static_cast<int64_t>(d));
       }
       ov.sample_shape = shape;
@@ -139,14 +145,17 @@ LoadedModel load_model_unbatched(const ModelOptions& options) {
   if (!o.conditioning.empty() || !o.unconditioning.empty() || o.cfg >= 0.0 || o.label >= 0)
     throw std::invalid_argument("--class, --cond, --uncond and --cfg need a conditional model file (-m)");
   if (!o.prediction.empty() || !o.time.empty() || o.time_scale > 0 || !o.sample_shape.empty())
-    throw std::invalid_argument("--prediction, --time, --time-scale and --sample-shape describe a model file (-m); "
-                                "a mixture is exact in library time");
+    throw std::invalid_argument(
+        "--prediction, --time, --time-scale and --sample-shape describe a model file (-m); "
+        "a mixture is exact in library time");
   SchedulePtr schedule = make_schedule(o.schedule.empty() ? "condot" : o.schedule);
-  GaussianMixture mixture = o.mixture_file.empty() ? GaussianMixture::preset(o.preset) : GaussianMixture::from_file(o.mixture_file);
+  GaussianMixture mixture =
+      o.mixture_file.empty() ? GaussianMixture::preset(o.preset) : GaussianMixture::from_file(o.mixture_file);
   loaded.source = o.mixture_file.empty() ? "preset:" + o.preset : o.mixture_file;
   loaded.sample_shape = {mixture.dim()};
   auto net = std::make_shared<MixtureNetwork>(mixture, schedule);
-  loaded.model = std::make_unique<NetworkFlowModel>(net, schedule, ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
+  loaded.model =
+      std::make_unique<NetworkFlowModel>(net, schedule, ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
   loaded.model->place(placement_of(o));
   loaded.mixture = std::move(mixture);
   return loaded;

@@ -7,8 +7,8 @@
 #include <memory>
 #include <optional>
 
-#include "glass/models/network_flow_model.h"
 #include "glass/models/gaussian_mixture.h"
+#include "glass/models/network_flow_model.h"
 
 namespace glass::cli {
 
@@ -22,9 +22,9 @@ struct ModelOptions {
   std::vector<std::string> unconditioning;  // their null counterparts, for --cfg
   double cfg = -1.0;                        // classifier-free guidance scale; < 0: none
   int64_t label = -1;                       // --class: a class-conditional model's label; < 0: none
-  int64_t max_batch = 0;                   // rows per network call; 0: all particles at once
-  std::string device = "cpu";              // models/placement.h: where everything runs
-  std::string dtype;                       // the network's dtype; empty: the particles' float32
+  int64_t max_batch = 0;                    // rows per network call; 0: all particles at once
+  std::string device = "cpu";               // models/placement.h: where everything runs
+  std::string dtype;                        // the network's dtype; empty: the particles' float32
 
   void add_to(CLI::App& app);
 };

@@ -55,9 +55,8 @@ void print_compact(const nlohmann::json& j, const std::string& prefix, std::ostr
     if (v.is_object()) {
       print_compact(v, key, os);
     } else if (v.is_array()) {
-      const bool short_scalars = v.size() <= 10 && std::all_of(v.begin(), v.end(), [](const nlohmann::json& e) {
-                                   return e.is_primitive();
-                                 });
+      const bool short_scalars =
+          v.size() <= 10 && std::all_of(v.begin(), v.end(), [](const nlohmann::json& e) { return e.is_primitive(); });
       if (short_scalars) os << key << ": " << v.dump() << "\n";
     } else {
       os << key << ": " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";

@@ -34,7 +34,8 @@ void run_sample(const SampleOptions& o, const CLI::App& cmd) {
   LoadedModel m = load_model(o.model);
   reject_unused_grid_flags(cmd, !o.grid.empty(), *m.model);
   auto kernel = make_kernel(o.kernel, m);
-  const std::vector<double> grid = o.grid.empty() ? default_grid(*m.model, o.steps, parse_table_spacing(o.table_spacing)) : parse_grid(o.grid);
+  const std::vector<double> grid =
+      o.grid.empty() ? default_grid(*m.model, o.steps, parse_table_spacing(o.table_spacing)) : parse_grid(o.grid);
 
   const int64_t n = o.n > 0 ? o.n : (m.sample_shape.size() > 1 ? 64 : 2000);
   check_starts_from_noise(grid, *m.model, "sample");
@@ -42,7 +43,8 @@ void run_sample(const SampleOptions& o, const CLI::App& cmd) {
   ProgressBar bar("sample", static_cast<int64_t>(grid.size()) - 1, o.run.show_progress());
   const auto sampling_start = std::chrono::steady_clock::now();
   SampleResult r = run_chain(*kernel, x, grid, gen, [&](int k, int, const torch::Tensor&) { bar.update(k); });
-  const double sampling_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sampling_start).count();
+  const double sampling_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - sampling_start).count();
   bar.finish();
 
   nlohmann::json summary{{"command", "sample"},
@@ -68,7 +70,8 @@ void run_sample(const SampleOptions& o, const CLI::App& cmd) {
                       {"max_weight_error", fit.max_weight_error}};
     if (m.mixture->dim() == 2) reference = m.mixture->sample(n, eval_gen);
   }
-  if (m.sample_shape == std::vector<int64_t>{1, 28, 28} && !o.classifier.empty() && std::filesystem::exists(o.classifier))
+  if (m.sample_shape == std::vector<int64_t>{1, 28, 28} && !o.classifier.empty() &&
+      std::filesystem::exists(o.classifier))
     summary["quality"] = fashion_mnist_quality(r.x, o.classifier);
   summary["files"] = write_samples(o.run, r.x, reference);
   finish_summary(o.run, summary, start);
@@ -82,9 +85,14 @@ void add_sample_command(CLI::App& app) {
   o->model.add_to(*cmd);
   o->kernel.add_to(*cmd);
   o->run.add_to(*cmd);
-  cmd->add_option("-n,--num-samples", o->n, "number of samples (default: 2000 points, or 64 images)")->check(CLI::PositiveNumber);
-  cmd->add_option("-K,--steps", o->steps, "outer transitions on a uniform grid (a DDPM-step model: that many table steps)")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--classifier", o->classifier, "Fashion-MNIST classifier for classifier-FID and class counts (28x28 models)")
+  cmd->add_option("-n,--num-samples", o->n, "number of samples (default: 2000 points, or 64 images)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("-K,--steps", o->steps,
+                  "outer transitions on a uniform grid (a DDPM-step model: that many table steps)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--classifier", o->classifier,
+                  "Fashion-MNIST classifier for classifier-FID and class counts (28x28 models)")
       ->capture_default_str();
   cmd->add_option("--table-spacing", o->table_spacing,
                   "DDPM-step models: -K picks table steps 'trailing' (from the noisiest step) or 'leading' (DDIM's "

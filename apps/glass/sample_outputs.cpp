@@ -24,8 +24,10 @@ nlohmann::json write_samples(const RunOptions& run, const torch::Tensor& samples
     write_png(run.path("samples.png"), scatter_plot(layers));
     files["png"] = run.path("samples.png");
   } else if (samples.dim() == 4 && (samples.size(1) == 1 || samples.size(1) == 3)) {
-    const int columns = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(std::min<int64_t>(samples.size(0), 256)))));
-    write_png(run.path("samples.png"), image_grid(samples.narrow(0, 0, std::min<int64_t>(samples.size(0), 256)), columns));
+    const int columns =
+        static_cast<int>(std::ceil(std::sqrt(static_cast<double>(std::min<int64_t>(samples.size(0), 256)))));
+    write_png(run.path("samples.png"),
+              image_grid(samples.narrow(0, 0, std::min<int64_t>(samples.size(0), 256)), columns));
     files["png"] = run.path("samples.png");
   }
   return files;

@@ -52,8 +52,8 @@ void add_smc_flags(CLI::App& cmd, SmcOptions& o) {
 }
 
 std::vector<std::string> smc_only_flags() {
-  return {"--potential", "--no-final-correction", "--resampling", "--resample-order", "--allocation",
-          "--ess-threshold", "--tempering-ess", "--funnel", "--intermediate"};
+  return {"--potential",     "--no-final-correction", "--resampling", "--resample-order", "--allocation",
+          "--ess-threshold", "--tempering-ess",       "--funnel",     "--intermediate"};
 }
 
 nlohmann::json smc_settings_json(const SmcOptions& o) {

@@ -36,10 +36,16 @@ void run_classifier(const TrainCommandOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   ClassifierTrainOptions co{o.epochs, o.train.batch, o.train.learning_rate, o.train.seed, !o.quiet && ::isatty(2)};
   const ClassifierTrainResult r = train_classifier(train, test, co, o.out);
-  std::cout << nlohmann::json{{"command", "train"}, {"task", "classifier"}, {"epochs", o.epochs},
-                              {"test_accuracy", r.test_accuracy}, {"final_loss", r.final_loss}, {"out", o.out},
-                              {"seed", o.train.seed}, {"threads", torch::get_num_threads()},
-                              {"wall_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}}
+  std::cout << nlohmann::json{{"command", "train"},
+                              {"task", "classifier"},
+                              {"epochs", o.epochs},
+                              {"test_accuracy", r.test_accuracy},
+                              {"final_loss", r.final_loss},
+                              {"out", o.out},
+                              {"seed", o.train.seed},
+                              {"threads", torch::get_num_threads()},
+                              {"wall_seconds",
+                               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}}
                    .dump(2)
             << std::endl;
 }
@@ -64,20 +70,20 @@ void run_train(TrainCommandOptions o) {
   }
   o.train.progress = !o.quiet && ::isatty(2);
   const auto start = std::chrono::steady_clock::now();
-  const TrainResult r = o.conditional
-                            ? train_flow_matching(config, labelled_training_data(o.data_dir), o.train, o.out)
-                            : train_flow_matching(config, training_data(o.data, o.data_dir), o.train, o.out);
-  const nlohmann::json summary{{"command", "train"},
-                               {"data", o.data},
-                               {"model", config.to_json()},
-                               {"steps", r.steps_done},
-                               {"final_loss", r.final_loss},
-                               {"label_dropout", config.classes > 0 ? nlohmann::json(o.train.label_dropout) : nlohmann::json()},
-                               {"init", o.train.init_from},
-                               {"out", o.out},
-                               {"seed", o.train.seed},
-                               {"threads", torch::get_num_threads()},
-                               {"wall_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}};
+  const TrainResult r = o.conditional ? train_flow_matching(config, labelled_training_data(o.data_dir), o.train, o.out)
+                                      : train_flow_matching(config, training_data(o.data, o.data_dir), o.train, o.out);
+  const nlohmann::json summary{
+      {"command", "train"},
+      {"data", o.data},
+      {"model", config.to_json()},
+      {"steps", r.steps_done},
+      {"final_loss", r.final_loss},
+      {"label_dropout", config.classes > 0 ? nlohmann::json(o.train.label_dropout) : nlohmann::json()},
+      {"init", o.train.init_from},
+      {"out", o.out},
+      {"seed", o.train.seed},
+      {"threads", torch::get_num_threads()},
+      {"wall_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}};
   std::cout << summary.dump(2) << std::endl;
 }
 
@@ -89,21 +95,34 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--task", o->task, "flow (a generative model) or classifier (the Fashion-MNIST reward/FID network)")
       ->check(CLI::IsMember({"flow", "classifier"}))
       ->capture_default_str();
-  cmd->add_option("--epochs", o->epochs, "classifier: passes over the training set")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--epochs", o->epochs, "classifier: passes over the training set")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("--data", o->data, "fashion-mnist (U-Net) or a 2-D toy set: checkerboard, moons, rings (MLP)")
       ->check(CLI::IsMember({"fashion-mnist", "checkerboard", "moons", "rings"}))
       ->capture_default_str();
   cmd->add_option("--data-dir", o->data_dir, "folder with the Fashion-MNIST IDX files")->capture_default_str();
-  cmd->add_option("-o,--out", o->out, "output folder (model.pt, model.json, checkpoint/, train.log)")->capture_default_str();
+  cmd->add_option("-o,--out", o->out, "output folder (model.pt, model.json, checkpoint/, train.log)")
+      ->capture_default_str();
   cmd->add_option("--width", o->width, "U-Net base channels or MLP width (0: default)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--depth", o->depth, "MLP hidden layers")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--steps", o->train.steps, "optimiser steps in total")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--steps", o->train.steps, "optimiser steps in total")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("--batch", o->train.batch, "batch size")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--lr", o->train.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--lr", o->train.learning_rate, "Adam learning rate")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("--warmup", o->train.warmup, "linear learning-rate warm-up steps")->capture_default_str();
-  cmd->add_option("--ema", o->train.ema_decay, "EMA decay of the saved weights")->check(CLI::Range(0.0, 0.99999))->capture_default_str();
-  cmd->add_option("--log-every", o->train.log_every, "steps per train.log line")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--checkpoint-every", o->train.checkpoint_every, "steps per checkpoint")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--ema", o->train.ema_decay, "EMA decay of the saved weights")
+      ->check(CLI::Range(0.0, 0.99999))
+      ->capture_default_str();
+  cmd->add_option("--log-every", o->train.log_every, "steps per train.log line")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--checkpoint-every", o->train.checkpoint_every, "steps per checkpoint")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_flag("--resume", o->train.resume, "continue from the checkpoint in --out");
   cmd->add_flag("--conditional", o->conditional,
                 "fashion-mnist: a class-conditional U-Net (labels 0-9, null label 10) for --class and --cfg");

@@ -95,9 +95,15 @@ void run_transition(const TransitionOptions& o, const CLI::App& cmd) {
   bar.update(1);
   bar.finish();
 
-  nlohmann::json summary{{"command", "transition"}, {"model", m.source},       {"schedule", m.model->schedule().name()},
-                         {"kernel", kernel->name()}, {"settings", o.kernel.to_json()}, {"n", o.n},
-                         {"t", o.t},                 {"t_next", o.t_next},          {"nfe", r.nfe},
+  nlohmann::json summary{{"command", "transition"},
+                         {"model", m.source},
+                         {"schedule", m.model->schedule().name()},
+                         {"kernel", kernel->name()},
+                         {"settings", o.kernel.to_json()},
+                         {"n", o.n},
+                         {"t", o.t},
+                         {"t_next", o.t_next},
+                         {"nfe", r.nfe},
                          {"network_rows", m.model->cost().rows}};
   if (x_start.numel() <= 16) summary["x"] = to_doubles(x_start);
   const bool images = x_start.dim() == 3;
@@ -110,7 +116,8 @@ void run_transition(const TransitionOptions& o, const CLI::App& cmd) {
   }
   torch::Tensor reference;
   // DDIM's family has no exact counterpart with |rho| < 1 unless eta = 1 (DDPM).
-  const bool comparable = o.kernel.kernel != "ddim" && !(o.kernel.kernel == "ddpm" && o.kernel.choice().eta_or_default() != 1.0);
+  const bool comparable =
+      o.kernel.kernel != "ddim" && !(o.kernel.kernel == "ddpm" && o.kernel.choice().eta_or_default() != 1.0);
   if (m.mixture && o.compare_exact && comparable) {
     // Exact draws of the same transition (same rho) and the distance between them: a GLASS kernel
     // is judged against the sampling-noise floor of two exact sets of the same size.

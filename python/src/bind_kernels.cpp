@@ -80,7 +80,8 @@ void bind_kernels(py::module_& m) {
   py::class_<Kernel, KernelPtr>(
       m, "Kernel",
       "Kernel(model, kind='glass', ...): a transition x_t -> x_t' of the model. kind: glass (inner_steps, "
-      "rho (a number, 'ddpm' or a list: one per step), solver euler|midpoint|heun|ab2|pc3, sbar_init), ode (ode_method), ddpm | ddim (eta), sde "
+      "rho (a number, 'ddpm' or a list: one per step), solver euler|midpoint|heun|ab2|pc3, sbar_init), ode "
+      "(ode_method), ddpm | ddim (eta), sde "
       "(diffusion, eta, substeps), exact (mixture models), diamond (diamond=load_diamond(...)). "
       "step(x, t, t_next, generator) -> StepResult.")
       .def(py::init(&make_kernel_handle), py::arg("model"), py::arg("kind") = "glass",

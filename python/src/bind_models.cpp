@@ -172,12 +172,13 @@ void bind_models(py::module_& m) {
       py::arg("schedule") = py::none(), py::arg("time_scale") = py::none(), py::arg("sample_shape") = py::none(),
       py::arg("device") = "cpu", py::arg("dtype") = py::none(), py::arg("cond") = py::none(),
       py::arg("uncond") = py::none(), py::arg("cfg") = py::none(),
-      (std::string("A model file: a glass model.json, a TorchScript .pt or an AOTInductor .pt2 (settings from its .json "
-                   "sidecar or these keywords: prediction velocity|x0|noise|v_prediction, time t|sigma|ddpm, schedule, "
-                   "time_scale, sample_shape). cond: a tensor or a list of tensors the network takes after (x, t) "
-                   "(labels, embeddings; batch 1 is broadcast); with cfg=w, classifier-free guidance "
-                   "D_u + w (D_c - D_u) against uncond (the null label or embedding), both halves in one call of 2N "
-                   "rows (model.cost['rows'] counts both).") +
+      (std::string(
+           "A model file: a glass model.json, a TorchScript .pt or an AOTInductor .pt2 (settings from its .json "
+           "sidecar or these keywords: prediction velocity|x0|noise|v_prediction, time t|sigma|ddpm, schedule, "
+           "time_scale, sample_shape). cond: a tensor or a list of tensors the network takes after (x, t) "
+           "(labels, embeddings; batch 1 is broadcast); with cfg=w, classifier-free guidance "
+           "D_u + w (D_c - D_u) against uncond (the null label or embedding), both halves in one call of 2N "
+           "rows (model.cost['rows'] counts both).") +
        kPlacementDoc)
           .c_str());
 

@@ -87,9 +87,8 @@ PYBIND11_MODULE(_glass, m) {
       m, "Generator",
       "Generator(seed=0): the seeded source of every random draw; the same seed "
       "and thread count give the same numbers as the glass command.")
-      .def(py::init([](uint64_t seed) {
-             return std::make_shared<Generator>(Generator{seed, glass::make_generator(seed)});
-           }),
+      .def(py::init(
+               [](uint64_t seed) { return std::make_shared<Generator>(Generator{seed, glass::make_generator(seed)}); }),
            py::arg("seed") = 0)
       .def_readonly("seed", &Generator::seed)
       .def("__repr__", [](const Generator& g) { return "glass.Generator(seed=" + std::to_string(g.seed) + ")"; });

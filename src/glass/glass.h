@@ -5,6 +5,7 @@
 
 // Models: the boundary that converts every ecosystem's convention, the exact mixture oracle, files.
 #include "glass/models/classifier_free_guidance.h"
+#include "glass/models/exported_network.h"
 #include "glass/models/flow_model.h"
 #include "glass/models/gaussian_mixture.h"
 #include "glass/models/mixture_network.h"
@@ -13,16 +14,15 @@
 #include "glass/models/network.h"
 #include "glass/models/network_flow_model.h"
 #include "glass/models/placement.h"
-#include "glass/models/exported_network.h"
 #include "glass/schedules/schedule.h"
 
 // Transitions x_t -> x_t' and chains of them.
+#include "glass/sampling/kernel_choice.h"
 #include "glass/sampling/sampler.h"
 #include "glass/sampling/time_grid.h"
 #include "glass/transitions/ddpm_transition.h"
 #include "glass/transitions/exact_mixture_transition.h"
 #include "glass/transitions/glass_transition.h"
-#include "glass/sampling/kernel_choice.h"
 #include "glass/transitions/ode_transition.h"
 #include "glass/transitions/sde_transition.h"
 #include "glass/transitions/transition.h"
@@ -35,9 +35,9 @@
 #include "glass/guidance/guided_flow_model.h"
 #include "glass/guidance/value_guided_kernel.h"
 #include "glass/rewards/analytic_rewards.h"
+#include "glass/rewards/exported_reward.h"
 #include "glass/rewards/reward.h"
 #include "glass/rewards/reward_spec.h"
-#include "glass/rewards/exported_reward.h"
 #include "glass/values/multilevel_value.h"
 #include "glass/values/posterior_sampler.h"
 #include "glass/values/value_estimate.h"

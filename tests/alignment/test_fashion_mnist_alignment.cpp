@@ -22,7 +22,8 @@ constexpr int64_t kTargetClass = 3;  // dress
 
 struct Shipped {
   LoadedModelFile file = load_model_file(kModels + "/fashion-mnist-unet/model.json", {});
-  RewardPtr reward = make_reward("class:" + std::to_string(kTargetClass), RewardContext{kModels + "/fashion-mnist-classifier"});
+  RewardPtr reward =
+      make_reward("class:" + std::to_string(kTargetClass), RewardContext{kModels + "/fashion-mnist-classifier"});
 };
 
 double mean_reward(Reward& r, const torch::Tensor& x) {
@@ -44,7 +45,8 @@ TEST(FashionMnistAlignment, DenoiserGuidanceRaisesTheClassLogProbability) {
     GuidedFlowModel guided_model(model, DenoiserGuidance{s.reward, {2.0, 0.1, 0.9}, detached});
     OdeTransition guided_ode(guided_model, OdeMethod::Euler);
     gen = make_generator(0);
-    const double guided = mean_reward(*s.reward, run_chain(guided_ode, prior_noise(kImages, {1, 28, 28}, gen), grid, gen).x);
+    const double guided =
+        mean_reward(*s.reward, run_chain(guided_ode, prior_noise(kImages, {1, 28, 28}, gen), grid, gen).x);
     // Unguided samples are rarely dresses (log p around -8); guidance must gain several nats.
     EXPECT_GT(guided, plain + 2.0) << (detached ? "detached" : "full") << " plain " << plain;
   }

@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <ostream>
 #include <limits>
+#include <ostream>
 
 #include "glass/alignment/best_of_n.h"
 #include "glass/alignment/smc.h"
@@ -215,10 +215,22 @@ INSTANTIATE_TEST_SUITE_P(
         // 128 particles for the moves from 0 and 0.2, 64 from 0.4, 32 from 0.6 on. A funnel ending
         // at 16 was 3.3x the floor off, as was 16 particles throughout (3.9x: the self-normalised
         // final weights' finite-N bias, not the funnel's).
-        VariantCase{"funnel", ResamplingScheme::Systematic, ResamplingOrder::Index, Allocation::Weights, 0.0, 1.0, 128,
+        VariantCase{"funnel",
+                    ResamplingScheme::Systematic,
+                    ResamplingOrder::Index,
+                    Allocation::Weights,
+                    0.0,
+                    1.0,
+                    128,
                     {{0.4, 0.5}, {0.6, 0.25}}},
-        VariantCase{"funnel_vasr_by_reward", ResamplingScheme::Ssp, ResamplingOrder::Reward, Allocation::Vasr, 0.0,
-                    1.0, 128, {{0.5, 0.5}}}),
+        VariantCase{"funnel_vasr_by_reward",
+                    ResamplingScheme::Ssp,
+                    ResamplingOrder::Reward,
+                    Allocation::Vasr,
+                    0.0,
+                    1.0,
+                    128,
+                    {{0.5, 0.5}}}),
     [](const auto& info) { return std::string(info.param.label); });
 
 // SMC's Z estimate is unbiased for any N, VASR's corrected weights included: with 4 particles a
@@ -368,7 +380,7 @@ TEST(Smc, IntermediateConstraintViolationsDownWeightInsteadOfKilling) {
   const SmcResult r = run_smc(*s.model, s.kernel, constraint, uniform_grid(5), groups, {2}, o, gen);
   int64_t floored = 0;
   for (int64_t f : r.steps.front().floored_constraints) floored += f;
-  EXPECT_GT(floored, groups * 32 / 4);  // most early estimates break the constraint
+  EXPECT_GT(floored, groups * 32 / 4);                        // most early estimates break the constraint
   EXPECT_TRUE((r.sample_rewards == 0.0).all().item<bool>());  // every returned sample satisfies it
   const torch::Tensor pool = s.mixture.sample(200000, gen);
   const torch::Tensor inside = pool.index_select(0, (pool.select(1, 0) >= 1.0).nonzero().squeeze(1));
@@ -377,7 +389,9 @@ TEST(Smc, IntermediateConstraintViolationsDownWeightInsteadOfKilling) {
   const double d = energy_distance(r.samples.to(torch::kFloat64), exact);
   EXPECT_LT(d, 3 * floor) << "floor " << floor;
   // The share of the upper-right component (mean (3, 3)) among the constrained samples.
-  const auto upper = [](const torch::Tensor& z) { return (z.select(1, 1) > 1.0).to(torch::kFloat64).mean().item<double>(); };
+  const auto upper = [](const torch::Tensor& z) {
+    return (z.select(1, 1) > 1.0).to(torch::kFloat64).mean().item<double>();
+  };
   EXPECT_NEAR(upper(r.samples.to(torch::kFloat64)), upper(exact2), 4 * std::sqrt(0.25 / groups) * std::sqrt(2.0));
   // log Z = log P(z_0 >= 1) under the model.
   const double p_inside = static_cast<double>(inside.size(0)) / 200000.0;
@@ -419,7 +433,8 @@ TEST(Smc, CarriedWeightsEqualTheProductOfPotentials) {
                                                                 : sum_so_far;
       running = running + (g * o.lambda).view({2, 64});
       prev = rk;
-      EXPECT_LT((r.steps[k].log_weights - running).abs().max().item<double>(), 1e-9) << to_string(kind) << " step " << k;
+      EXPECT_LT((r.steps[k].log_weights - running).abs().max().item<double>(), 1e-9)
+          << to_string(kind) << " step " << k;
       EXPECT_FALSE(r.steps[k].resampled[0]);
       EXPECT_EQ(r.steps[k].surviving_lineages[0], 64);
     }
@@ -456,7 +471,7 @@ TEST(Smc, ResamplingEveryStepKeepsLineagesConsistent) {
     EXPECT_LE(r.steps[k].surviving_lineages[0], previous);
     previous = r.steps[k].surviving_lineages[0];
   }
-  EXPECT_LT(previous, 32);  // a strong tilt does select
+  EXPECT_LT(previous, 32);                    // a strong tilt does select
   EXPECT_FALSE(r.steps.back().resampled[0]);  // the last weights are returned, not resampled
 }
 
@@ -480,7 +495,8 @@ class CallingKernel : public TransitionKernel {
   explicit CallingKernel(TransitionKernel& k) : k_(k) {}
   std::string name() const override { return k_.name(); }
   bool stochastic() const override { return k_.stochastic(); }
-  StepResult step(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& tn, at::Generator& gen) override {
+  StepResult step(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& tn,
+                  at::Generator& gen) override {
     return k_.step(x, t, tn, gen);
   }
   int64_t nfe_per_step() const override { return k_.nfe_per_step(); }
@@ -618,7 +634,8 @@ TEST(Smc, GuidedKernelsAreNotHandedThePlainDenoiser) {
   Scene s;
   SmcOptions o;
   o.particles = 6;
-  GuidedFlowModel guided(*s.model, DenoiserGuidance{std::make_shared<QuadraticReward>(kKappa, kCenter), GuidanceScale{1.0}});
+  GuidedFlowModel guided(*s.model,
+                         DenoiserGuidance{std::make_shared<QuadraticReward>(kKappa, kCenter), GuidanceScale{1.0}});
   GlassTransition guided_kernel(guided, GlassOptions{RhoSchedule::constant(0.4), 8, 1.0});
   EXPECT_TRUE(smc_reuses_start_denoiser(s.kernel, *s.model, o));
   EXPECT_FALSE(smc_reuses_start_denoiser(guided_kernel, *s.model, o));

@@ -1,16 +1,16 @@
 // The glass command end to end: outputs, the summary, and one-line errors with a non-zero exit.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
+#include <nlohmann/json.hpp>
 
 #include <array>
 #include <cmath>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
-#include <unistd.h>
 #include <fstream>
 #include <iterator>
-#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -46,7 +46,8 @@ TEST(Cli, SampleWritesSamplesPictureAndSummary) {
   const fs::path out = scratch("sample");
   const CliRun r = run("sample --preset gmm2d -n 500 -K 3 -M 4 -s 1 -q -o " + out.string());
   ASSERT_EQ(r.code, 0) << r.out;
-  for (const char* f : {"samples.csv", "samples.npy", "samples.png", "summary.json"}) EXPECT_TRUE(fs::exists(out / f)) << f;
+  for (const char* f : {"samples.csv", "samples.npy", "samples.png", "summary.json"})
+    EXPECT_TRUE(fs::exists(out / f)) << f;
   std::ifstream in(out / "summary.json");
   const auto j = nlohmann::json::parse(in);
   EXPECT_EQ(j["nfe"], 12);
@@ -132,7 +133,8 @@ TEST(Cli, BadInputIsAOneLineErrorAndNoOutput) {
       {"align --preset gmm2d --methods smc --guidance 2", "--guidance has no effect"},
       {"align --preset gmm2d --methods smc --value-samples 8", "--value-samples has no effect"},
       {"align --preset gmm2d --methods smc --value-solver pc3", "--value-solver has no effect"},
-      {"align --preset gmm2d --methods smc --intermediate value -k sde --inner-solver pc3", "--inner-solver has no effect"},
+      {"align --preset gmm2d --methods smc --intermediate value -k sde --inner-solver pc3",
+       "--inner-solver has no effect"},
       {"align --preset gmm2d --methods smc --intermediate value --value-solver rk9", "--value-solver"},
       {"align --preset gmm2d --methods plain -N 4", "--particles has no effect"},
       {"align --preset gmm2d --methods plain --select all", "--select has no effect"},
@@ -156,8 +158,9 @@ TEST(Cli, BadInputIsAOneLineErrorAndNoOutput) {
       {"distill -m " + std::string(GLASS_SOURCE_DIR) +
            "/models/fashion-mnist-unet/model.json --data fashion-mnist --init /x --from-scratch",
        "contradict"},
-      {"distill -m " + std::string(GLASS_SOURCE_DIR) + "/models/fashion-mnist-unet/model.json --data fashion-mnist --init " +
-           std::string(GLASS_SOURCE_DIR) + "/models/fashion-mnist-classifier/model.json",
+      {"distill -m " + std::string(GLASS_SOURCE_DIR) +
+           "/models/fashion-mnist-unet/model.json --data fashion-mnist --init " + std::string(GLASS_SOURCE_DIR) +
+           "/models/fashion-mnist-classifier/model.json",
        "starts from a native flow U-Net"},
       {"distill --preset gmm2d --init /x", "--init starts a U-Net student"},
       // Devices and dtypes (models/placement.h): no CUDA GPU here, whatever the build.
@@ -183,15 +186,16 @@ TEST(Cli, BadInputIsAOneLineErrorAndNoOutput) {
 // A map distilled in a few steps, then resumed: the files, the summary, and the log's resume line.
 TEST(Cli, DistillWritesAMapAndResumes) {
   const fs::path dir = scratch("distill");
-  const CliRun first = run("distill --preset gmm2d --steps 20 --batch 64 --width 32 --depth 2 --checkpoint-every 10 -q -o " +
-                           dir.string());
+  const CliRun first = run(
+      "distill --preset gmm2d --steps 20 --batch 64 --width 32 --depth 2 --checkpoint-every 10 -q -o " + dir.string());
   ASSERT_EQ(first.code, 0) << first.out;
   const nlohmann::json summary = nlohmann::json::parse(first.out);
   EXPECT_EQ(summary.at("steps"), 20);
   EXPECT_GT(summary.at("teacher_calls").get<int64_t>(), 0);  // one teacher call per loss per step
   EXPECT_TRUE(fs::exists(dir / "diamond.pt"));
   EXPECT_TRUE(fs::exists(dir / "diamond.json"));
-  const CliRun more = run("distill --preset gmm2d --steps 30 --batch 64 --width 32 --depth 2 --resume -q -o " + dir.string());
+  const CliRun more =
+      run("distill --preset gmm2d --steps 30 --batch 64 --width 32 --depth 2 --resume -q -o " + dir.string());
   ASSERT_EQ(more.code, 0) << more.out;
   EXPECT_EQ(nlohmann::json::parse(more.out).at("steps"), 30);
   std::ifstream log(dir / "train.log");
@@ -207,8 +211,9 @@ nlohmann::json read_summary(const fs::path& dir) {
 TEST(Cli, DistillAnImageMapFromTheFlowUnetAndSampleWithIt) {
   const std::string unet = std::string(GLASS_SOURCE_DIR) + "/models/fashion-mnist-unet/model.json";
   const fs::path dir = scratch("distill_image"), posterior = scratch("diamond_posterior");
-  const CliRun d = run("distill -m " + unet + " --data fashion-mnist --steps 2 --batch 4 --self-distillation tangent-stopped -t 2 -q -o " +
-                       dir.string());
+  const CliRun d =
+      run("distill -m " + unet +
+          " --data fashion-mnist --steps 2 --batch 4 --self-distillation tangent-stopped -t 2 -q -o " + dir.string());
   ASSERT_EQ(d.code, 0) << d.out;
   const nlohmann::json summary = nlohmann::json::parse(d.out);
   EXPECT_EQ(summary.at("network").at("arch"), "unet");
@@ -223,8 +228,8 @@ TEST(Cli, DistillAnImageMapFromTheFlowUnetAndSampleWithIt) {
 
 TEST(Cli, AlignComparesMethodsAgainstTheExactTarget) {
   const fs::path out = scratch("align");
-  const CliRun r = run("align --preset gmm2d -n 400 -K 4 -M 4 -N 16 --methods plain,best-of-n,smc -s 3 -q -o " +
-                       out.string());
+  const CliRun r =
+      run("align --preset gmm2d -n 400 -K 4 -M 4 -N 16 --methods plain,best-of-n,smc -s 3 -q -o " + out.string());
   ASSERT_EQ(r.code, 0) << r.out;
   for (const char* f : {"align.png", "plain.npy", "best-of-n.npy", "smc.npy", "summary.json"})
     EXPECT_TRUE(fs::exists(out / f)) << f;
@@ -254,8 +259,8 @@ TEST(Cli, DiamondMapAsKernelAndValueSampler) {
   const CliRun s = run("sample --preset gmm2d -k diamond" + map + " -K 5 -n 500 -q -o " + sample.string());
   ASSERT_EQ(s.code, 0) << s.out;
   EXPECT_EQ(read_summary(sample)["nfe"], 5);
-  const CliRun t = run("transition --preset gmm2d -k diamond" + map + " --x 0.5,0.2 --t 0.3 --t-next 0.7 -n 400 -q -o " +
-                       transition.string());
+  const CliRun t = run("transition --preset gmm2d -k diamond" + map +
+                       " --x 0.5,0.2 --t 0.3 --t-next 0.7 -n 400 -q -o " + transition.string());
   ASSERT_EQ(t.code, 0) << t.out;
   const auto tj = read_summary(transition);
   EXPECT_EQ(tj["nfe"], 1);
@@ -264,7 +269,8 @@ TEST(Cli, DiamondMapAsKernelAndValueSampler) {
             3 * tj["exact_comparison"]["noise_floor_exact_vs_exact"].get<double>() + 0.01);
   const CliRun a = run("align --preset gmm2d -k diamond" + map +
                        " --intermediate value --value-sampler diamond --value-samples 4 -N 8 -n 300 -K 5 "
-                       "--methods plain,smc -q -o " + align.string());
+                       "--methods plain,smc -q -o " +
+                       align.string());
   ASSERT_EQ(a.code, 0) << a.out;
   const auto aj = read_summary(align);
   EXPECT_EQ(aj["methods"][0]["nfe_per_sample"], 5);
@@ -274,8 +280,8 @@ TEST(Cli, DiamondMapAsKernelAndValueSampler) {
 
 TEST(Cli, AlignFillsAnEqualComputeBudget) {
   const fs::path out = scratch("budget");
-  const CliRun r = run("align --preset gmm2d -n 50 -K 4 -M 4 --max-nfe 200 --methods plain,best-of-n,smc -q -o " +
-                       out.string());
+  const CliRun r =
+      run("align --preset gmm2d -n 50 -K 4 -M 4 --max-nfe 200 --methods plain,best-of-n,smc -q -o " + out.string());
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = read_summary(out);
   EXPECT_EQ(j["methods"][1]["particles_per_sample"], 200 / 16);
@@ -287,8 +293,9 @@ TEST(Cli, AlignFillsAnEqualComputeBudget) {
 // --select all returns every particle with its weight, argmax the best of each group.
 TEST(Cli, AlignTakesTheSmcVariantsAndSaysWhatEachGroupReturned) {
   const fs::path all = scratch("select_all"), best = scratch("select_argmax");
-  const std::string common = "align --preset gmm2d -n 20 -K 4 -M 4 -N 8 --methods best-of-n,smc --resampling ssp "
-                             "--resample-order reward --allocation vasr --tempering-ess 0.5 -l 4 -q -o ";
+  const std::string common =
+      "align --preset gmm2d -n 20 -K 4 -M 4 -N 8 --methods best-of-n,smc --resampling ssp "
+      "--resample-order reward --allocation vasr --tempering-ess 0.5 -l 4 -q -o ";
   const CliRun a = run(common + all.string() + " --select all");
   ASSERT_EQ(a.code, 0) << a.out;
   const auto j = read_summary(all);
@@ -325,8 +332,10 @@ TEST(Cli, AlignTakesTheSmcVariantsAndSaysWhatEachGroupReturned) {
 // reach the library and summary.json.
 TEST(Cli, AlignFunnelsSpendThePlannedBudget) {
   const fs::path dir = scratch("funnel");
-  const CliRun r = run("align --preset gmm2d -n 20 -K 4 -M 4 --methods best-of-n,smc --funnel 0.5:0.5 --max-nfe 128 "
-                       "--rho 0.8,0.2 -o " + dir.string());
+  const CliRun r =
+      run("align --preset gmm2d -n 20 -K 4 -M 4 --methods best-of-n,smc --funnel 0.5:0.5 --max-nfe 128 "
+          "--rho 0.8,0.2 -o " +
+          dir.string());
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = read_summary(dir);
   const auto& bon = j["methods"][0];
@@ -344,8 +353,10 @@ TEST(Cli, AlignFunnelsSpendThePlannedBudget) {
     EXPECT_NE(r.out.find(line), std::string::npos) << r.out;
   }
   const fs::path ml = scratch("multilevel");
-  const CliRun v = run("align --preset gmm2d -n 10 -K 3 -M 2 -N 4 --methods smc --intermediate value-multilevel "
-                       "--multilevel-samples 4,2 -q -o " + ml.string());
+  const CliRun v =
+      run("align --preset gmm2d -n 10 -K 3 -M 2 -N 4 --methods smc --intermediate value-multilevel "
+          "--multilevel-samples 4,2 -q -o " +
+          ml.string());
   ASSERT_EQ(v.code, 0) << v.out;
   const auto jv = read_summary(ml);
   EXPECT_EQ(jv["methods"][0]["smc"]["multilevel"]["nfe_per_particle"], 4 * 2 + 2 * (4 + 2));
@@ -370,8 +381,8 @@ TEST(Cli, PosteriorSamplesFromANoisedTestImageAndFromItsFile) {
   EXPECT_EQ(j["nfe"], 3);
   EXPECT_LT(j["distance_to_clean"]["rms_per_draw"].get<double>(), 0.6);  // pixels span [-1, 1]
   EXPECT_EQ(j["quality"]["class_counts"].size(), 10u);
-  const CliRun r2 = run("transition --x-file " + (a / "start.npy").string() + " --t 0.6 --t-next 1 -n 6 -M 3 -t 2 -q -o " +
-                        b.string());
+  const CliRun r2 = run("transition --x-file " + (a / "start.npy").string() +
+                        " --t 0.6 --t-next 1 -n 6 -M 3 -t 2 -q -o " + b.string());
   ASSERT_EQ(r2.code, 0) << r2.out;
   std::ifstream fa(a / "samples.npy", std::ios::binary), fb(b / "samples.npy", std::ios::binary);
   const std::string da((std::istreambuf_iterator<char>(fa)), {}), db((std::istreambuf_iterator<char>(fb)), {});
@@ -437,7 +448,8 @@ void expect_well_formed_experiment(const std::string& name, const std::string& e
     png.read(magic.data(), magic.size());
     EXPECT_EQ(std::string(magic.data() + 1, 3), "PNG") << p["file"];
   }
-  for (const auto& e : fs::directory_iterator(out)) EXPECT_EQ(e.path().filename().string().rfind(".staging", 0), std::string::npos);
+  for (const auto& e : fs::directory_iterator(out))
+    EXPECT_EQ(e.path().filename().string().rfind(".staging", 0), std::string::npos);
 }
 
 TEST(Cli, ExperimentPosteriorQuick) { expect_well_formed_experiment("posterior", "", "value"); }
@@ -499,8 +511,10 @@ TEST(Cli, ExperimentResamplingQuick) {
 // call of 2N rows, and the summary saying which.
 TEST(Cli, SampleTheConditionalModelWithGuidance) {
   const fs::path out = scratch("sample-class");
-  const CliRun r = run("sample -m " GLASS_SOURCE_DIR "/models/fashion-mnist-cond-unet/model.json --class 3 --cfg 2 "
-                       "-k ode -K 4 -n 8 -q -o " + out.string());
+  const CliRun r = run("sample -m " GLASS_SOURCE_DIR
+                       "/models/fashion-mnist-cond-unet/model.json --class 3 --cfg 2 "
+                       "-k ode -K 4 -n 8 -q -o " +
+                       out.string());
   ASSERT_EQ(r.code, 0) << r.out;
   std::ifstream in(out / "summary.json");
   const auto j = nlohmann::json::parse(in);

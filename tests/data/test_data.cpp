@@ -3,8 +3,8 @@
 #include <zlib.h>
 
 #include <filesystem>
-#include <unistd.h>
 #include <fstream>
+#include <unistd.h>
 
 #include "glass/data/idx_reader.h"
 #include "glass/data/toy_datasets.h"
@@ -50,7 +50,8 @@ TEST(Idx, ReadsTheRealFashionMnist) {
 TEST(Idx, PlainAndCompressedFilesGiveTheSameTensor) {
   const std::string raw = gunzip(kDir + "/t10k-labels-idx1-ubyte.gz");
   write_bytes(scratch("labels-idx1-ubyte"), raw);
-  EXPECT_TRUE(torch::equal(read_idx(scratch("labels-idx1-ubyte").string()), read_idx(kDir + "/t10k-labels-idx1-ubyte.gz")));
+  EXPECT_TRUE(
+      torch::equal(read_idx(scratch("labels-idx1-ubyte").string()), read_idx(kDir + "/t10k-labels-idx1-ubyte.gz")));
 }
 
 TEST(Idx, TruncatedOrCorruptFilesAreClearErrors) {

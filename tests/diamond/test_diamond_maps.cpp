@@ -28,7 +28,7 @@ namespace {
 
 // The shipped map; GLASS_DIAMOND_MAP names another one to measure (e.g. a training variant).
 const std::string kMapDir = std::getenv("GLASS_DIAMOND_MAP") ? std::getenv("GLASS_DIAMOND_MAP")
-                                                              : std::string(GLASS_SOURCE_DIR) + "/models/diamond-gmm2d";
+                                                             : std::string(GLASS_SOURCE_DIR) + "/models/diamond-gmm2d";
 
 struct Scene {
   GaussianMixture mixture = GaussianMixture::preset("gmm2d");

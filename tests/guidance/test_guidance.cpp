@@ -4,7 +4,6 @@
 
 #include <cmath>
 
-#include "glass/values/value_estimate.h"
 #include "glass/guidance/guided_flow_model.h"
 #include "glass/guidance/value_guided_kernel.h"
 #include "glass/rewards/analytic_rewards.h"
@@ -15,6 +14,7 @@
 #include "glass/transitions/sde_transition.h"
 #include "glass/util/particle_scalars.h"
 #include "glass/util/random.h"
+#include "glass/values/value_estimate.h"
 #include "test_helpers.h"
 
 using namespace glass;
@@ -68,7 +68,8 @@ TEST(ValueEstimates, CorrelateWithExactValues) {
   const torch::Tensor exact = exact_log_values(s.mixture, x, a, sg, lambda);
   double previous = -1.0;
   for (int m : {2, 16}) {
-    const ValueEstimate v = estimate_value(*s.model, *s.reward, x, full_times(300, t), lambda, ValueOptions{16, m}, gen);
+    const ValueEstimate v =
+        estimate_value(*s.model, *s.reward, x, full_times(300, t), lambda, ValueOptions{16, m}, gen);
     const double corr = correlation(v.value * lambda, exact);
     if (m == 16) EXPECT_GT(corr, 0.97);
     EXPECT_GT(corr, previous - 0.01) << "M = " << m;
@@ -86,9 +87,9 @@ TEST(ValueEstimates, CorrelateWithExactValues) {
 TEST(ValueEstimates, SoftValueOnFixedNumbers) {
   const torch::Tensor r = torch::tensor({{0.0, std::log(3.0)}, {0.0, 1000.0}}, torch::kFloat64);
   const torch::Tensor v1 = soft_value(r, 1.0), v2 = soft_value(r, 2.0), v0 = soft_value(r, 0.0);
-  EXPECT_NEAR(v1[0].item<double>(), std::log(2.0), 1e-12);        // log((1 + 3) / 2)
-  EXPECT_NEAR(v2[0].item<double>(), std::log(5.0) / 2, 1e-12);    // log((1 + 9) / 2) / 2
-  EXPECT_NEAR(v0[0].item<double>(), std::log(3.0) / 2, 1e-12);    // the mean
+  EXPECT_NEAR(v1[0].item<double>(), std::log(2.0), 1e-12);          // log((1 + 3) / 2)
+  EXPECT_NEAR(v2[0].item<double>(), std::log(5.0) / 2, 1e-12);      // log((1 + 9) / 2) / 2
+  EXPECT_NEAR(v0[0].item<double>(), std::log(3.0) / 2, 1e-12);      // the mean
   EXPECT_NEAR(v1[1].item<double>(), 1000.0 - std::log(2.0), 1e-9);  // no overflow
   EXPECT_NEAR(soft_value(torch::tensor({{-1000.0, -1000.0}}, torch::kFloat64), 3.0).item<double>(), -1000.0, 1e-9);
 }
@@ -157,7 +158,8 @@ TEST(DenoiserGuidance, RaisesTheRewardInEveryKernel) {
       const double plain = mean_reward(*s.reward, run_chain(*make(*s.model), prior_noise(n, {2}, gen), grid, gen).x);
       s.model->reset_cost();
       gen = make_generator(31);
-      const double guided = mean_reward(*s.reward, run_chain(*make(guided_model), prior_noise(n, {2}, gen), grid, gen).x);
+      const double guided =
+          mean_reward(*s.reward, run_chain(*make(guided_model), prior_noise(n, {2}, gen), grid, gen).x);
       // The reward's spread over the mixture is several units; a tilt of 2 moves the mean by > 0.5.
       EXPECT_GT(guided, plain + 0.5) << kind << (detached ? " detached" : " full");
       // The wrapper's calls count on the plain model: full guidance costs one backward pass per

@@ -67,7 +67,8 @@ Guided guided(Prediction prediction, bool detached) {
   const SchedulePtr s = make_schedule("condot");
   const ModelSpec spec{prediction, TimeConvention::FlowTime, 1.0};
   Guided g;
-  g.plain = std::make_unique<NetworkFlowModel>(std::make_shared<test::ConventionMixtureNetwork>(one_gaussian(), s, spec), s, spec);
+  g.plain = std::make_unique<NetworkFlowModel>(
+      std::make_shared<test::ConventionMixtureNetwork>(one_gaussian(), s, spec), s, spec);
   auto reward = std::make_shared<QuadraticReward>(kKappa, torch::tensor(kCenter, torch::kFloat64));
   g.model = std::make_unique<GuidedFlowModel>(
       *g.plain, DenoiserGuidance{reward, GuidanceScale{kScale, kWindowLow, kWindowHigh}, detached, kLambda});
@@ -75,8 +76,9 @@ Guided guided(Prediction prediction, bool detached) {
 }
 
 std::unique_ptr<FlowModel> closed_form(bool detached) {
-  return std::make_unique<NetworkFlowModel>(std::make_shared<ClosedFormGuidedNetwork>(detached), make_schedule("condot"),
-                                     ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
+  return std::make_unique<NetworkFlowModel>(std::make_shared<ClosedFormGuidedNetwork>(detached),
+                                            make_schedule("condot"),
+                                            ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
 }
 
 class GuidanceClosedForm : public ::testing::TestWithParam<bool> {};  // detached?
@@ -150,7 +152,8 @@ TEST(ValueGuidanceClosedForm, TheStepIsScaleTimesSigmaSquaredTimesTheValueGradie
   NetworkFlowModel model(std::make_shared<test::ConventionMixtureNetwork>(one_gaussian(), s, spec), s, spec);
   GlassTransition glass(model, GlassOptions{RhoSchedule::constant(0.4), 4, 1.0});
   const double scale = 0.7, t = 0.2, tn = 0.55;
-  ValueGuidanceOptions o{std::make_shared<LinearReward>(), kLambda, ValueOptions{3, 16}, GuidanceScale{scale, 0.0, 1.0}};
+  ValueGuidanceOptions o{std::make_shared<LinearReward>(), kLambda, ValueOptions{3, 16},
+                         GuidanceScale{scale, 0.0, 1.0}};
   ValueGuidedKernel guided(glass, model, o);
   at::Generator gen = make_generator(6), g1 = make_generator(7), g2 = make_generator(7);
   const torch::Tensor x = torch::randn({6, 2}, gen, torch::kFloat64);

@@ -3,16 +3,15 @@
 // empty input): each either loads something valid or throws one glass error, one line long, that
 // names the file. A crash or a hang fails the whole binary, which is the point.
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <filesystem>
-#include <unistd.h>
 #include <fstream>
 #include <functional>
 #include <random>
 #include <sstream>
+#include <unistd.h>
 
 #include "glass/data/idx_reader.h"
 #include "glass/io/tensor_files.h"
@@ -56,9 +55,9 @@ class Mutator {
     const uint64_t kind = pick(text_ ? 8 : 5);
     std::string s = valid_;
     switch (kind) {
-      case 0: return s.substr(0, pick(s.size()));                  // truncated
+      case 0: return s.substr(0, pick(s.size()));                               // truncated
       case 1: s[pick(s.size())] ^= static_cast<char>(1 + pick(255)); return s;  // one byte flipped
-      case 2:                                                      // several bytes flipped
+      case 2:                                                                   // several bytes flipped
         for (uint64_t i = 0, n = 2 + pick(15); i < n; ++i) s[pick(s.size())] ^= static_cast<char>(1 + pick(255));
         return s;
       case 3: {  // a span removed or repeated
@@ -80,14 +79,36 @@ class Mutator {
   }
 
   std::string replace_number(std::string s) {
-    static const std::vector<std::string> values{"1e999", "-1e999", "nan", "NaN", "inf", "-inf", "1e308", "-1e308",
-                                                 "1e-320", "0", "-0", "-1", "99999999999999999999", "3.5",
-                                                 "\"x\"", "[]", "{}", "null", "true", "[[1,2],[3]]", "", "0x10"};
+    static const std::vector<std::string> values{"1e999",
+                                                 "-1e999",
+                                                 "nan",
+                                                 "NaN",
+                                                 "inf",
+                                                 "-inf",
+                                                 "1e308",
+                                                 "-1e308",
+                                                 "1e-320",
+                                                 "0",
+                                                 "-0",
+                                                 "-1",
+                                                 "99999999999999999999",
+                                                 "3.5",
+                                                 "\"x\"",
+                                                 "[]",
+                                                 "{}",
+                                                 "null",
+                                                 "true",
+                                                 "[[1,2],[3]]",
+                                                 "",
+                                                 "0x10"};
     std::vector<std::pair<size_t, size_t>> numbers;  // [start, length) of digit runs
     for (size_t i = 0; i < s.size();) {
-      if (std::isdigit(static_cast<unsigned char>(s[i])) || (s[i] == '-' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+      if (std::isdigit(static_cast<unsigned char>(s[i])) ||
+          (s[i] == '-' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
         size_t j = i + 1;
-        while (j < s.size() && (std::isdigit(static_cast<unsigned char>(s[j])) || s[j] == '.' || s[j] == 'e' || s[j] == '-' || s[j] == '+')) ++j;
+        while (j < s.size() && (std::isdigit(static_cast<unsigned char>(s[j])) || s[j] == '.' || s[j] == 'e' ||
+                                s[j] == '-' || s[j] == '+'))
+          ++j;
         numbers.emplace_back(i, j - i);
         i = j;
       } else {
@@ -124,7 +145,8 @@ Outcome fuzz(const std::string& what, const std::string& valid, bool text, int c
       const std::string msg = e.what();
       EXPECT_EQ(msg.find('\n'), std::string::npos) << what << " mutation " << i << ": a multi-line error:\n" << msg;
       EXPECT_FALSE(msg.empty()) << what << " mutation " << i;
-      if (!must_name.empty()) EXPECT_NE(msg.find(must_name), std::string::npos) << what << " mutation " << i << ": " << msg;
+      if (!must_name.empty())
+        EXPECT_NE(msg.find(must_name), std::string::npos) << what << " mutation " << i << ": " << msg;
       if (::testing::Test::HasFailure()) return o;  // one report, not thousands
     }
   }
@@ -133,19 +155,21 @@ Outcome fuzz(const std::string& what, const std::string& valid, bool text, int c
   return o;
 }
 
-
 TEST(LoaderMutations, MixtureJson) {
   const std::string valid = read_bytes(GLASS_SOURCE_DIR "/presets/gmm2d.json");
   const fs::path file = scratch("mixture") / "mixture.json";
-  fuzz("mixture JSON", valid, true, 3000, [&](const std::string& input) {
-    write_bytes(file, input);
-    const GaussianMixture g = GaussianMixture::from_file(file.string());
-    // What loads is a valid mixture.
-    EXPECT_TRUE(torch::isfinite(g.means()).all().item<bool>());
-    EXPECT_TRUE((g.stds() > 0).all().item<bool>() && torch::isfinite(g.stds()).all().item<bool>());
-    EXPECT_NEAR(g.weights().sum().item<double>(), 1.0, 1e-9);
-    EXPECT_TRUE((g.weights() >= 0).all().item<bool>());
-  }, file.string());
+  fuzz(
+      "mixture JSON", valid, true, 3000,
+      [&](const std::string& input) {
+        write_bytes(file, input);
+        const GaussianMixture g = GaussianMixture::from_file(file.string());
+        // What loads is a valid mixture.
+        EXPECT_TRUE(torch::isfinite(g.means()).all().item<bool>());
+        EXPECT_TRUE((g.stds() > 0).all().item<bool>() && torch::isfinite(g.stds()).all().item<bool>());
+        EXPECT_NEAR(g.weights().sum().item<double>(), 1.0, 1e-9);
+        EXPECT_TRUE((g.weights() >= 0).all().item<bool>());
+      },
+      file.string());
 }
 
 TEST(LoaderMutations, GridAndRewardText) {
@@ -171,29 +195,38 @@ TEST(LoaderMutations, NpyAndIdxFiles) {
   const fs::path dir = scratch("arrays");
   write_npy((dir / "valid.npy").string(), torch::randn({6, 3}, torch::kFloat64));
   const fs::path npy = dir / "m.npy";
-  fuzz("npy", read_bytes(dir / "valid.npy"), false, 3000, [&](const std::string& input) {
-    write_bytes(npy, input);
-    const torch::Tensor t = read_npy(npy.string());
-    EXPECT_GE(t.dim(), 1);
-  }, npy.string());
+  fuzz(
+      "npy", read_bytes(dir / "valid.npy"), false, 3000,
+      [&](const std::string& input) {
+        write_bytes(npy, input);
+        const torch::Tensor t = read_npy(npy.string());
+        EXPECT_GE(t.dim(), 1);
+      },
+      npy.string());
 
   // An IDX file of 5 images of 4 x 3 pixels: magic 0x00000803, then the sizes, big-endian.
   std::string idx{'\0', '\0', '\x08', '\x03', 0, 0, 0, 5, 0, 0, 0, 4, 0, 0, 0, 3};
   for (int i = 0; i < 60; ++i) idx.push_back(static_cast<char>(i * 4));
   const fs::path file = dir / "m.idx";
-  fuzz("idx", idx, false, 3000, [&](const std::string& input) {
-    write_bytes(file, input);
-    const torch::Tensor t = read_idx(file.string());
-    EXPECT_EQ(t.scalar_type(), torch::kUInt8);
-  }, file.string());
+  fuzz(
+      "idx", idx, false, 3000,
+      [&](const std::string& input) {
+        write_bytes(file, input);
+        const torch::Tensor t = read_idx(file.string());
+        EXPECT_EQ(t.scalar_type(), torch::kUInt8);
+      },
+      file.string());
   // The same through gzip (zlib's checks and glass's after them).
   write_bytes(dir / "plain.idx", idx);
   ASSERT_EQ(std::system(("gzip -kf " + (dir / "plain.idx").string()).c_str()), 0);
   const fs::path gz = dir / "m.idx.gz";
-  fuzz("idx.gz", read_bytes(dir / "plain.idx.gz"), false, 2000, [&](const std::string& input) {
-    write_bytes(gz, input);
-    read_idx(gz.string());
-  }, gz.string());
+  fuzz(
+      "idx.gz", read_bytes(dir / "plain.idx.gz"), false, 2000,
+      [&](const std::string& input) {
+        write_bytes(gz, input);
+        read_idx(gz.string());
+      },
+      gz.string());
 }
 
 NativeNetConfig small_mlp() {
@@ -217,27 +250,36 @@ TEST(LoaderMutations, ModelSidecarWeightsAndCheckpoints) {
     const torch::Tensor d = m.model->denoise(torch::randn({4, 2}), full_times(4, 0.5));
     EXPECT_EQ(d.sizes(), x.sizes());
   };
-  fuzz("model sidecar", sidecar, true, 2000, [&](const std::string& input) {
-    write_bytes(dir / "model.json", input);
-    use(dir / "model.json");
-  }, dir.string());
+  fuzz(
+      "model sidecar", sidecar, true, 2000,
+      [&](const std::string& input) {
+        write_bytes(dir / "model.json", input);
+        use(dir / "model.json");
+      },
+      dir.string());
 
   // Weights, EMA and optimiser state: LibTorch archives (zip), mutated as bytes.
   write_bytes(dir / "model.json", sidecar);
   const std::string weights = read_bytes(dir / "model.pt");
   fs::copy_file(dir / "model.pt", dir / "valid.pt");
-  fuzz("weights", weights, false, 1500, [&](const std::string& input) {
-    write_bytes(dir / "model.pt", input);
-    use(dir / "model.json");
-  }, (dir / "model.pt").string());
+  fuzz(
+      "weights", weights, false, 1500,
+      [&](const std::string& input) {
+        write_bytes(dir / "model.pt", input);
+        use(dir / "model.json");
+      },
+      (dir / "model.pt").string());
 
   Ema ema(*net.module, 0.99);
   ema.save((dir / "ema.pt").string());
   const fs::path ema_file = dir / "ema_m.pt";
-  fuzz("EMA checkpoint", read_bytes(dir / "ema.pt"), false, 1500, [&](const std::string& input) {
-    write_bytes(ema_file, input);
-    ema.load(ema_file.string());
-  }, ema_file.string());
+  fuzz(
+      "EMA checkpoint", read_bytes(dir / "ema.pt"), false, 1500,
+      [&](const std::string& input) {
+        write_bytes(ema_file, input);
+        ema.load(ema_file.string());
+      },
+      ema_file.string());
 }
 
 TEST(LoaderMutations, TorchScriptModules) {
@@ -251,19 +293,23 @@ TEST(LoaderMutations, TorchScriptModules) {
                                       "    def forward(self, x, t):\n"
                                       "        return self.l(torch.cat([x, t.reshape(-1, 1).to(x.dtype)], 1))\n"
                                       "torch.jit.script(N()).save(sys.argv[1])\n";
-  const std::string make = std::string(GLASS_PYTHON_PATH) + " " + (dir / "export.py").string() + " " + (dir / "valid.pt").string();
+  const std::string make =
+      std::string(GLASS_PYTHON_PATH) + " " + (dir / "export.py").string() + " " + (dir / "valid.pt").string();
   ASSERT_EQ(std::system(make.c_str()), 0) << "torch is needed to export the module";
   const fs::path file = dir / "m.pt";
   ModelOverrides ov;
   ov.prediction = "velocity";
   ov.time = "t";
   ov.sample_shape = std::vector<int64_t>{2};
-  fuzz("TorchScript", read_bytes(dir / "valid.pt"), false, 1500, [&](const std::string& input) {
-    write_bytes(file, input);
-    LoadedModelFile m = load_model_file(file.string(), ov);
-    torch::NoGradGuard no_grad;
-    m.model->denoise(torch::randn({4, 2}), full_times(4, 0.5));
-  }, file.string());
+  fuzz(
+      "TorchScript", read_bytes(dir / "valid.pt"), false, 1500,
+      [&](const std::string& input) {
+        write_bytes(file, input);
+        LoadedModelFile m = load_model_file(file.string(), ov);
+        torch::NoGradGuard no_grad;
+        m.model->denoise(torch::randn({4, 2}), full_times(4, 0.5));
+      },
+      file.string());
 }
 
 }  // namespace

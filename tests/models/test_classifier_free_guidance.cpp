@@ -47,8 +47,9 @@ class ConditionalMixtureNetwork final : public ConditionalNetwork {
       const torch::Tensor rows = (labels == k).nonzero().squeeze(1);
       if (rows.numel() == 0) continue;
       const GaussianMixture which = k == g_.components() ? g_ : component(g_, k);
-      d.index_copy_(0, rows, which.denoise(x.index_select(0, rows), alpha.index_select(0, rows), sigma.index_select(0, rows))
-                                  .to(torch::kFloat64));
+      d.index_copy_(0, rows,
+                    which.denoise(x.index_select(0, rows), alpha.index_select(0, rows), sigma.index_select(0, rows))
+                        .to(torch::kFloat64));
     }
     ++calls;
     rows_seen += n;
@@ -67,7 +68,8 @@ class ConditionalMixtureNetwork final : public ConditionalNetwork {
 constexpr int64_t kClass = 1;
 
 std::unique_ptr<NetworkFlowModel> guided_model(const GaussianMixture& g, const SchedulePtr& s, double w,
-                                               Prediction prediction, std::shared_ptr<ConditionalMixtureNetwork>* out = nullptr) {
+                                               Prediction prediction,
+                                               std::shared_ptr<ConditionalMixtureNetwork>* out = nullptr) {
   auto net = std::make_shared<ConditionalMixtureNetwork>(g, s, prediction);
   if (out) *out = net;
   auto cfg = std::make_shared<ClassifierFreeGuidance>(net, std::vector<torch::Tensor>{torch::tensor({kClass})},
@@ -87,12 +89,12 @@ TEST(ClassifierFreeGuidance, TheGuidedDenoiserIsTheClosedFormForAnyScaleAndParam
       for (double t : tv) {
         std::shared_ptr<ConditionalMixtureNetwork> net;
         auto model = guided_model(g, s, w, prediction, &net);
-        const torch::Tensor a = torch::full({64}, s->alpha(t), torch::kFloat64), sg = torch::full({64}, s->sigma(t), torch::kFloat64);
+        const torch::Tensor a = torch::full({64}, s->alpha(t), torch::kFloat64),
+                            sg = torch::full({64}, s->sigma(t), torch::kFloat64);
         const torch::Tensor du = g.denoise(x, a, sg), dc = c.denoise(x, a, sg);
         const torch::Tensor expected = du + w * (dc - du);
         const torch::Tensor d = model->denoise(x, full_times(1, t));
-        EXPECT_LT((d - expected).abs().max().item<double>(), 1e-9)
-            << to_string(prediction) << " w " << w << " t " << t;
+        EXPECT_LT((d - expected).abs().max().item<double>(), 1e-9) << to_string(prediction) << " w " << w << " t " << t;
         // One network call of 2N rows: the conditional and unconditional halves together.
         EXPECT_EQ(model->cost().calls, 1);
         EXPECT_EQ(model->cost().rows, 128);
@@ -154,10 +156,11 @@ TEST(ClassifierFreeGuidance, BudgetsCountBothHalvesOfAGuidedCall) {
   int64_t plain_particles = 0;
   for (double w : {1.0, 2.0}) {
     auto model = guided_model(g, s, w, Prediction::Denoiser);
-    if (w == 1.0) model = std::make_unique<NetworkFlowModel>(
-        with_conditioning(std::make_shared<ConditionalMixtureNetwork>(g, s, Prediction::Denoiser),
-                          Conditioning{{torch::tensor({kClass})}, {}, std::nullopt}),
-        s, ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
+    if (w == 1.0)
+      model = std::make_unique<NetworkFlowModel>(
+          with_conditioning(std::make_shared<ConditionalMixtureNetwork>(g, s, Prediction::Denoiser),
+                            Conditioning{{torch::tensor({kClass})}, {}, std::nullopt}),
+          s, ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
     Aligner aligner(*model, glass, std::make_shared<QuadraticReward>(reward), uniform_grid(5), {2}, a);
     const MethodPlan plan = aligner.plan(AlignmentMethod::Smc);
     SCOPED_TRACE(::testing::Message() << "w " << w << ", " << plan.particles << " particles of "

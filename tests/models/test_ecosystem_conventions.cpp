@@ -44,7 +44,8 @@ class EcosystemReference : public ::testing::Test {
     std::vector<torch::Tensor> noise;
     for (int k = 0; k < kNoiseSteps; ++k) noise.push_back(randn({kRows, 2}, gen));
     write_npy((dir_ / "noise.npy").string(), torch::stack(noise));
-    const std::string cmd = GLASS_PYTHON_PATH " " GLASS_SOURCE_DIR "/tests/python/ecosystem_samplers.py " + dir_.string();
+    const std::string cmd =
+        GLASS_PYTHON_PATH " " GLASS_SOURCE_DIR "/tests/python/ecosystem_samplers.py " + dir_.string();
     python_ok_ = std::system(cmd.c_str()) == 0;
   }
   static void TearDownTestSuite() { fs::remove_all(dir_); }
@@ -70,7 +71,8 @@ class EcosystemReference : public ::testing::Test {
   }
 
   // The reference's integer timesteps are exactly glass's default grid for the table model.
-  static void expect_grid_on_steps(const FlowModel& model, const std::vector<double>& grid, const std::string& reference) {
+  static void expect_grid_on_steps(const FlowModel& model, const std::vector<double>& grid,
+                                   const std::string& reference) {
     const torch::Tensor steps = read_npy(file(reference + "_grid.npy"));
     const auto& table = dynamic_cast<const DdpmTableSchedule&>(model.schedule());
     ASSERT_EQ(static_cast<int64_t>(grid.size()), steps.size(0) + 1);
@@ -123,9 +125,11 @@ TEST_F(EcosystemReference, AFluxStyleNetworkSamplesItsGaussian) {
   const int64_t n = 4000;
   OdeTransition ode(*m.model, OdeMethod::Heun);
   GlassTransition glass(*m.model, GlassOptions{RhoSchedule::constant(0.4), 10, 1.0});
-  for (auto [kernel, steps, std_tol] : {std::tuple<TransitionKernel*, int, double>{&ode, 25, 0.02}, {&glass, 5, 0.06}}) {
+  for (auto [kernel, steps, std_tol] :
+       {std::tuple<TransitionKernel*, int, double>{&ode, 25, 0.02}, {&glass, 5, 0.06}}) {
     at::Generator gen = make_generator(5);
-    const torch::Tensor x = run_chain(*kernel, prior_noise(n, {2}, gen), uniform_grid(steps), gen).x.to(torch::kFloat64);
+    const torch::Tensor x =
+        run_chain(*kernel, prior_noise(n, {2}, gen), uniform_grid(steps), gen).x.to(torch::kFloat64);
     // Mean within 4 standard errors (0.5 / sqrt(n)); the std within the kernel's discretisation
     // (GLASS's inner Euler shrinks the spread by a few percent at M = 10).
     const torch::Tensor mean = x.mean(0), sd = x.std(0);
@@ -187,17 +191,18 @@ TEST_P(ConventionSampling, ReachesTheMixture) {
   // Start from the exact marginal at the grid's first time (a DDPM table's noisiest step still
   // holds some signal: alpha = 0.068 for Stable Diffusion's table).
   const double t0 = grid.front();
-  const torch::Tensor x0 = s->alpha(t0) * g.sample(n, gen).to(torch::kFloat32) + s->sigma(t0) * prior_noise(n, {2}, gen);
+  const torch::Tensor x0 =
+      s->alpha(t0) * g.sample(n, gen).to(torch::kFloat32) + s->sigma(t0) * prior_noise(n, {2}, gen);
   const SampleResult r = run_chain(*kernel, x0, grid, gen);
   EXPECT_EQ(r.nfe, model.cost().calls);
   test::expect_mixture_fit(r.x, g, gen);
 }
 
-#define CONVENTION(label, schedule, prediction, time, scale)                                        \
-  ConventionCase{label, schedule, prediction, time, scale, "ode", 20},                              \
-      ConventionCase{label, schedule, prediction, time, scale, "ddim", 50},                         \
-      ConventionCase{label, schedule, prediction, time, scale, "ddpm", 200},                        \
-      ConventionCase{label, schedule, prediction, time, scale, "sde", 200},                         \
+#define CONVENTION(label, schedule, prediction, time, scale)                 \
+  ConventionCase{label, schedule, prediction, time, scale, "ode", 20},       \
+      ConventionCase{label, schedule, prediction, time, scale, "ddim", 50},  \
+      ConventionCase{label, schedule, prediction, time, scale, "ddpm", 200}, \
+      ConventionCase{label, schedule, prediction, time, scale, "sde", 200},  \
       ConventionCase{label, schedule, prediction, time, scale, "glass", 5}
 
 INSTANTIATE_TEST_SUITE_P(
@@ -248,11 +253,12 @@ TEST_P(ConventionSmc, ReachesTheExactTiltedMixture) {
 
 INSTANTIATE_TEST_SUITE_P(
     Conventions, ConventionSmc,
-    ::testing::Values(
-        ConventionCase{"flux-velocity-sigma", "condot", Prediction::Velocity, TimeConvention::Sigma, 1000.0, "glass", 5},
-        ConventionCase{"eps-ddpm-linear", "ddpm:1000", Prediction::Noise, TimeConvention::DdpmStep, 1.0, "glass", 5},
-        ConventionCase{"v-ddpm-scaled-linear", "ddpm:1000:scaled_linear", Prediction::VPrediction,
-                       TimeConvention::DdpmStep, 1.0, "glass", 5}),
+    ::testing::Values(ConventionCase{"flux-velocity-sigma", "condot", Prediction::Velocity, TimeConvention::Sigma,
+                                     1000.0, "glass", 5},
+                      ConventionCase{"eps-ddpm-linear", "ddpm:1000", Prediction::Noise, TimeConvention::DdpmStep, 1.0,
+                                     "glass", 5},
+                      ConventionCase{"v-ddpm-scaled-linear", "ddpm:1000:scaled_linear", Prediction::VPrediction,
+                                     TimeConvention::DdpmStep, 1.0, "glass", 5}),
     [](const ::testing::TestParamInfo<ConventionCase>& info) { return case_name(info.param, false); });
 
 }  // namespace

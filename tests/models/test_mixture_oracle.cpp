@@ -71,7 +71,8 @@ TEST(MixtureOracle, LogDensityAndPosteriorVarianceMatchClosedForms) {
   const torch::Tensor z = one.sample_posterior(x.narrow(0, 0, 1).expand({n, 3}).contiguous(), col(a), col(s), gen);
   const double v = a * a * 1.3 * 1.3 + s * s, c = 1.3 * 1.3 * s * s / v;
   const torch::Tensor var = z.var(0);
-  for (int64_t j = 0; j < 3; ++j) EXPECT_NEAR(var[j].item<double>(), c, 5 * c * std::sqrt(2.0 / (n - 1))) << "coordinate " << j;
+  for (int64_t j = 0; j < 3; ++j)
+    EXPECT_NEAR(var[j].item<double>(), c, 5 * c * std::sqrt(2.0 / (n - 1))) << "coordinate " << j;
 }
 
 TEST(MixtureOracle, NoisyMarginalSamplesMatchTheirDensity) {
@@ -96,8 +97,8 @@ TEST(MixtureOracle, TiltedMixtureIsExactlyTheTiltedDensity) {
   at::Generator gen = make_generator(2);
   const torch::Tensor z = torch::randn({100, 2}, gen, torch::kFloat64) * 3.0;
   const torch::Tensor r = -kappa * (z - center).pow(2).sum(1) / 2.0;
-  const torch::Tensor diff = tilt.mixture.log_prob_noisy(z, col(1.0), col(0.0)) - g.log_prob_noisy(z, col(1.0), col(0.0)) -
-                             lambda * r;
+  const torch::Tensor diff =
+      tilt.mixture.log_prob_noisy(z, col(1.0), col(0.0)) - g.log_prob_noisy(z, col(1.0), col(0.0)) - lambda * r;
   EXPECT_TRUE(torch::allclose(diff, torch::full_like(diff, -tilt.log_z), 1e-9, 1e-9));
 }
 

@@ -2,12 +2,12 @@
 // network calls are counted; bad network outputs are clear errors.
 #include <gtest/gtest.h>
 
-#include "glass/models/network_flow_model.h"
+#include "convention_networks.h"
 #include "glass/models/mixture_network.h"
+#include "glass/models/network_flow_model.h"
 #include "glass/schedules/ddpm_table.h"
 #include "glass/util/particle_scalars.h"
 #include "glass/util/random.h"
-#include "convention_networks.h"
 #include "test_helpers.h"
 
 using namespace glass;
@@ -83,12 +83,14 @@ TEST(ModelBoundary, ASigmaTimeVelocityIsTheDerivativeInSigma) {
     std::string describe() const override { return "point mass"; }
   };
   const SchedulePtr s = make_schedule("condot");
-  NetworkFlowModel model(std::make_shared<PointMassFlux>(), s, ModelSpec{Prediction::Velocity, TimeConvention::Sigma, 1000.0});
+  NetworkFlowModel model(std::make_shared<PointMassFlux>(), s,
+                         ModelSpec{Prediction::Velocity, TimeConvention::Sigma, 1000.0});
   const torch::Tensor x = torch::tensor({{0.5, 0.5}, {-1.0, 3.0}}, torch::kFloat64);
   const torch::Tensor t = torch::tensor({0.25, 0.6}, torch::kFloat64);
   const torch::Tensor expected = (torch::tensor({2.0, -1.0}, torch::kFloat64) - x) / (1 - t).reshape({-1, 1});
   EXPECT_TRUE(torch::allclose(model.velocity(x, t), expected, 1e-9, 1e-9));
-  EXPECT_TRUE(torch::allclose(model.denoise(x, t), torch::tensor({2.0, -1.0}, torch::kFloat64).expand({2, 2}), 1e-9, 1e-9));
+  EXPECT_TRUE(
+      torch::allclose(model.denoise(x, t), torch::tensor({2.0, -1.0}, torch::kFloat64).expand({2, 2}), 1e-9, 1e-9));
 }
 
 TEST(ModelBoundary, ConventionNamesOfTheEcosystem) {
@@ -99,7 +101,8 @@ TEST(ModelBoundary, ConventionNamesOfTheEcosystem) {
   EXPECT_THROW(parse_prediction("v"), std::invalid_argument);  // ambiguous between the two
   const SchedulePtr s = make_schedule("ddpm:100");
   auto net = std::make_shared<MixtureNetwork>(GaussianMixture::preset("gmm2d"), s);
-  EXPECT_THROW(NetworkFlowModel(net, s, ModelSpec{Prediction::Velocity, TimeConvention::DdpmStep, 1.0}), std::invalid_argument);
+  EXPECT_THROW(NetworkFlowModel(net, s, ModelSpec{Prediction::Velocity, TimeConvention::DdpmStep, 1.0}),
+               std::invalid_argument);
 }
 
 TEST(ModelBoundary, DdpmStepsAreIntegersOnTheGrid) {
@@ -118,7 +121,8 @@ TEST(ModelBoundary, DdpmStepsAreIntegersOnTheGrid) {
 TEST(ModelBoundary, DdpmConventionNeedsADdpmSchedule) {
   const SchedulePtr s = make_schedule("condot");
   auto net = std::make_shared<MixtureNetwork>(GaussianMixture::preset("gmm2d"), s);
-  EXPECT_THROW(NetworkFlowModel(net, s, ModelSpec{Prediction::Noise, TimeConvention::DdpmStep, 1.0}), std::invalid_argument);
+  EXPECT_THROW(NetworkFlowModel(net, s, ModelSpec{Prediction::Noise, TimeConvention::DdpmStep, 1.0}),
+               std::invalid_argument);
 }
 
 class FixedOutputNetwork : public Network {
@@ -134,8 +138,10 @@ class FixedOutputNetwork : public Network {
 TEST(ModelBoundary, NaNAndWrongShapesFromTheNetworkAreErrors) {
   const SchedulePtr s = make_schedule("condot");
   const ModelSpec spec{Prediction::Velocity, TimeConvention::FlowTime, 1.0};
-  NetworkFlowModel nan_model(std::make_shared<FixedOutputNetwork>([](const torch::Tensor& x) { return x * NAN; }), s, spec);
-  NetworkFlowModel shape_model(std::make_shared<FixedOutputNetwork>([](const torch::Tensor& x) { return x.sum(1); }), s, spec);
+  NetworkFlowModel nan_model(std::make_shared<FixedOutputNetwork>([](const torch::Tensor& x) { return x * NAN; }), s,
+                             spec);
+  NetworkFlowModel shape_model(std::make_shared<FixedOutputNetwork>([](const torch::Tensor& x) { return x.sum(1); }), s,
+                               spec);
   const torch::Tensor x = torch::ones({4, 2});
   const torch::Tensor t = torch::full({4}, 0.5, torch::kFloat64);
   try {

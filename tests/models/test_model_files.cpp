@@ -1,12 +1,12 @@
 // Models from disk: a TorchScript module exported by PyTorch gives the same outputs and GLASS
 // samples in C++ as in Python; native networks round-trip; bad files are clear errors.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <filesystem>
-#include <unistd.h>
 #include <fstream>
-#include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "glass/io/tensor_files.h"
 #include "glass/models/model_file.h"
@@ -41,9 +41,9 @@ TEST(TorchScript, SameOutputsAndGlassSamplesAsPython) {
   write_npy((dir / "eps.npy").string(), randn_like_on(x, noise_gen));
   const torch::Tensor cond = torch::tensor({{0.5f, -1.0f, 2.0f}});
   write_npy((dir / "cond.npy").string(), cond);
-  const std::string cmd = GLASS_PYTHON_PATH " " GLASS_SOURCE_DIR "/tests/python/torchscript_reference.py " + dir.string() +
-                          " " + std::to_string(t) + " " + std::to_string(tn) + " " + std::to_string(rho) + " " +
-                          std::to_string(M);
+  const std::string cmd = GLASS_PYTHON_PATH " " GLASS_SOURCE_DIR "/tests/python/torchscript_reference.py " +
+                          dir.string() + " " + std::to_string(t) + " " + std::to_string(tn) + " " +
+                          std::to_string(rho) + " " + std::to_string(M);
   ASSERT_EQ(std::system(cmd.c_str()), 0) << "the Python side failed (is python3-torch installed?): " << cmd;
 
   ModelOverrides ov;
@@ -125,7 +125,7 @@ TEST(NativeNets, WeightsRoundTripAndMismatchesAreErrors) {
   // The same weights under a sidecar claiming another architecture.
   NativeNetConfig wider = config;
   wider.width = 64;
-  std::ofstream(dir / "wrong.json") << wider.to_json().dump() ;
+  std::ofstream(dir / "wrong.json") << wider.to_json().dump();
   fs::copy_file(dir / "model.pt", dir / "wrong.pt");
   EXPECT_THROW(load_model_file((dir / "wrong.json").string()), std::invalid_argument);
   EXPECT_THROW(NativeNetConfig::from_json(nlohmann::json{{"arch", "resnet"}, {"sample_shape", {2}}}, "x"),

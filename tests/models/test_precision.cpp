@@ -40,7 +40,8 @@ TEST_P(ReducedPrecision, GlassWithTheNetworkInReducedPrecisionReachesTheExactTra
     const StepResult r = kernel.step(x, full_times(1, t), full_times(1, tn), gen);
     // The particles come back in their own float32, not in the network's dtype.
     EXPECT_EQ(r.x.scalar_type(), torch::kFloat32) << preset;
-    EXPECT_LT(energy_distance(r.x, reference), 4 * floor) << preset << " in " << dtype_name(dtype) << ", floor " << floor;
+    EXPECT_LT(energy_distance(r.x, reference), 4 * floor)
+        << preset << " in " << dtype_name(dtype) << ", floor " << floor;
   }
 }
 
@@ -105,7 +106,8 @@ TEST(Placement, TheNetworkIsHandedItsInputOnItsDeviceInItsDtype) {
   EXPECT_EQ(net->t_dtype, torch::kFloat16);
   // Unplaced, the network runs in the particles' own dtype (float64 tests keep float64).
   auto plain = std::make_shared<RecordingNetwork>();
-  NetworkFlowModel unplaced(plain, make_schedule("condot"), ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
+  NetworkFlowModel unplaced(plain, make_schedule("condot"),
+                            ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
   unplaced.denoise(torch::ones({4, 2}, torch::kFloat64), full_times(1, 0.5));
   EXPECT_EQ(plain->x_dtype, torch::kFloat64);
 }

@@ -59,7 +59,8 @@ TEST_F(ShippedModels, OdeSamplesAreCloseToTheTestSetAndCoverEveryClass) {
   const ImageQuality q = assess_images(classifier, r.x, reference);
   ASSERT_TRUE(q.fid.has_value());
   // The floor at this sample size: kSamples real test images against the whole test set.
-  const torch::Tensor real = test_->images.index_select(0, at::randperm(10000, gen, torch::kInt64).narrow(0, 0, kSamples));
+  const torch::Tensor real =
+      test_->images.index_select(0, at::randperm(10000, gen, torch::kInt64).narrow(0, 0, kSamples));
   const double floor = frechet_distance(classifier_features(classifier, real), reference);
   std::cout << "classifier-FID " << *q.fid << " (floor with " << kSamples << " real images: " << floor << ")\n";
   SCOPED_TRACE(::testing::Message() << "classifier-FID " << *q.fid << ", floor " << floor);
@@ -113,7 +114,8 @@ TEST_F(ShippedModels, TheUnetInReducedPrecisionPredictsWhatItDoesInFloat32) {
   const torch::Tensor clean = test_->images.narrow(0, 0, 64);
   torch::NoGradGuard no_grad;
   for (const auto& [dtype, bound] : {std::pair{torch::kBFloat16, 3e-2}, std::pair{torch::kFloat16, 1e-2}}) {
-    LoadedModelFile reduced = load_model_file(kModels + "/fashion-mnist-unet/model.json", {}, Placement{torch::kCPU, dtype});
+    LoadedModelFile reduced =
+        load_model_file(kModels + "/fashion-mnist-unet/model.json", {}, Placement{torch::kCPU, dtype});
     at::Generator gen = make_generator(3);
     for (double t : {0.2, 0.5, 0.8}) {
       const torch::Tensor x = clean * t + randn_like_on(clean, gen) * (1.0 - t);

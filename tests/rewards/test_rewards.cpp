@@ -89,10 +89,11 @@ TEST(Rewards, TextFormBuildsTheRewardsAndRejectsBadSpecs) {
   EXPECT_NEAR((*make_reward("box:lo=0,0:hi=1,1:kappa=2", ctx))(z)[0].item<double>(), -1.0, 1e-9);
   EXPECT_NEAR((*make_reward("0.5*quadratic:center=0,0+2*quadratic:center=1,2", ctx))(z)[0].item<double>(), -1.25, 1e-9);
   // An exponent's sign is not a sum: 1e+2 and 2.5E+0 are numbers, the middle '+' adds two terms.
-  EXPECT_NEAR((*make_reward("1e+2*quadratic:center=0,0+2.5E+0*quadratic:kappa=1e+0:center=1,1", ctx))(z)[0].item<double>(),
-              100 * -2.5 + 2.5 * -0.5, 1e-9);
-  for (const char* bad : {"", "nope", "quadratic", "quadratic:center=0,x", "quadratic:center=0,0:bogus=1",
-                          "class:3.5", "class:12", "script:/nonexistent.pt", "quadratic:center=0:center=1", "+"}) {
+  EXPECT_NEAR(
+      (*make_reward("1e+2*quadratic:center=0,0+2.5E+0*quadratic:kappa=1e+0:center=1,1", ctx))(z)[0].item<double>(),
+      100 * -2.5 + 2.5 * -0.5, 1e-9);
+  for (const char* bad : {"", "nope", "quadratic", "quadratic:center=0,x", "quadratic:center=0,0:bogus=1", "class:3.5",
+                          "class:12", "script:/nonexistent.pt", "quadratic:center=0:center=1", "+"}) {
     EXPECT_THROW(make_reward(bad, ctx), std::invalid_argument) << bad;
   }
 }

@@ -33,7 +33,8 @@ std::unique_ptr<TransitionKernel> make(const std::string& name, FlowModel& m) {
   if (name == "ode") return std::make_unique<OdeTransition>(m, OdeMethod::Heun);
   if (name == "ddpm") return std::make_unique<DdpmTransition>(m);
   if (name == "sde") return std::make_unique<SdeTransition>(m, SdeOptions{Diffusion::Sigma, 1.0, 1});
-  if (name == "glass-0.4") return std::make_unique<GlassTransition>(m, GlassOptions{RhoSchedule::constant(0.4), 10, 1.0});
+  if (name == "glass-0.4")
+    return std::make_unique<GlassTransition>(m, GlassOptions{RhoSchedule::constant(0.4), 10, 1.0});
   return std::make_unique<GlassTransition>(m, GlassOptions{RhoSchedule::ddpm(), 10, 1.0});
 }
 
@@ -102,7 +103,8 @@ TEST(TimeGrid, ValidatesGrids) {
   EXPECT_EQ(uniform_grid(4).size(), 5u);
   EXPECT_DOUBLE_EQ(uniform_grid(3).back(), 1.0);
   EXPECT_EQ(parse_grid("0,0.5,1").size(), 3u);
-  for (const char* bad : {"0", "0,0.5,0.5", "0.5,0.2", "0,1.5", "0,x", ""}) EXPECT_THROW(parse_grid(bad), std::invalid_argument) << bad;
+  for (const char* bad : {"0", "0,0.5,0.5", "0.5,0.2", "0,1.5", "0,x", ""})
+    EXPECT_THROW(parse_grid(bad), std::invalid_argument) << bad;
   EXPECT_THROW(uniform_grid(0), std::invalid_argument);
 }
 

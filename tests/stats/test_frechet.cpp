@@ -26,8 +26,10 @@ TEST(Sqrtm, SquaresBackToTheMatrix) {
 
 TEST(Frechet, ClosedFormForGaussians) {
   // Commuting covariances: d = |m1 - m2|^2 + sum (sqrt(a) - sqrt(b))^2.
-  const torch::Tensor a = torch::tensor({1.0, 4.0, 9.0}, torch::kFloat64), b = torch::tensor({4.0, 1.0, 9.0}, torch::kFloat64);
-  const torch::Tensor m1 = torch::tensor({0.0, 1.0, 2.0}, torch::kFloat64), m2 = torch::tensor({1.0, 1.0, 0.0}, torch::kFloat64);
+  const torch::Tensor a = torch::tensor({1.0, 4.0, 9.0}, torch::kFloat64),
+                      b = torch::tensor({4.0, 1.0, 9.0}, torch::kFloat64);
+  const torch::Tensor m1 = torch::tensor({0.0, 1.0, 2.0}, torch::kFloat64),
+                      m2 = torch::tensor({1.0, 1.0, 0.0}, torch::kFloat64);
   EXPECT_NEAR(frechet_distance(m1, torch::diag(a), m2, torch::diag(b)), 5.0 + 1.0 + 1.0, 1e-9);
   EXPECT_NEAR(frechet_distance(m1, torch::diag(a), m1, torch::diag(a)), 0.0, 1e-9);
 }

@@ -100,7 +100,8 @@ TEST(ConditionalTraining, LearnsEachClassAndUnderTheNullLabelTheMixture) {
   const double low_at_level = share(low < -0.3), high_at_level = share(high > 0.3);
   const double share_high = share(mixture > 0), share_at_a_level = share(mixture.abs() > 0.3);
   SCOPED_TRACE(::testing::Message() << "class 0 at its level " << low_at_level << ", class 1 " << high_at_level
-                                    << "; null label: share high " << share_high << ", at a level " << share_at_a_level);
+                                    << "; null label: share high " << share_high << ", at a level "
+                                    << share_at_a_level);
   EXPECT_GT(low_at_level, 0.95);
   EXPECT_GT(high_at_level, 0.95);
   EXPECT_NEAR(share_high, 0.5, 0.15);

@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "convention_networks.h"
+#include "glass/schedules/ddpm_table.h"
 #include "glass/transitions/ddpm_transition.h"
 #include "glass/transitions/exact_mixture_transition.h"
 #include "glass/transitions/glass_transition.h"
@@ -10,8 +12,6 @@
 #include "glass/transitions/sde_transition.h"
 #include "glass/util/particle_scalars.h"
 #include "glass/util/random.h"
-#include "convention_networks.h"
-#include "glass/schedules/ddpm_table.h"
 #include "test_helpers.h"
 
 using namespace glass;
@@ -75,16 +75,15 @@ TEST_P(GlassVsExact, DistanceFallsWithInnerStepsToTheNoiseFloor) {
   EXPECT_LT(dist.back(), 4 * floor);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Mixtures, GlassVsExact,
-    ::testing::Values(TransitionCase{"gmm2d", "condot", 0.3, 0.7, "0.4"},
-                      TransitionCase{"gmm2d", "condot", 0.1, 0.5, "0"},
-                      TransitionCase{"gmm2d", "condot", 0.5, 0.9, "0.8"},
-                      TransitionCase{"gmm2d", "condot", 0.3, 0.7, "ddpm"},
-                      TransitionCase{"ring8", "cosine", 0.2, 0.6, "-0.3"},
-                      TransitionCase{"ring8", "vp", 0.4, 0.8, "0.4"},
-                      TransitionCase{"gmm16d", "condot", 0.3, 0.7, "0.4"},
-                      TransitionCase{"gmm2d", "condot", 0.4, 1.0, "0.4"}));
+INSTANTIATE_TEST_SUITE_P(Mixtures, GlassVsExact,
+                         ::testing::Values(TransitionCase{"gmm2d", "condot", 0.3, 0.7, "0.4"},
+                                           TransitionCase{"gmm2d", "condot", 0.1, 0.5, "0"},
+                                           TransitionCase{"gmm2d", "condot", 0.5, 0.9, "0.8"},
+                                           TransitionCase{"gmm2d", "condot", 0.3, 0.7, "ddpm"},
+                                           TransitionCase{"ring8", "cosine", 0.2, 0.6, "-0.3"},
+                                           TransitionCase{"ring8", "vp", 0.4, 0.8, "0.4"},
+                                           TransitionCase{"gmm16d", "condot", 0.3, 0.7, "0.4"},
+                                           TransitionCase{"gmm2d", "condot", 0.4, 1.0, "0.4"}));
 
 class MarginalPreservation : public ::testing::TestWithParam<const char*> {};
 
@@ -211,7 +210,8 @@ TEST(GlassTransition, PerParticleTimesMatchTheirOwnExactTransitions) {
   auto model = test::mixture_model(g, s);
   at::Generator gen = make_generator(8);
   const int64_t h = kN;
-  const torch::Tensor x = torch::cat({repeat_point(torch::tensor({0.3f, -0.2f}), h), repeat_point(torch::tensor({1.0f, 0.5f}), h)});
+  const torch::Tensor x =
+      torch::cat({repeat_point(torch::tensor({0.3f, -0.2f}), h), repeat_point(torch::tensor({1.0f, 0.5f}), h)});
   std::vector<double> t(2 * h, 0.2), tn(2 * h, 0.5);
   std::fill(t.begin() + h, t.end(), 0.5);
   std::fill(tn.begin() + h, tn.end(), 0.9);
@@ -269,7 +269,8 @@ TEST(GlassTransition, InnerCallsFollowTheSpecsCoefficients) {
   const torch::Tensor x = torch::tensor({{0.2, -0.1}, {3.0, -4.0}, {-2.5, 3.5}}, torch::kFloat64);
   for (double s0 : {0.5, 1.0, 2.0}) {
     auto net = std::make_shared<RecordingDenoiser>();
-    NetworkFlowModel model(net, make_schedule("condot"), ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
+    NetworkFlowModel model(net, make_schedule("condot"),
+                           ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
     GlassOptions o{RhoSchedule::constant(rho), 2, s0};
     o.solver = InnerSolver::Euler;
     GlassTransition kernel(model, o);
@@ -277,7 +278,7 @@ TEST(GlassTransition, InnerCallsFollowTheSpecsCoefficients) {
     const torch::Tensor out = kernel.step(x, full_times(1, t), full_times(1, tn), gen).x;
     const torch::Tensor eps = randn_like_on(x, same);
 
-    const double a = t, sg = 1 - t;                                            // alpha_t, sigma_t
+    const double a = t, sg = 1 - t;  // alpha_t, sigma_t
     const double gam = rho * (1 - tn) / sg, abar = tn - gam * a, sbar = (1 - tn) * std::sqrt(1 - rho * rho);
     const auto D = [](const torch::Tensor& in) { return 0.5 * in + 0.1; };
     torch::Tensor xbar = gam * x + s0 * eps;
@@ -336,7 +337,8 @@ TEST(DdpmTransition, ReportsTheLogDensityOfItsGaussianStep) {
   const double gam = rho * s->sigma(0.6) / s->sigma(0.3), abar = s->alpha(0.6) - gam * s->alpha(0.3);
   const double sbar = s->sigma(0.6) * std::sqrt(1 - rho * rho);
   const torch::Tensor mean = gam * x + abar * model->denoise(x, t);
-  const torch::Tensor expected = -(r.x - mean).pow(2).sum(1) / (2 * sbar * sbar) - 2 * std::log(sbar) - std::log(2 * M_PI);
+  const torch::Tensor expected =
+      -(r.x - mean).pow(2).sum(1) / (2 * sbar * sbar) - 2 * std::log(sbar) - std::log(2 * M_PI);
   EXPECT_TRUE(torch::allclose(*r.log_prob, expected, 1e-9, 1e-9));
 }
 
@@ -383,7 +385,8 @@ TableGridDistances table_grid_distances(int table_steps, int M) {
   const int64_t n = 3000;
   TableGridDistances d{0, 0, 0, 0, 0};
   for (int i = 0; i < 3; ++i) {
-    const torch::Tensor x = g.sample_noisy(1, s->alpha(t), s->sigma(t), gen).to(torch::kFloat32).expand({n, 2}).contiguous();
+    const torch::Tensor x =
+        g.sample_noisy(1, s->alpha(t), s->sigma(t), gen).to(torch::kFloat32).expand({n, 2}).contiguous();
     const torch::Tensor tt = full_times(1, t), ttn = full_times(1, tn);
     const torch::Tensor ref = exact.step(x, tt, ttn, gen).x;
     model.reset_cost();
@@ -394,9 +397,10 @@ TableGridDistances table_grid_distances(int table_steps, int M) {
     d.snapped_rounding = std::max(d.snapped_rounding, model.cost().max_step_rounding);
     d.floor += energy_distance(exact.step(x, tt, ttn, gen).x, ref) / 3;
   }
-  std::printf("[table inner grid] table %d steps, M = %d: on the table %.5f, snapped %.5f, floor %.5f "
-              "(largest rounding to a step: %.3g vs %.3g)\n",
-              table_steps, M, d.on_table, d.snapped, d.floor, d.on_table_rounding, d.snapped_rounding);
+  std::printf(
+      "[table inner grid] table %d steps, M = %d: on the table %.5f, snapped %.5f, floor %.5f "
+      "(largest rounding to a step: %.3g vs %.3g)\n",
+      table_steps, M, d.on_table, d.snapped, d.floor, d.on_table_rounding, d.snapped_rounding);
   return d;
 }
 

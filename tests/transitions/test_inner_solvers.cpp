@@ -5,13 +5,12 @@
 // eightfold (pc3) as the steps double. (3) The default solver with 4 calls per transition is as
 // close to the exact transition of a mixture as Euler with 16.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
-
-#include <nlohmann/json.hpp>
 
 #include "glass/io/tensor_files.h"
 #include "glass/transitions/exact_mixture_transition.h"
@@ -68,10 +67,15 @@ TEST_P(InnerSolverReference, MatchesAnIndependentImplementation) {
   fs::create_directories(dir);
   nlohmann::json solvers = nlohmann::json::array();
   for (InnerSolver solver : kSolvers) solvers.push_back(inner_solver_name(solver));
-  std::ofstream((dir / "case.json").string())
-      << nlohmann::json{{"schedule", c.schedule}, {"rho", c.rho}, {"t", t}, {"t_next", t_next}, {"M", kSteps},
-                        {"solvers", solvers}, {"mixture", nlohmann::json::parse(g.to_json())}}
-             .dump();
+  std::ofstream((dir / "case.json").string()) << nlohmann::json{
+      {"schedule", c.schedule},
+      {"rho", c.rho},
+      {"t", t},
+      {"t_next", t_next},
+      {"M", kSteps},
+      {"solvers", solvers},
+      {"mixture",
+       nlohmann::json::parse(g.to_json())}}.dump();
   write_npy((dir / "x.npy").string(), x);
   write_npy((dir / "eps.npy").string(), eps);
   const std::string cmd = GLASS_PYTHON_PATH " " GLASS_SOURCE_DIR "/tests/python/glass_inner_solvers.py " + dir.string();

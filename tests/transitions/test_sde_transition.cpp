@@ -32,7 +32,7 @@ class ConstantDenoiser : public Network {
 
 std::unique_ptr<FlowModel> constant_model(const SchedulePtr& s, const torch::Tensor& c) {
   return std::make_unique<NetworkFlowModel>(std::make_shared<ConstantDenoiser>(c), s,
-                                     ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
+                                            ModelSpec{Prediction::Denoiser, TimeConvention::FlowTime, 1.0});
 }
 
 // The SDE with the denoiser frozen at D is linear: dx = (a x + b D) dt + g dW with
@@ -79,8 +79,8 @@ TEST(SdeTransition, ExactSubStepMatchesTheFrozenDenoiserSde) {
         SdeTransition sde(*model, SdeOptions{d, eta, 1});
         for (auto [t0, t1] : std::vector<std::pair<double, double>>{{0.05, 0.3}, {0.3, 0.7}, {0.6, 0.95}}) {
           const SdeStepCoefficients got = sde.coefficients(t0, t1), want = rk4_reference(*s, d, eta, t0, t1);
-          const std::string where = std::string(schedule) + " " + to_string(d) + " eta=" + std::to_string(eta) +
-                                    " " + std::to_string(t0) + "->" + std::to_string(t1);
+          const std::string where = std::string(schedule) + " " + to_string(d) + " eta=" + std::to_string(eta) + " " +
+                                    std::to_string(t0) + "->" + std::to_string(t1);
           EXPECT_NEAR(got.x_coef, want.x_coef, 1e-7 * (1 + std::abs(want.x_coef))) << where;
           EXPECT_NEAR(got.d_coef, want.d_coef, 1e-7 * (1 + std::abs(want.d_coef))) << where;
           EXPECT_NEAR(got.noise_std, want.noise_std, 1e-7) << where;

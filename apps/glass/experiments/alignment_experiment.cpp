@@ -87,8 +87,8 @@ ExperimentReport alignment_experiment(const ExperimentOptions& o) {
           a.smc.value.samples = 2;
           a.smc.value.sampler = std::make_shared<DiamondPosteriorSampler>(scene.diamond);
         }
-        const std::string what = c.name + ", class " + std::to_string(label) + ", budget " +
-                                 std::to_string(static_cast<int>(budget));
+        const std::string what =
+            c.name + ", class " + std::to_string(label) + ", budget " + std::to_string(static_cast<int>(budget));
         const std::optional<PooledRuns> runs =
             align_over_seeds(scene, c.kernel, c.steps, c.method, a, reward, outputs, o.seed_list(), what,
                              report.setup["skipped"], [&] { bar.update(done++, what); });

@@ -55,8 +55,7 @@ ExperimentReport cfg_experiment(const ExperimentOptions& o) {
   const int ode_steps = 25, glass_steps = 5;
 
   std::vector<Contender> all;
-  for (double w : scales)
-    all.push_back({"CFG w=" + c10::str(w) + " (ODE, Heun 25)", true, w == 1.0 ? -1.0 : w, false});
+  for (double w : scales) all.push_back({"CFG w=" + c10::str(w) + " (ODE, Heun 25)", true, w == 1.0 ? -1.0 : w, false});
   all.push_back({"SMC-GLASS, unconditional model", false, -1.0, true});
   all.push_back({"SMC-GLASS, conditional (w=1)", true, -1.0, true});
   all.push_back({"SMC-GLASS + CFG w=2", true, 2.0, true});
@@ -67,12 +66,12 @@ ExperimentReport cfg_experiment(const ExperimentOptions& o) {
   glass.glass = GlassOptions{RhoSchedule::constant(0.4), 4, 1.0};
   glass.glass.solver = InnerSolver::Pc3;
 
-  ExperimentReport report{ResultTable({"budget", "class", "method", "cfg", "rows_per_sample", "calls_per_sample",
-                                       "particles", "samples", "reward", "reward_low", "reward_high", "class_share",
-                                       "share_low", "share_high", "fid_class", "fid_low", "fid_high", "diversity",
-                                       "seconds"}),
-                          {},
-                          scene.describe()};
+  ExperimentReport report{
+      ResultTable({"budget", "class", "method", "cfg", "rows_per_sample", "calls_per_sample", "particles", "samples",
+                   "reward", "reward_low", "reward_high", "class_share", "share_low", "share_high", "fid_class",
+                   "fid_low", "fid_high", "diversity", "seconds"}),
+      {},
+      scene.describe()};
   report.setup.update(
       {{"conditional_model", conditional_model_path(o)},
        {"lambda", 1.0},

@@ -13,12 +13,12 @@ namespace glass::cli {
 
 struct ExperimentOptions {
   bool quick = false;
-  std::vector<uint64_t> seeds;   // empty: {0} quick, {0, 1, 2} full
-  std::string model;             // a model file, or a mixture preset (the experiments that take one)
-  std::string classifier;        // Fashion-MNIST classifier: rewards, classifier-FID, class shares
-  std::string diamond;           // Diamond Map folder; "none" leaves Diamond out
-  std::string conditional_model; // cfg: the class-conditional model (empty: the shipped one)
-  std::vector<int64_t> classes;  // alignment: target classes (empty: 3 quick, 3 and 7 full)
+  std::vector<uint64_t> seeds;        // empty: {0} quick, {0, 1, 2} full
+  std::string model;                  // a model file, or a mixture preset (the experiments that take one)
+  std::string classifier;             // Fashion-MNIST classifier: rewards, classifier-FID, class shares
+  std::string diamond;                // Diamond Map folder; "none" leaves Diamond out
+  std::string conditional_model;      // cfg: the class-conditional model (empty: the shipped one)
+  std::vector<int64_t> classes;       // alignment: target classes (empty: 3 quick, 3 and 7 full)
   std::string device = "cpu", dtype;  // the model's placement (models/placement.h)
   bool show_progress = true;
 

@@ -42,8 +42,13 @@ std::vector<Variant> variants() {
                  Allocation::Weights, 0.5});
   // 1.25 N particles for the moves from 0, 0.2 and 0.4, half of them from 0.6: 5 N moves, as N
   // particles throughout.
-  all.push_back({"systematic, funnel 1.25N to 0.625N from 0.6", ResamplingScheme::Systematic,
-                 ResamplingOrder::Index, Allocation::Weights, 0.0, {{0.6, 0.5}}, 1.25});
+  all.push_back({"systematic, funnel 1.25N to 0.625N from 0.6",
+                 ResamplingScheme::Systematic,
+                 ResamplingOrder::Index,
+                 Allocation::Weights,
+                 0.0,
+                 {{0.6, 0.5}},
+                 1.25});
   return all;
 }
 
@@ -69,19 +74,18 @@ ExperimentReport resampling_experiment(const ExperimentOptions& options) {
   glass.glass.solver = InnerSolver::Pc3;
   const std::vector<Variant> all = variants();
 
-  ExperimentReport report{ResultTable({"lambda", "particles", "variant", "populations", "log_z_sd", "log_z_sd_low",
-                                       "log_z_sd_high", "log_mean_z_error", "energy_distance", "exact_floor",
-                                       "lineages", "nfe_per_sample", "exact_target"}),
-                          {},
-                          scene.describe()};
-  report.setup.update(
-      {{"reward", reward.name()},
-       {"populations_per_seed", groups},
-       {"kernel", "GLASS, rho 0.4, 4 pc3 inner steps, " + std::to_string(steps) + " outer steps"},
-       {"resampling", "at every step (ESS threshold 1), so each scheme acts at every step"},
-       {"seeds", o.seed_list()},
-       {"log_z_sd interval", "1.96 sd of a sample standard deviation (normal approximation)"},
-       {"exact_floor", "energy distance between two independent exact sets of the populations' size"}});
+  ExperimentReport report{
+      ResultTable({"lambda", "particles", "variant", "populations", "log_z_sd", "log_z_sd_low", "log_z_sd_high",
+                   "log_mean_z_error", "energy_distance", "exact_floor", "lineages", "nfe_per_sample", "exact_target"}),
+      {},
+      scene.describe()};
+  report.setup.update({{"reward", reward.name()},
+                       {"populations_per_seed", groups},
+                       {"kernel", "GLASS, rho 0.4, 4 pc3 inner steps, " + std::to_string(steps) + " outer steps"},
+                       {"resampling", "at every step (ESS threshold 1), so each scheme acts at every step"},
+                       {"seeds", o.seed_list()},
+                       {"log_z_sd interval", "1.96 sd of a sample standard deviation (normal approximation)"},
+                       {"exact_floor", "energy distance between two independent exact sets of the populations' size"}});
   ProgressBar bar("resampling", static_cast<int64_t>(lambdas.size() * sizes.size() * all.size() * o.seed_list().size()),
                   o.show_progress);
   int64_t done = 0;
@@ -105,8 +109,8 @@ ExperimentReport resampling_experiment(const ExperimentOptions& options) {
           bar.update(done++, v.name + ", lambda " + c10::str(lambda) + ", N " + std::to_string(n));
           auto kernel = make_kernel(glass, scene.model());
           at::Generator gen = make_generator(seed);
-          const SmcResult r = run_smc(scene.model(), *kernel, reward, uniform_grid(steps), groups,
-                                      scene.loaded.sample_shape, so, gen);
+          const SmcResult r =
+              run_smc(scene.model(), *kernel, reward, uniform_grid(steps), groups, scene.loaded.sample_shape, so, gen);
           log_zs.push_back(torch::tensor(r.log_z, torch::kFloat64));
           samples.push_back(r.samples.to(torch::kFloat64));
           // Lineages alive after the last resampling (the final step returns its weights instead).
@@ -121,15 +125,24 @@ ExperimentReport resampling_experiment(const ExperimentOptions& options) {
         at::Generator eval = make_generator(1000);
         const torch::Tensor x = exact.mixture.sample(count, eval), y = exact.mixture.sample(count, eval);
         report.table.add({lambda, n, v.name, count, sd, sd - sd_half, sd + sd_half, log_mean_z - exact.log_z,
-                          energy_distance(pooled, x), energy_distance(x, y), lineages / static_cast<double>(count),
-                          nfe, smc_targets_exactly(so)});
+                          energy_distance(pooled, x), energy_distance(x, y), lineages / static_cast<double>(count), nfe,
+                          smc_targets_exactly(so)});
       }
   }
   bar.finish();
   for (double lambda : lambdas) {
     PlotSpec sd{"resampling_log_z_sd_l" + c10::str(lambda) + ".png",
-                "Spread of log Z over populations, lambda " + c10::str(lambda), "particles", "log_z_sd", "variant",
-                "", "log_z_sd_low", "log_z_sd_high", "particles per population", "sd of log Z", true, true};
+                "Spread of log Z over populations, lambda " + c10::str(lambda),
+                "particles",
+                "log_z_sd",
+                "variant",
+                "",
+                "log_z_sd_low",
+                "log_z_sd_high",
+                "particles per population",
+                "sd of log Z",
+                true,
+                true};
     sd.where = {{"lambda", lambda}};
     report.plots.push_back(sd);
   }

@@ -84,8 +84,10 @@ const std::vector<Experiment>& experiments() {
        cfg_experiment},
       {"sweep", "reward, class share, FID and cost per success against calls per sample (4..256) for every method",
        sweep_experiment},
-      {"resampling", "SMC's resamplers, VASR allocation and tempering against the exact tilted mixture: log Z "
-       "spread, energy distance, lineages", resampling_experiment},
+      {"resampling",
+       "SMC's resamplers, VASR allocation and tempering against the exact tilted mixture: log Z "
+       "spread, energy distance, lineages",
+       resampling_experiment},
   };
   return all;
 }

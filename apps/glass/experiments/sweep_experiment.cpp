@@ -68,12 +68,12 @@ ExperimentReport sweep_experiment(const ExperimentOptions& o) {
   const std::vector<uint64_t>& seeds = o.seed_list();  // docs/results.md: --seeds 0,1,2,3
   const int64_t outputs = o.quick ? 4 : 16;
   const std::vector<Contender> all = contenders(scene);
-  ExperimentReport report{ResultTable({"budget", "class", "method", "nfe_per_sample", "particles", "samples", "reward",
-                                       "reward_low", "reward_high", "class_share", "share_low", "share_high",
-                                       "fid_class", "fid_low", "fid_high", "calls_per_success", "diversity",
-                                       "seconds"}),
-                          {},
-                          scene.describe()};
+  ExperimentReport report{
+      ResultTable({"budget", "class", "method", "nfe_per_sample", "particles", "samples", "reward", "reward_low",
+                   "reward_high", "class_share", "share_low", "share_high", "fid_class", "fid_low", "fid_high",
+                   "calls_per_success", "diversity", "seconds"}),
+      {},
+      scene.describe()};
   report.setup.update({{"lambda", 1.0},
                        {"outputs_per_seed", outputs},
                        {"seeds", seeds},
@@ -94,8 +94,8 @@ ExperimentReport sweep_experiment(const ExperimentOptions& o) {
         AlignmentSettings a;
         a.max_nfe = budget;
         c.tune(a.smc);
-        const std::string what = c.name + ", class " + std::to_string(label) + ", budget " +
-                                 std::to_string(static_cast<int>(budget));
+        const std::string what =
+            c.name + ", class " + std::to_string(label) + ", budget " + std::to_string(static_cast<int>(budget));
         const std::optional<PooledRuns> runs =
             align_over_seeds(scene, c.kernel, c.steps, c.method, a, reward, outputs, seeds, what,
                              report.setup["skipped"], [&] { bar.update(done++, what); });
@@ -107,16 +107,24 @@ ExperimentReport sweep_experiment(const ExperimentOptions& o) {
                                        ? static_cast<double>(runs->nfe_per_sample) / s.class_share.value
                                        : std::numeric_limits<double>::infinity();
         report.table.add({budget, label, c.name, runs->nfe_per_sample, runs->particles,
-                          static_cast<int64_t>(runs->rewards.numel()), rw.value, rw.low, rw.high,
-                          s.class_share.value, s.class_share.low, s.class_share.high, s.fid_class.value,
-                          s.fid_class.low, s.fid_class.high, per_success, s.diversity, runs->seconds});
+                          static_cast<int64_t>(runs->rewards.numel()), rw.value, rw.low, rw.high, s.class_share.value,
+                          s.class_share.low, s.class_share.high, s.fid_class.value, s.fid_class.low, s.fid_class.high,
+                          per_success, s.diversity, runs->seconds});
       }
   }
   bar.finish();
   for (int64_t label : classes) {
     const std::string cls = "class " + std::to_string(label), tag = "_c" + std::to_string(label) + ".png";
-    PlotSpec reward{"sweep_reward" + tag, "Reward against calls per sample, " + cls, "nfe_per_sample", "reward",
-                    "method", "", "reward_low", "reward_high", "network calls per sample", "mean log p(class | z)",
+    PlotSpec reward{"sweep_reward" + tag,
+                    "Reward against calls per sample, " + cls,
+                    "nfe_per_sample",
+                    "reward",
+                    "method",
+                    "",
+                    "reward_low",
+                    "reward_high",
+                    "network calls per sample",
+                    "mean log p(class | z)",
                     true};
     reward.where = {{"class", label}};
     PlotSpec share = reward;

@@ -176,11 +176,10 @@ AlignmentRun Aligner::run_with(const MethodPlan& plan, int64_t outputs, at::Gene
   Reward& reward = *reward_;
   if (m == AlignmentMethod::BestOfN) {
     const BestOfNSelection choose{s.select.value_or(Selection::Argmax), s.smc.lambda};
-    BestOfNResult r =
-        sharding ? best_of_n_sharded(model_, *kernel, reward, grid_, outputs, plan.particles, sample_shape_, *sharding,
-                                     on_step, choose)
-                 : best_of_n(model_, *kernel, reward, grid_, outputs, plan.particles, sample_shape_, *gen, on_step,
-                             choose);
+    BestOfNResult r = sharding ? best_of_n_sharded(model_, *kernel, reward, grid_, outputs, plan.particles,
+                                                   sample_shape_, *sharding, on_step, choose)
+                               : best_of_n(model_, *kernel, reward, grid_, outputs, plan.particles, sample_shape_, *gen,
+                                           on_step, choose);
     out.samples = r.samples;
     out.rewards = r.sample_rewards;
     out.weights = r.sample_weights;

@@ -56,10 +56,10 @@ struct MethodPlan {
 
 struct AlignmentRun {
   MethodPlan plan;
-  torch::Tensor samples, rewards;  // [G, ...] (select all: [G*N, ...]; sharded runs: on rank 0 only), float64
-  torch::Tensor weights;           // float64, each sample's weight in its group (1 unless select all)
+  torch::Tensor samples, rewards;        // [G, ...] (select all: [G*N, ...]; sharded runs: on rank 0 only), float64
+  torch::Tensor weights;                 // float64, each sample's weight in its group (1 unless select all)
   Selection select = Selection::Sample;  // what each group returned
-  AlignmentCost cost;              // what was spent
+  AlignmentCost cost;                    // what was spent
   double seconds = 0.0;
   std::optional<BestOfNResult> best_of_n;
   std::optional<SmcResult> smc;

@@ -62,7 +62,8 @@ torch::Tensor log_potential(PotentialKind kind, const torch::Tensor& lambdas, co
   // inf - inf (a lineage that already had weight zero) stays weight zero; lambda = 0 ignores the
   // reward entirely.
   const double neg_inf = -std::numeric_limits<double>::infinity();
-  log_g = torch::where(torch::isnan(log_g).logical_or(torch::isneginf(reward)), torch::full_like(log_g, neg_inf), log_g);
+  log_g =
+      torch::where(torch::isnan(log_g).logical_or(torch::isneginf(reward)), torch::full_like(log_g, neg_inf), log_g);
   log_g = torch::where(lambda == 0.0, torch::zeros_like(log_g), log_g);
   state.previous = reward;
   state.previous_lambda = lambda;

@@ -113,7 +113,8 @@ std::vector<int64_t> ssp(const std::vector<double>& weights, int64_t count, at::
   // Rounding in count * w_i can leave the total one off: trim or pad with the heaviest particle.
   const int64_t heaviest = std::max_element(weights.begin(), weights.end()) - weights.begin();
   while (static_cast<int64_t>(out.size()) > count) out.erase(std::find(out.begin(), out.end(), heaviest));
-  while (static_cast<int64_t>(out.size()) < count) out.insert(std::lower_bound(out.begin(), out.end(), heaviest), heaviest);
+  while (static_cast<int64_t>(out.size()) < count)
+    out.insert(std::lower_bound(out.begin(), out.end(), heaviest), heaviest);
   return out;
 }
 

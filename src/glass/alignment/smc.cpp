@@ -1,12 +1,12 @@
 #include "glass/alignment/smc.h"
 
+#include <c10/util/StringUtil.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <set>
 #include <stdexcept>
-
-#include <c10/util/StringUtil.h>
 
 #include "glass/sampling/sampler.h"
 #include "glass/sampling/time_grid.h"
@@ -70,8 +70,8 @@ int64_t SmcOptions::particles_at(double t) const {
 }
 
 bool smc_targets_exactly(const SmcOptions& o) {
-  return (o.potential == PotentialKind::Difference || o.final_correction) && o.allocation != Allocation::VasrMaxBiased &&
-         o.select != Selection::Argmax;
+  return (o.potential == PotentialKind::Difference || o.final_correction) &&
+         o.allocation != Allocation::VasrMaxBiased && o.select != Selection::Argmax;
 }
 
 void SmcOptions::validate() const {
@@ -237,28 +237,25 @@ struct GroupResampling {
 };
 
 // `count` offspring (N, or a funnel's next count).
-GroupResampling resample_group(const std::vector<double>& w, const torch::Tensor& rewards, double lambda,
-                               int64_t count, const SmcOptions& o, at::Generator& gen) {
+GroupResampling resample_group(const std::vector<double>& w, const torch::Tensor& rewards, double lambda, int64_t count,
+                               const SmcOptions& o, at::Generator& gen) {
   const int64_t n = static_cast<int64_t>(w.size());
   const torch::Tensor weights = torch::tensor(w, torch::kFloat64);
   // The allocation m: the weights, or the weights tilted once more by the step's reward.
   torch::Tensor m = weights;
-  if (o.allocation != Allocation::Weights)
-    m = torch::softmax(torch::log(weights) + rewards * lambda, 0).contiguous();
+  if (o.allocation != Allocation::Weights) m = torch::softmax(torch::log(weights) + rewards * lambda, 0).contiguous();
   const std::vector<double> mass(m.data_ptr<double>(), m.data_ptr<double>() + n);
   GroupResampling out;
   if (o.resampling_order == ResamplingOrder::Reward) {
     const torch::Tensor keys = rewards.contiguous();
-    out.ancestors = resample_in_order(o.resampling, mass, std::vector<double>(keys.data_ptr<double>(),
-                                                                              keys.data_ptr<double>() + n),
-                                      count, gen);
+    out.ancestors = resample_in_order(
+        o.resampling, mass, std::vector<double>(keys.data_ptr<double>(), keys.data_ptr<double>() + n), count, gen);
   } else {
     out.ancestors = resample(o.resampling, mass, count, gen);
   }
   const torch::Tensor idx = torch::tensor(out.ancestors, torch::kInt64);
-  out.log_weights = o.allocation == Allocation::Vasr
-                        ? (torch::log(weights) - torch::log(m)).index_select(0, idx)
-                        : torch::zeros({count}, torch::kFloat64);
+  out.log_weights = o.allocation == Allocation::Vasr ? (torch::log(weights) - torch::log(m)).index_select(0, idx)
+                                                     : torch::zeros({count}, torch::kFloat64);
   return out;
 }
 
@@ -416,8 +413,7 @@ SmcResult run_population(FlowModel& model, TransitionKernel& kernel, Reward& rew
 
     // Reweight by the step's potentials, at each group's tilt lambda_k (lambda unless tempering).
     step.lambda = step_lambdas(weights, p, final, o);
-    const torch::Tensor lambdas =
-        torch::tensor(step.lambda, torch::kFloat64).repeat_interleave(n);
+    const torch::Tensor lambdas = torch::tensor(step.lambda, torch::kFloat64).repeat_interleave(n);
     weights.reweight(log_potential(o.potential, lambdas, p.rewards, final, o.final_correction, p.state), k);
     step.rewards = p.rewards.clone();
     step.log_weights = weights.proposed().clone();

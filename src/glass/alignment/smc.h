@@ -14,16 +14,16 @@
 #include "glass/alignment/resampling.h"
 #include "glass/alignment/selection.h"
 #include "glass/alignment/sharding.h"
-#include "glass/values/multilevel_value.h"
-#include "glass/values/value_estimate.h"
 #include "glass/transitions/transition.h"
 #include "glass/util/enum_names.h"
+#include "glass/values/multilevel_value.h"
+#include "glass/values/value_estimate.h"
 
 namespace glass {
 
 enum class IntermediateReward {
-  Denoised,  // r(D_t(x_t)): one network call and one reward call per step
-  Value,     // V_t(x_t) from GLASS posterior samples (ValueOptions)
+  Denoised,         // r(D_t(x_t)): one network call and one reward call per step
+  Value,            // V_t(x_t) from GLASS posterior samples (ValueOptions)
   MultilevelValue,  // V_t(x_t) from a multilevel estimate (MultilevelValueOptions): most samples cheap
 };
 
@@ -72,7 +72,7 @@ struct SmcOptions {
   double tempering_ess = 0.0;
   IntermediateReward intermediate = IntermediateReward::Denoised;
   ValueOptions value;
-  MultilevelValueOptions multilevel;  // for IntermediateReward::MultilevelValue
+  MultilevelValueOptions multilevel;     // for IntermediateReward::MultilevelValue
   Selection select = Selection::Sample;  // what each group returns
   // Stages at increasing times in (0, 1) with shares in (0, 1], non-increasing; empty: N throughout.
   std::vector<FunnelStage> funnel;
@@ -83,16 +83,16 @@ struct SmcOptions {
 };
 
 struct SmcStep {
-  double t = 0.0;                          // time reached by this step
-  std::vector<double> lambda;              // per group: the tilt lambda_k this step's potentials used
-  std::vector<double> ess;                 // per group, after this step's potentials
-  std::vector<bool> resampled;             // per group
-  std::vector<int64_t> distinct_parents;   // per group: distinct ancestors chosen by this resampling
-  std::vector<int64_t> surviving_lineages; // per group: distinct time-0 particles still alive
-  std::vector<int64_t> floored_constraints; // per group: intermediate rewards -inf, raised to the group's lowest
-  torch::Tensor rewards;                   // float64 [G*N]: the step's reward of every particle (after flooring)
-  torch::Tensor log_weights;               // float64 [G, N] after the potentials, before resampling
-  int64_t bytes_moved = 0;                 // sharded runs: bytes of particles sent between ranks by this resampling
+  double t = 0.0;                            // time reached by this step
+  std::vector<double> lambda;                // per group: the tilt lambda_k this step's potentials used
+  std::vector<double> ess;                   // per group, after this step's potentials
+  std::vector<bool> resampled;               // per group
+  std::vector<int64_t> distinct_parents;     // per group: distinct ancestors chosen by this resampling
+  std::vector<int64_t> surviving_lineages;   // per group: distinct time-0 particles still alive
+  std::vector<int64_t> floored_constraints;  // per group: intermediate rewards -inf, raised to the group's lowest
+  torch::Tensor rewards;                     // float64 [G*N]: the step's reward of every particle (after flooring)
+  torch::Tensor log_weights;                 // float64 [G, N] after the potentials, before resampling
+  int64_t bytes_moved = 0;                   // sharded runs: bytes of particles sent between ranks by this resampling
 };
 
 struct SmcResult {

@@ -53,7 +53,8 @@ torch::Tensor read_idx(const std::string& path) {
   if (magic[0] != 0 || magic[1] != 0 || magic[2] != 0x08)
     throw std::invalid_argument("'" + path + "' is not an unsigned-byte IDX file (bad magic number)");
   const int rank = magic[3];
-  if (rank < 1 || rank > 4) throw std::invalid_argument("'" + path + "': IDX rank " + std::to_string(rank) + " is not supported");
+  if (rank < 1 || rank > 4)
+    throw std::invalid_argument("'" + path + "': IDX rank " + std::to_string(rank) + " is not supported");
   std::vector<int64_t> shape;
   int64_t total = 1;
   for (int i = 0; i < rank; ++i) {

@@ -47,7 +47,8 @@ torch::Tensor DiamondUnetImpl::forward(const torch::Tensor& xbar, const torch::T
     t_star[i] = p.t_star;
   }
   const torch::Tensor pooled = scaled_sum(cx, x_t, cy, xbar);
-  const torch::Tensor offset = condition_->forward(scalar_features({&t, &s, &ds}, frequencies_, x_t.options(), ds_tangent));
+  const torch::Tensor offset =
+      condition_->forward(scalar_features({&t, &s, &ds}, frequencies_, x_t.options(), ds_tangent));
   const torch::Tensor out =
       body_->forward(torch::cat({pooled, xbar, x_t}, 1), times_tensor(t_star).to(x_t.scalar_type()), offset);
   return denoiser_from_prediction(*schedule_, config_.prediction, pooled, out, t_star);

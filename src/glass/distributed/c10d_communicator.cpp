@@ -10,8 +10,8 @@
 
 namespace glass {
 
-C10dCommunicator::C10dCommunicator(const LaunchEnvironment& env, torch::Device device, std::chrono::milliseconds timeout,
-                                   const BackendFactory& make_backend)
+C10dCommunicator::C10dCommunicator(const LaunchEnvironment& env, torch::Device device,
+                                   std::chrono::milliseconds timeout, const BackendFactory& make_backend)
     : rank_(env.rank), world_(env.world_size), device_(device) {
   guarded("rendezvous at " + env.master_addr + ":" + std::to_string(env.master_port), [&] {
     c10d::TCPStoreOptions so;
@@ -30,8 +30,8 @@ C10dCommunicator::C10dCommunicator(const LaunchEnvironment& env, torch::Device d
 torch::Tensor C10dCommunicator::all_gather_rows(const torch::Tensor& local_in, const std::vector<int64_t>& counts) {
   const torch::Tensor local = local_in.to(device_);
   if (static_cast<int>(counts.size()) != world_ || counts[static_cast<size_t>(rank_)] != local.size(0))
-    throw std::invalid_argument("all-gather: rank " + std::to_string(rank_) + " holds " + std::to_string(local.size(0)) +
-                                " rows, not its count");
+    throw std::invalid_argument("all-gather: rank " + std::to_string(rank_) + " holds " +
+                                std::to_string(local.size(0)) + " rows, not its count");
   // The backends gather equal shapes: pad every contribution to the largest, then drop the padding.
   int64_t most = 0;
   for (int64_t c : counts) most = std::max(most, c);
@@ -74,9 +74,9 @@ void C10dCommunicator::guarded(const std::string& what, F&& f) {
   try {
     f();
   } catch (const std::exception& e) {
-    throw std::runtime_error("distributed: rank " + std::to_string(rank_) + " of " + std::to_string(world_) + ": " +
-                             what + " failed (a rank died, hung past the timeout or could not connect): " +
-                             one_line(e.what()));
+    throw std::runtime_error(
+        "distributed: rank " + std::to_string(rank_) + " of " + std::to_string(world_) + ": " + what +
+        " failed (a rank died, hung past the timeout or could not connect): " + one_line(e.what()));
   }
 }
 

@@ -5,7 +5,8 @@
 
 namespace glass {
 
-CommunicatorPtr connect_for_device(const LaunchEnvironment& env, torch::Device device, std::chrono::milliseconds timeout) {
+CommunicatorPtr connect_for_device(const LaunchEnvironment& env, torch::Device device,
+                                   std::chrono::milliseconds timeout) {
   if (env.world_size == 1) return std::make_shared<SingleProcess>();
   return device.is_cuda() ? connect_nccl(env, device, timeout) : connect_gloo(env, timeout);
 }

@@ -9,6 +9,7 @@ namespace glass {
 
 // The world of one for a single process; NCCL for particles on a GPU (device: this rank's, e.g.
 // cuda:LOCAL_RANK); Gloo for particles on the CPU.
-CommunicatorPtr connect_for_device(const LaunchEnvironment& env, torch::Device device, std::chrono::milliseconds timeout);
+CommunicatorPtr connect_for_device(const LaunchEnvironment& env, torch::Device device,
+                                   std::chrono::milliseconds timeout);
 
 }  // namespace glass

@@ -15,13 +15,14 @@ namespace glass {
 bool gloo_available() { return true; }
 
 CommunicatorPtr connect_gloo(const LaunchEnvironment& env, std::chrono::milliseconds timeout) {
-  return std::make_shared<C10dCommunicator>(env, torch::kCPU, timeout, [&](const c10::intrusive_ptr<c10d::Store>& store) {
-    auto options = c10d::ProcessGroupGloo::Options::create(timeout);
-    const bool loopback = env.master_addr == "localhost" || env.master_addr.rfind("127.", 0) == 0;
-    options->devices.push_back(loopback ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
-                                        : c10d::ProcessGroupGloo::createDefaultDevice());
-    return c10::make_intrusive<c10d::ProcessGroupGloo>(store, env.rank, env.world_size, options);
-  });
+  return std::make_shared<C10dCommunicator>(
+      env, torch::kCPU, timeout, [&](const c10::intrusive_ptr<c10d::Store>& store) {
+        auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+        const bool loopback = env.master_addr == "localhost" || env.master_addr.rfind("127.", 0) == 0;
+        options->devices.push_back(loopback ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
+                                            : c10d::ProcessGroupGloo::createDefaultDevice());
+        return c10::make_intrusive<c10d::ProcessGroupGloo>(store, env.rank, env.world_size, options);
+      });
 }
 
 #else

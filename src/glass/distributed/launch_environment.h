@@ -21,8 +21,8 @@ struct LaunchEnvironment {
   std::string store_prefix;  // torchrun: "/worker/attempt_<restart count>"
 };
 
-// nullopt when neither WORLD_SIZE nor an MPI launcher's size is set (a plain, single-process run). Throws a one-line error naming
-// the variable when one is missing or malformed.
+// nullopt when neither WORLD_SIZE nor an MPI launcher's size is set (a plain, single-process run). Throws a one-line
+// error naming the variable when one is missing or malformed.
 std::optional<LaunchEnvironment> launch_environment_from_env();
 
 }  // namespace glass

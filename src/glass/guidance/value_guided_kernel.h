@@ -10,9 +10,9 @@
 // as in denoiser guidance and SMC. Tested against its closed form on a Gaussian
 // (ValueGuidanceClosedForm).
 // Wraps any kernel, so it composes with plain sampling, best-of-N and SMC.
-#include "glass/values/value_estimate.h"
 #include "glass/guidance/guidance_scale.h"
 #include "glass/transitions/transition.h"
+#include "glass/values/value_estimate.h"
 
 namespace glass {
 

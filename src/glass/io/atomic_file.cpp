@@ -1,10 +1,9 @@
 #include "glass/io/atomic_file.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace glass {
 

@@ -73,7 +73,9 @@ RgbImage image_grid(const torch::Tensor& images_in, int columns, int scale) {
     throw std::invalid_argument("image grid: expected [N, 1 or 3, H, W], got " + c10::str(images_in.sizes()));
   if (columns < 1 || scale < 1) throw std::invalid_argument("image grid: columns and scale must be positive");
   const torch::Tensor img = ((images_in.detach().to(torch::kCPU, torch::kFloat32).clamp(-1, 1) + 1) * 127.5)
-                                .round().to(torch::kUInt8).contiguous();
+                                .round()
+                                .to(torch::kUInt8)
+                                .contiguous();
   const int n = static_cast<int>(img.size(0)), c = static_cast<int>(img.size(1));
   const int h = static_cast<int>(img.size(2)), w = static_cast<int>(img.size(3));
   const int cols = std::min(columns, std::max(n, 1)), rows = (n + cols - 1) / cols, pad = 2;

@@ -12,11 +12,12 @@
 namespace glass {
 
 void write_csv(const std::string& path, const torch::Tensor& rows_in, const std::vector<std::string>& header) {
-  const torch::Tensor rows = rows_in.detach().to(torch::kCPU, torch::kFloat64).reshape({rows_in.size(0), -1}).contiguous();
+  const torch::Tensor rows =
+      rows_in.detach().to(torch::kCPU, torch::kFloat64).reshape({rows_in.size(0), -1}).contiguous();
   const int64_t n = rows.size(0), d = rows.size(1);
   if (!header.empty() && static_cast<int64_t>(header.size()) != d)
-    throw std::invalid_argument("csv: header has " + std::to_string(header.size()) + " names for " +
-                                std::to_string(d) + " columns");
+    throw std::invalid_argument("csv: header has " + std::to_string(header.size()) + " names for " + std::to_string(d) +
+                                " columns");
   write_file_atomically(path, [&](std::ostream& out) {
     std::vector<std::string> names = header;
     if (names.empty())
@@ -39,7 +40,8 @@ void write_npy(const std::string& path, const torch::Tensor& array_in) {
   shape << "(";
   for (int64_t i = 0; i < a.dim(); ++i) shape << a.size(i) << (a.dim() == 1 || i + 1 < a.dim() ? "," : "");
   shape << ")";
-  std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape.str() + ", }";
+  std::string header =
+      std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape.str() + ", }";
   // Magic (6) + version (2) + length (2) + header, padded with spaces to a multiple of 64, ending in \n.
   const size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
@@ -62,13 +64,15 @@ torch::Tensor read_npy(const std::string& path) {
     throw std::invalid_argument("'" + path + "' is not a version-1 .npy file");
   const size_t len = static_cast<unsigned char>(magic[8]) | (static_cast<unsigned char>(magic[9]) << 8);
   std::string header(len, '\0');
-  if (!in.read(header.data(), static_cast<std::streamsize>(len))) throw std::invalid_argument("'" + path + "': truncated header");
+  if (!in.read(header.data(), static_cast<std::streamsize>(len)))
+    throw std::invalid_argument("'" + path + "': truncated header");
   torch::ScalarType type;
   if (header.find("'<f4'") != std::string::npos) type = torch::kFloat32;
   else if (header.find("'<f8'") != std::string::npos) type = torch::kFloat64;
   else if (header.find("'<i8'") != std::string::npos) type = torch::kInt64;  // class labels
   else if (header.find("'<i4'") != std::string::npos) type = torch::kInt32;
-  else throw std::invalid_argument("'" + path + "': only little-endian float32/float64/int32/int64 arrays are supported");
+  else
+    throw std::invalid_argument("'" + path + "': only little-endian float32/float64/int32/int64 arrays are supported");
   if (header.find("'fortran_order': False") == std::string::npos)
     throw std::invalid_argument("'" + path + "': Fortran order is not supported");
   const size_t open = header.find('(', header.find("'shape'")), close = header.find(')', open);
@@ -96,8 +100,8 @@ torch::Tensor read_npy(const std::string& path) {
   in.seekg(data_start);
   const int64_t bytes = count * static_cast<int64_t>(c10::elementSize(type));
   if (available != bytes)
-    throw std::invalid_argument("'" + path + "': the header declares " + std::to_string(bytes) + " bytes of data, the file holds " +
-                                std::to_string(available));
+    throw std::invalid_argument("'" + path + "': the header declares " + std::to_string(bytes) +
+                                " bytes of data, the file holds " + std::to_string(available));
   torch::Tensor a = torch::empty(shape, type);
   if (!in.read(static_cast<char*>(a.data_ptr()), static_cast<std::streamsize>(a.nbytes())))
     throw std::invalid_argument("'" + path + "': truncated data");

@@ -9,6 +9,6 @@ namespace glass {
 
 void write_csv(const std::string& path, const torch::Tensor& rows, const std::vector<std::string>& header = {});
 void write_npy(const std::string& path, const torch::Tensor& array);  // float32 or float64, C order
-torch::Tensor read_npy(const std::string& path);                        // the same subset, for round trips
+torch::Tensor read_npy(const std::string& path);                      // the same subset, for round trips
 
 }  // namespace glass

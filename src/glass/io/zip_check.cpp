@@ -23,7 +23,7 @@ class Bytes {
   explicit Bytes(std::string path) : path_(std::move(path)) {
     const int fd = ::open(path_.c_str(), O_RDONLY);
     if (fd < 0) throw std::invalid_argument("cannot open '" + path_ + "'");
-    struct stat st {};
+    struct stat st{};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
       ::close(fd);
       throw std::invalid_argument("'" + path_ + "' is not a regular file");

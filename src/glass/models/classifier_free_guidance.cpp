@@ -26,8 +26,8 @@ ClassifierFreeGuidance::ClassifierFreeGuidance(std::shared_ptr<ConditionalNetwor
     throw std::invalid_argument("classifier-free guidance needs as many unconditional inputs as conditional ones (" +
                                 std::to_string(uncond_.size()) + " for " + std::to_string(cond_.size()) + ")");
   for (size_t i = 0; i < cond_.size(); ++i)
-    if (cond_[i].dim() == 0 || uncond_[i].dim() != cond_[i].dim() || cond_[i].scalar_type() != uncond_[i].scalar_type() ||
-        cond_[i].sizes().slice(1) != uncond_[i].sizes().slice(1))
+    if (cond_[i].dim() == 0 || uncond_[i].dim() != cond_[i].dim() ||
+        cond_[i].scalar_type() != uncond_[i].scalar_type() || cond_[i].sizes().slice(1) != uncond_[i].sizes().slice(1))
       throw std::invalid_argument("classifier-free guidance: conditional input " + std::to_string(i + 1) + " " +
                                   c10::str(cond_[i].sizes()) + " and its unconditional one " +
                                   c10::str(uncond_[i].sizes()) + " differ beyond the batch, or in dtype");

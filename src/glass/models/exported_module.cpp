@@ -52,8 +52,8 @@ class AotInductorPackage final : public ExportedModule {
       const auto type = static_cast<torch::ScalarType>(code);
       if (c10::isFloatingType(type) && type != *placement.network_dtype)
         throw std::invalid_argument("it was exported in " + dtype_name(type) + " (weight " + name + "), not " +
-                                    dtype_name(*placement.network_dtype) + " (export it again in that dtype, or run it in " +
-                                    dtype_name(type) + ")");
+                                    dtype_name(*placement.network_dtype) +
+                                    " (export it again in that dtype, or run it in " + dtype_name(type) + ")");
     }
   }
   torch::Tensor run(const std::vector<torch::Tensor>& inputs) override {
@@ -80,7 +80,7 @@ class AotInductorPackage final : public ExportedModule {
       throw std::invalid_argument("it was compiled for " + built_for + ", and this run is on " + device.str() +
                                   " (export it again with the model on " + device.str() + ")");
     loader_ = std::make_unique<torch::inductor::AOTIModelPackageLoader>(path(), "model", false, 1,
-                                                                       device.has_index() ? device.index() : -1);
+                                                                        device.has_index() ? device.index() : -1);
     set_device(device);
   }
 
@@ -103,8 +103,8 @@ std::unique_ptr<ExportedModule> load_exported_module(const std::string& path, co
     module->place(placement);
     return module;
   } catch (const std::exception& e) {
-    throw std::invalid_argument("'" + path + "' is not a loadable " + (aoti ? "AOTInductor package" : "TorchScript module") +
-                                ": " + one_line(e.what()));
+    throw std::invalid_argument("'" + path + "' is not a loadable " +
+                                (aoti ? "AOTInductor package" : "TorchScript module") + ": " + one_line(e.what()));
   }
 }
 

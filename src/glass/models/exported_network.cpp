@@ -14,7 +14,8 @@ void ExportedNetwork::place(const Placement& placement) {
   try {
     module_->place(placement);
   } catch (const std::exception& e) {
-    throw std::invalid_argument("'" + module_->path() + "' cannot run on " + placement.describe() + ": " + one_line(e.what()));
+    throw std::invalid_argument("'" + module_->path() + "' cannot run on " + placement.describe() + ": " +
+                                one_line(e.what()));
   }
 }
 

@@ -55,8 +55,8 @@ GaussianMixture GaussianMixture::from_json(const std::string& text, const std::s
       throw std::invalid_argument("needs an object with \"means\" and \"stds\"");
     const auto means = j.at("means").get<std::vector<std::vector<double>>>();
     const auto stds = j.at("stds").get<std::vector<double>>();
-    std::vector<double> weights = j.contains("weights") ? j.at("weights").get<std::vector<double>>()
-                                                        : std::vector<double>(means.size(), 1.0);
+    std::vector<double> weights =
+        j.contains("weights") ? j.at("weights").get<std::vector<double>>() : std::vector<double>(means.size(), 1.0);
     if (means.empty()) throw std::invalid_argument("\"means\" is empty");
     const size_t d = means[0].size();
     std::vector<double> flat;
@@ -64,7 +64,8 @@ GaussianMixture GaussianMixture::from_json(const std::string& text, const std::s
       if (row.size() != d || d == 0) throw std::invalid_argument("every mean needs the same, non-zero dimension");
       flat.insert(flat.end(), row.begin(), row.end());
     }
-    torch::Tensor m = torch::tensor(flat, torch::kFloat64).reshape({static_cast<int64_t>(means.size()), static_cast<int64_t>(d)});
+    torch::Tensor m =
+        torch::tensor(flat, torch::kFloat64).reshape({static_cast<int64_t>(means.size()), static_cast<int64_t>(d)});
     return GaussianMixture(m, torch::tensor(stds, torch::kFloat64), torch::tensor(weights, torch::kFloat64));
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(source + ": wrong field types (" + one_line(e.what()) + ")");
@@ -108,8 +109,8 @@ std::string GaussianMixture::to_json() const {
 
 torch::Tensor GaussianMixture::sample(int64_t n, at::Generator& gen, torch::Tensor* labels) const {
   torch::Tensor k = sample_categorical(weights_.unsqueeze(0).expand({n, components()}), gen);
-  torch::Tensor z = means_.index_select(0, k) +
-                    stds_.index_select(0, k).unsqueeze(1) * randn({n, dim()}, gen, torch::kFloat64);
+  torch::Tensor z =
+      means_.index_select(0, k) + stds_.index_select(0, k).unsqueeze(1) * randn({n, dim()}, gen, torch::kFloat64);
   if (labels) *labels = k;
   return z;
 }
@@ -129,11 +130,10 @@ std::pair<torch::Tensor, torch::Tensor> GaussianMixture::component_log_likelihoo
   const torch::Tensor a = as_column(alpha_in, n, "alpha"), s = as_column(sigma_in, n, "sigma");
   const torch::Tensor v = a.pow(2) * stds_.pow(2).unsqueeze(0) + s.pow(2);  // [N, K]
   // |x - a m_k|^2 = |x|^2 - 2 a x.m_k + a^2 |m_k|^2
-  const torch::Tensor sq = x.pow(2).sum(1, true) - 2.0 * a * x.matmul(means_.t()) +
-                           a.pow(2) * means_.pow(2).sum(1).unsqueeze(0);
+  const torch::Tensor sq =
+      x.pow(2).sum(1, true) - 2.0 * a * x.matmul(means_.t()) + a.pow(2) * means_.pow(2).sum(1).unsqueeze(0);
   const double d = static_cast<double>(dim());
-  const torch::Tensor logl = weights_.log().unsqueeze(0) - 0.5 * sq.clamp_min(0) / v -
-                             0.5 * d * (2.0 * M_PI * v).log();
+  const torch::Tensor logl = weights_.log().unsqueeze(0) - 0.5 * sq.clamp_min(0) / v - 0.5 * d * (2.0 * M_PI * v).log();
   return {logl, v};
 }
 
@@ -154,7 +154,7 @@ torch::Tensor GaussianMixture::denoise(const torch::Tensor& x_in, const torch::T
   const torch::Tensor r = torch::softmax(logl, 1);
   const torch::Tensor a = as_column(alpha, n, "alpha"), s = as_column(sigma, n, "sigma");
   // mean_k = (sigma^2 / v_k) m_k + (alpha s_k^2 / v_k) x
-  const torch::Tensor on_means = r * s.pow(2) / v;                      // [N, K]
+  const torch::Tensor on_means = r * s.pow(2) / v;                                  // [N, K]
   const torch::Tensor on_x = (r * a * stds_.pow(2).unsqueeze(0) / v).sum(1, true);  // [N, 1]
   const torch::Tensor d = on_means.matmul(means_) + on_x * x_in.to(torch::kCPU, torch::kFloat64);
   return d.to(x_in.device(), x_in.scalar_type());
@@ -186,8 +186,8 @@ GaussianMixture::Tilted GaussianMixture::tilted(double kappa, const torch::Tenso
   const torch::Tensor new_means = new_s2.unsqueeze(1) * (means_ / s2.unsqueeze(1) + a * c);
   // log Z_k = log pi_k - (d/2) log(1 + a s_k^2) - a |m_k - c|^2 / (2 (1 + a s_k^2))
   const double d = static_cast<double>(dim());
-  const torch::Tensor log_zk = weights_.log() - 0.5 * d * (1.0 + a * s2).log() -
-                               a * (means_ - c).pow(2).sum(1) / (2.0 * (1.0 + a * s2));
+  const torch::Tensor log_zk =
+      weights_.log() - 0.5 * d * (1.0 + a * s2).log() - a * (means_ - c).pow(2).sum(1) / (2.0 * (1.0 + a * s2));
   const double log_z = log_zk.logsumexp(0).item<double>();
   return {GaussianMixture(new_means, new_s2.sqrt(), torch::softmax(log_zk, 0)), log_z};
 }

@@ -6,8 +6,8 @@ namespace glass {
 
 MlpImpl::MlpImpl(MlpOptions options) : options_(options) {
   // Geometric frequencies 1 .. 1000: resolves time near the ends, where the flow changes fastest.
-  frequencies_ = register_buffer(
-      "frequencies", torch::exp(torch::linspace(0.0, std::log(1000.0), options.time_features)));
+  frequencies_ =
+      register_buffer("frequencies", torch::exp(torch::linspace(0.0, std::log(1000.0), options.time_features)));
   body_ = torch::nn::Sequential();
   int64_t in = options.data_dim + 2 * options.time_features;
   for (int64_t l = 0; l < options.layers; ++l) {
@@ -32,7 +32,8 @@ torch::Tensor MlpNetwork::forward(const torch::Tensor& x, const torch::Tensor& t
 
 std::string MlpNetwork::describe() const {
   const auto& o = module_->options();
-  return "MLP (" + std::to_string(o.layers) + " x " + std::to_string(o.hidden) + ", dim " + std::to_string(o.data_dim) + ")";
+  return "MLP (" + std::to_string(o.layers) + " x " + std::to_string(o.hidden) + ", dim " + std::to_string(o.data_dim) +
+         ")";
 }
 
 }  // namespace glass

@@ -10,7 +10,7 @@ namespace glass {
 struct MlpOptions {
   int64_t data_dim = 2;
   int64_t hidden = 256;
-  int64_t layers = 3;         // hidden layers
+  int64_t layers = 3;          // hidden layers
   int64_t time_features = 16;  // sin/cos pairs of the time input
 };
 

@@ -31,7 +31,8 @@ nlohmann::json read_json(const fs::path& path) {
 // is refused before the network is allocated: every parameter is stored, 4 bytes each, and the
 // largest layer alone (width x width for the MLP's hidden layers and the U-Net's 3x3
 // convolutions, input x width for the MLP's first) holds at least this many.
-void refuse_nets_larger_than_their_weights(const NativeNetConfig& c, const fs::path& weights, const std::string& where) {
+void refuse_nets_larger_than_their_weights(const NativeNetConfig& c, const fs::path& weights,
+                                           const std::string& where) {
   std::error_code ec;
   const auto file_bytes = fs::file_size(weights, ec);
   if (ec) throw std::invalid_argument("cannot read weights '" + weights.string() + "': " + ec.message());
@@ -118,7 +119,8 @@ LoadedModelFile load_model_file(const std::string& path_text, const ModelOverrid
     spec.time_scale = meta.value("time_scale", 1.0);
     schedule = meta.value("schedule", std::string("condot"));
     if (!meta.contains("sample_shape"))
-      throw std::invalid_argument("the sample shape is unknown (give --sample-shape or a sidecar with \"sample_shape\")");
+      throw std::invalid_argument(
+          "the sample shape is unknown (give --sample-shape or a sidecar with \"sample_shape\")");
     out.sample_shape = meta.at("sample_shape").get<std::vector<int64_t>>();
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(where + ": " + one_line(e.what()));
@@ -135,14 +137,17 @@ LoadedModelFile load_model_file(const std::string& path_text, const ModelOverrid
     // Classifier-free guidance against the null label unless told otherwise.
     if (native.config.classes > 0 && labels.guidance_scale && labels.uncond.empty() && labels.cond.size() == 1)
       labels.uncond = {torch::full_like(labels.cond[0], native.config.classes)};
-    const std::string what = native.config.classes > 0 ? " (" + std::to_string(native.config.classes) + " classes)" : "";
-    network = with_conditioning(
-        std::make_shared<NativeNetwork>(std::move(native.net), "glass " + native.config.arch + what + " " + weights.string()),
-        labels);
+    const std::string what =
+        native.config.classes > 0 ? " (" + std::to_string(native.config.classes) + " classes)" : "";
+    network =
+        with_conditioning(std::make_shared<NativeNetwork>(
+                              std::move(native.net), "glass " + native.config.arch + what + " " + weights.string()),
+                          labels);
   } else if (exported) {
     network = with_conditioning(std::make_shared<ExportedNetwork>(weights.string(), placement), conditioning);
   } else {
-    throw std::invalid_argument(where + ": unknown format '" + format + "' (expected native, torchscript or aotinductor)");
+    throw std::invalid_argument(where + ": unknown format '" + format +
+                                "' (expected native, torchscript or aotinductor)");
   }
   out.description = network->describe();
   try {

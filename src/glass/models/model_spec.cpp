@@ -26,8 +26,9 @@ const NameTable<Prediction>& prediction_names() {
 
 Prediction parse_prediction(const std::string& s) {
   if (s == "v")
-    throw std::invalid_argument("prediction 'v' is ambiguous: say velocity (a flow's dx/dt or dx/dsigma) or "
-                                "v_prediction (alpha eps - sigma z, SD 2.x)");
+    throw std::invalid_argument(
+        "prediction 'v' is ambiguous: say velocity (a flow's dx/dt or dx/dsigma) or "
+        "v_prediction (alpha eps - sigma z, SD 2.x)");
   return parse_named(prediction_names(), s, "prediction type");
 }
 

@@ -14,9 +14,15 @@
 namespace glass {
 
 nlohmann::json NativeNetConfig::to_json() const {
-  nlohmann::json j = {{"arch", arch},          {"sample_shape", sample_shape}, {"width", width},
-          {"depth", depth},        {"prediction", to_string(prediction)}, {"time", to_string(time)},
-          {"time_scale", time_scale}, {"schedule", schedule},        {"data", data}};
+  nlohmann::json j = {{"arch", arch},
+                      {"sample_shape", sample_shape},
+                      {"width", width},
+                      {"depth", depth},
+                      {"prediction", to_string(prediction)},
+                      {"time", to_string(time)},
+                      {"time_scale", time_scale},
+                      {"schedule", schedule},
+                      {"data", data}};
   if (classes > 0) j["classes"] = classes;
   return j;
 }
@@ -55,7 +61,8 @@ NativeNet make_native_net(const NativeNetConfig& c) {
       throw std::invalid_argument("unet: sample_shape must be [C, H, W] with H and W divisible by 4");
     Unet net(UnetOptions{c.sample_shape[0], c.width, 4 * c.width, 0, c.classes});
     if (c.classes == 0)
-      return {net.ptr(), [net](const torch::Tensor& x, const torch::Tensor& t) mutable { return net->forward(x, t); }, {}};
+      return {
+          net.ptr(), [net](const torch::Tensor& x, const torch::Tensor& t) mutable { return net->forward(x, t); }, {}};
     const int64_t null_label = c.classes;
     return {net.ptr(),
             [net, null_label](const torch::Tensor& x, const torch::Tensor& t) mutable {

@@ -1,11 +1,11 @@
 #pragma once
 // Networks built natively by glass (MLP, U-Net): their architecture description (the JSON sidecar
 // saved next to the weights), construction from it, and weight files.
+#include <nlohmann/json_fwd.hpp>
 #include <torch/torch.h>
 
 #include <functional>
 #include <memory>
-#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -15,17 +15,17 @@
 namespace glass {
 
 struct NativeNetConfig {
-  std::string arch = "unet";                  // "unet" | "mlp"
+  std::string arch = "unet";  // "unet" | "mlp"
   std::vector<int64_t> sample_shape{1, 28, 28};
-  int64_t width = 32;                         // U-Net base channels, or MLP hidden width
-  int64_t depth = 3;                          // MLP hidden layers (unused by the U-Net)
-  int64_t classes = 0;                        // U-Net: > 0 class-conditional (labels 0..classes-1, null label `classes`)
+  int64_t width = 32;   // U-Net base channels, or MLP hidden width
+  int64_t depth = 3;    // MLP hidden layers (unused by the U-Net)
+  int64_t classes = 0;  // U-Net: > 0 class-conditional (labels 0..classes-1, null label `classes`)
   // How samplers read it (written into the sidecar so a model file is self-describing).
   Prediction prediction = Prediction::Velocity;
   TimeConvention time = TimeConvention::FlowTime;
   double time_scale = 1.0;
   std::string schedule = "condot";
-  std::string data;                           // the training data, for the record
+  std::string data;  // the training data, for the record
 
   nlohmann::json to_json() const;
   static NativeNetConfig from_json(const nlohmann::json& j, const std::string& source);
@@ -57,7 +57,7 @@ class NativeNetwork final : public ConditionalNetwork {
   torch::Tensor forward_conditioned(const torch::Tensor& x, const torch::Tensor& timestep,
                                     const std::vector<torch::Tensor>& conditioning) override;
   std::string describe() const override { return description_; }
-  void place(const Placement& placement) override { 
+  void place(const Placement& placement) override {
     if (placement.network_dtype) net_.module->to(placement.device, *placement.network_dtype);
     else net_.module->to(placement.device);
   }

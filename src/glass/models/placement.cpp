@@ -12,9 +12,9 @@ namespace {
 
 const NameTable<torch::ScalarType>& dtype_table() {
   static const NameTable<torch::ScalarType> table{
-      {"float32", torch::kFloat32},        {"bfloat16", torch::kBFloat16},        {"float16", torch::kFloat16},
-      {"fp32", torch::kFloat32, false},    {"bf16", torch::kBFloat16, false},     {"fp16", torch::kFloat16, false},
-      {"float", torch::kFloat32, false},   {"half", torch::kFloat16, false},
+      {"float32", torch::kFloat32},      {"bfloat16", torch::kBFloat16},    {"float16", torch::kFloat16},
+      {"fp32", torch::kFloat32, false},  {"bf16", torch::kBFloat16, false}, {"fp16", torch::kFloat16, false},
+      {"float", torch::kFloat32, false}, {"half", torch::kFloat16, false},
   };
   return table;
 }
@@ -38,11 +38,12 @@ torch::Device parse_device(const std::string& text) {
   }
   const int64_t count = torch::cuda::is_available() ? static_cast<int64_t>(torch::cuda::device_count()) : 0;
   if (count == 0)
-    throw std::invalid_argument("device " + quote(text) + ": this machine has no CUDA GPU" +
-                                (torch::cuda::is_available() ? "" : " usable by this build (a CPU-only LibTorch, or no driver)"));
+    throw std::invalid_argument(
+        "device " + quote(text) + ": this machine has no CUDA GPU" +
+        (torch::cuda::is_available() ? "" : " usable by this build (a CPU-only LibTorch, or no driver)"));
   if (index >= count)
-    throw std::invalid_argument("device " + quote(text) + ": this machine has " + std::to_string(count) + " GPU(s), cuda:0..cuda:" +
-                                std::to_string(count - 1));
+    throw std::invalid_argument("device " + quote(text) + ": this machine has " + std::to_string(count) +
+                                " GPU(s), cuda:0..cuda:" + std::to_string(count - 1));
   return index < 0 ? torch::Device(torch::kCUDA) : torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
 }
 

@@ -22,7 +22,8 @@ torch::Tensor Reward::operator()(const torch::Tensor& z) {
   return r;
 }
 
-torch::Tensor checked_reward_gradient(const torch::Tensor& gradient, const torch::Tensor& values, const std::string& what) {
+torch::Tensor checked_reward_gradient(const torch::Tensor& gradient, const torch::Tensor& values,
+                                      const std::string& what) {
   const int64_t n = gradient.size(0);
   const torch::Tensor broken_gradient = torch::isfinite(gradient).reshape({n, -1}).all(1).logical_not();
   // A row whose values are all finite (each of a value estimate's k samples) has a finite gradient.

@@ -41,6 +41,7 @@ using RewardPtr = std::shared_ptr<Reward>;
 // [N, k] per particle): rows with a value of -inf (a hard constraint: no useful direction) become
 // zero; a NaN or infinite gradient where every value is finite (an overflow at a large scale) is a
 // one-line std::runtime_error naming `what`, never a silent zero push.
-torch::Tensor checked_reward_gradient(const torch::Tensor& gradient, const torch::Tensor& values, const std::string& what);
+torch::Tensor checked_reward_gradient(const torch::Tensor& gradient, const torch::Tensor& values,
+                                      const std::string& what);
 
 }  // namespace glass

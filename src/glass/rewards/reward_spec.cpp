@@ -28,7 +28,8 @@ Term parse_term(const std::string& text) {
     const size_t eq = parts[i].find('=');
     const std::string key = eq == std::string::npos ? "" : parts[i].substr(0, eq);
     const std::string value = eq == std::string::npos ? parts[i] : parts[i].substr(eq + 1);
-    if (term.args.count(key)) throw std::invalid_argument("reward " + quote(text) + ": argument " + quote(key) + " given twice");
+    if (term.args.count(key))
+      throw std::invalid_argument("reward " + quote(text) + ": argument " + quote(key) + " given twice");
     term.args[key] = value;
   }
   return term;
@@ -37,7 +38,8 @@ Term parse_term(const std::string& text) {
 std::string take(Term& term, const std::string& key, const std::string& fallback, bool required) {
   const auto it = term.args.find(key);
   if (it == term.args.end()) {
-    if (required) throw std::invalid_argument("reward " + quote(term.kind) + " needs " + (key.empty() ? "an argument" : key + "="));
+    if (required)
+      throw std::invalid_argument("reward " + quote(term.kind) + " needs " + (key.empty() ? "an argument" : key + "="));
     return fallback;
   }
   std::string value = it->second;
@@ -63,7 +65,8 @@ RewardPtr make_single(const std::string& text, const RewardContext& context) {
     std::string label = take(term, "", "", false);
     if (label.empty()) label = take(term, "label", "", true);
     const double l = parse_double(label, "class label");
-    if (l != static_cast<double>(static_cast<int64_t>(l))) throw std::invalid_argument("reward 'class': the label must be an integer");
+    if (l != static_cast<double>(static_cast<int64_t>(l)))
+      throw std::invalid_argument("reward 'class': the label must be an integer");
     std::string path = take(term, "model", context.default_classifier, false);
     if (path.empty()) throw std::invalid_argument("reward class: no classifier (give model=PATH)");
     reward = std::make_shared<ClassifierReward>(load_classifier(path), static_cast<int64_t>(l), context.device);

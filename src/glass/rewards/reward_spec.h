@@ -12,7 +12,7 @@
 namespace glass {
 
 struct RewardContext {
-  std::string default_classifier;  // used by class:N when no model= is given
+  std::string default_classifier;      // used by class:N when no model= is given
   torch::Device device = torch::kCPU;  // where networks in rewards run: the model's (FlowModel::device)
 };
 

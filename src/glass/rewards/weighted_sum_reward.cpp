@@ -30,7 +30,7 @@ torch::Tensor WeightedSumReward::compute(const torch::Tensor& z) {
   for (const auto& [w, r] : terms_) {
     // A zero-weight term adds nothing, even where it is -inf.
     if (w == 0.0) continue;
-    const torch::Tensor v = (*r)(z) * w;
+    const torch::Tensor v = (*r)(z)*w;
     total = total.defined() ? total + v : v;
   }
   return total.defined() ? total : torch::zeros({z.size(0)}, z.options().dtype(torch::kFloat64));

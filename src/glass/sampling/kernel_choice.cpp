@@ -10,8 +10,8 @@ namespace glass {
 
 const NameTable<KernelKind>& kernel_kind_names() {
   static const NameTable<KernelKind> table{
-      {"glass", KernelKind::Glass}, {"ode", KernelKind::Ode}, {"ddpm", KernelKind::Ddpm},
-      {"ddim", KernelKind::Ddim},   {"sde", KernelKind::Sde}, {"exact", KernelKind::Exact},
+      {"glass", KernelKind::Glass},     {"ode", KernelKind::Ode}, {"ddpm", KernelKind::Ddpm},
+      {"ddim", KernelKind::Ddim},       {"sde", KernelKind::Sde}, {"exact", KernelKind::Exact},
       {"diamond", KernelKind::Diamond},
   };
   return table;
@@ -28,7 +28,8 @@ std::unique_ptr<TransitionKernel> make_kernel(const KernelChoice& c, FlowModel& 
       if (!mixture) throw std::invalid_argument("exact kernel: needs a Gaussian-mixture model");
       return std::make_unique<ExactMixtureTransition>(*mixture, model.schedule_ptr(), c.glass.rho);
     case KernelKind::Diamond:
-      if (!c.diamond) throw std::invalid_argument("the diamond kernel needs a Diamond Map (glass distill; --diamond DIR)");
+      if (!c.diamond)
+        throw std::invalid_argument("the diamond kernel needs a Diamond Map (glass distill; --diamond DIR)");
       return std::make_unique<DiamondTransition>(c.diamond);
   }
   throw std::invalid_argument("unknown kernel");

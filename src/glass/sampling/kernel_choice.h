@@ -15,12 +15,12 @@
 namespace glass {
 
 enum class KernelKind {
-  Glass,  // GLASS's inner ODE (GlassOptions)
-  Ode,    // the probability-flow ODE (deterministic)
-  Ddpm,   // DDPM's ancestral step (eta 1 by default)
-  Ddim,   // DDIM's family (eta 0 by default: deterministic)
-  Sde,    // the marginal-preserving SDE (SdeOptions)
-  Exact,  // exact transitions of a Gaussian-mixture model (no network calls)
+  Glass,    // GLASS's inner ODE (GlassOptions)
+  Ode,      // the probability-flow ODE (deterministic)
+  Ddpm,     // DDPM's ancestral step (eta 1 by default)
+  Ddim,     // DDIM's family (eta 0 by default: deterministic)
+  Sde,      // the marginal-preserving SDE (SdeOptions)
+  Exact,    // exact transitions of a Gaussian-mixture model (no network calls)
   Diamond,  // a distilled Diamond Map: one call a transition (DDPM's when the map is exact)
 };
 

@@ -52,9 +52,8 @@ std::vector<double> table_step_grid(const DdpmTableSchedule& table, int steps, T
                                 " (need 1 to " + std::to_string(K) + ")");
   std::vector<double> grid;
   for (int i = 0; i < steps; ++i) {
-    const double k = spacing == TableSpacing::Leading
-                         ? static_cast<double>((steps - 1 - i) * (K / steps))
-                         : std::round(K - static_cast<double>(i) * K / steps) - 1.0;
+    const double k = spacing == TableSpacing::Leading ? static_cast<double>((steps - 1 - i) * (K / steps))
+                                                      : std::round(K - static_cast<double>(i) * K / steps) - 1.0;
     grid.push_back(table.time_of_step(k));
   }
   grid.push_back(1.0);
@@ -72,8 +71,8 @@ void check_starts_from_noise(const std::vector<double>& grid, const FlowModel& m
   check_grid(grid);
   const double alpha = model.schedule().alpha(grid.front());
   if (grid.front() != 0.0 && !(alpha <= 0.1))
-    throw std::invalid_argument(who + ": the grid starts at t = " + c10::str(grid.front()) + " (alpha " + c10::str(alpha) +
-                                "), where x_t is not N(0, I) noise; start it at 0");
+    throw std::invalid_argument(who + ": the grid starts at t = " + c10::str(grid.front()) + " (alpha " +
+                                c10::str(alpha) + "), where x_t is not N(0, I) noise; start it at 0");
 }
 
 }  // namespace glass

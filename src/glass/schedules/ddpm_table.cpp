@@ -60,7 +60,10 @@ std::vector<double> DdpmTableSchedule::scaled_linear_betas(int steps, double bet
 
 std::vector<double> DdpmTableSchedule::cosine_alphabar(int steps) {
   // Nichol & Dhariwal: alphabar(u) = cos^2((u + 0.008) / 1.008 * pi / 2), betas capped at 0.999.
-  const auto f = [](double u) { const double c = std::cos((u + 0.008) / 1.008 * M_PI / 2.0); return c * c; };
+  const auto f = [](double u) {
+    const double c = std::cos((u + 0.008) / 1.008 * M_PI / 2.0);
+    return c * c;
+  };
   std::vector<double> betas(steps);
   for (int k = 0; k < steps; ++k)
     betas[k] = std::min(1.0 - f(static_cast<double>(k + 1) / steps) / f(static_cast<double>(k) / steps), 0.999);

@@ -40,14 +40,14 @@ SchedulePtr make_schedule(const std::string& spec) {
     const std::string betas = parts.size() > 2 ? parts[2] : "linear";
     std::vector<double> alphabar;
     if (betas == "linear") alphabar = DdpmTableSchedule::linear_betas(K, number(3, 1e-4), number(4, 0.02));
-    else if (betas == "scaled_linear") alphabar = DdpmTableSchedule::scaled_linear_betas(K, number(3, 0.00085), number(4, 0.012));
+    else if (betas == "scaled_linear")
+      alphabar = DdpmTableSchedule::scaled_linear_betas(K, number(3, 0.00085), number(4, 0.012));
     else if (betas == "squaredcos_cap_v2") {
       // As in diffusers, whose configs carry a beta range for this table too: read, and unused.
       (void)number(3, 0.0);
       (void)number(4, 0.0);
       alphabar = DdpmTableSchedule::cosine_alphabar(K);
-    }
-    else
+    } else
       throw std::invalid_argument("schedule " + quote(spec) +
                                   ": unknown beta schedule (expected linear, scaled_linear or squaredcos_cap_v2)");
     std::string name = "ddpm:" + std::to_string(K);

@@ -1,9 +1,10 @@
 #include "glass/training/classifier_trainer.h"
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 
 #include "glass/io/atomic_file.h"
 #include "glass/models/native_net.h"
@@ -45,8 +46,8 @@ ClassifierTrainResult train_classifier(const LabelledImages& train, const Labell
     double epoch_loss = 0.0;
     for (int64_t b = 0; b < per_epoch; ++b) {
       const torch::Tensor idx = order.narrow(0, b * o.batch, o.batch);
-      const torch::Tensor loss =
-          torch::cross_entropy_loss(model->forward(train.images.index_select(0, idx)), train.labels.index_select(0, idx));
+      const torch::Tensor loss = torch::cross_entropy_loss(model->forward(train.images.index_select(0, idx)),
+                                                           train.labels.index_select(0, idx));
       optimizer.zero_grad();
       loss.backward();
       optimizer.step();
@@ -63,10 +64,13 @@ ClassifierTrainResult train_classifier(const LabelledImages& train, const Labell
   bar.finish();
   const double acc = classifier_accuracy(model, test);
   save_weights(*model, (fs::path(out_dir) / "model.pt").string());
-  write_text_atomically((fs::path(out_dir) / "model.json").string(),
-                        nlohmann::json{{"arch", "classifier"}, {"classes", 10}, {"data", "fashion-mnist"},
-                                       {"test_accuracy", acc}, {"feature_dim", 128}}
-                                .dump(2) + "\n");
+  write_text_atomically((fs::path(out_dir) / "model.json").string(), nlohmann::json{{"arch", "classifier"},
+                                                                                    {"classes", 10},
+                                                                                    {"data", "fashion-mnist"},
+                                                                                    {"test_accuracy", acc},
+                                                                                    {"feature_dim", 128}}
+                                                                             .dump(2) +
+                                                                         "\n");
   return {acc, running};
 }
 

@@ -93,7 +93,8 @@ TrainResult train_flow_matching(const NativeNetConfig& config, const LabelledDat
     ema.update(*net.module, step);
 
     const double l = loss.item<double>();
-    if (!std::isfinite(l)) throw std::runtime_error("train: the loss became " + std::to_string(l) + " at step " + std::to_string(step));
+    if (!std::isfinite(l))
+      throw std::runtime_error("train: the loss became " + std::to_string(l) + " at step " + std::to_string(step));
     interval_loss += l;
     ++interval_n;
     char note[64];

@@ -49,8 +49,9 @@ StepResult DdpmTransition::step(const torch::Tensor& x, const torch::Tensor& t, 
   return draw(x, check_step(x, t, t_next), nullptr, gen);
 }
 
-StepResult DdpmTransition::step_from_denoised(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
-                                              const torch::Tensor& denoised, at::Generator& gen) {
+StepResult DdpmTransition::step_from_denoised(const torch::Tensor& x, const torch::Tensor& t,
+                                              const torch::Tensor& t_next, const torch::Tensor& denoised,
+                                              at::Generator& gen) {
   if (denoised.sizes() != x.sizes()) throw std::invalid_argument("ddpm: the start denoiser must be shaped like x");
   return draw(x, check_step(x, t, t_next), &denoised, gen);
 }
@@ -71,8 +72,8 @@ StepResult DdpmTransition::draw(const torch::Tensor& x, const StepTimes& st, con
   return {x_next, denoised ? 0 : 1, lp};
 }
 
-torch::Tensor DdpmTransition::log_density(const torch::Tensor& x, const torch::Tensor& t,
-                                          const torch::Tensor& x_next, const torch::Tensor& t_next) {
+torch::Tensor DdpmTransition::log_density(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& x_next,
+                                          const torch::Tensor& t_next) {
   const StepTimes st = check_step(x, t, t_next);
   if (x_next.sizes() != x.sizes()) throw std::invalid_argument("ddpm log-density: x_next must be shaped like x");
   Gaussian g = step_gaussian(x, st);

@@ -72,8 +72,9 @@ StepResult GlassTransition::step(const torch::Tensor& x, const torch::Tensor& t,
   return run(x, t, t_next, nullptr, gen);
 }
 
-StepResult GlassTransition::step_from_denoised(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
-                                               const torch::Tensor& denoised, at::Generator& gen) {
+StepResult GlassTransition::step_from_denoised(const torch::Tensor& x, const torch::Tensor& t,
+                                               const torch::Tensor& t_next, const torch::Tensor& denoised,
+                                               at::Generator& gen) {
   if (denoised.sizes() != x.sizes()) throw std::invalid_argument("glass: the start denoiser must be shaped like x");
   return run(x, t, t_next, &denoised, gen);
 }
@@ -171,7 +172,8 @@ StepResult GlassTransition::run(const torch::Tensor& x_in, const torch::Tensor& 
   const auto step_row = [&](int j, size_t k) { return step_base + static_cast<size_t>(j) * kStepRows + k; };
   std::vector<double> t_star(static_cast<size_t>(evaluations) * nc), gam(nc);
   for (size_t i = 0; i < nc; ++i) {
-    const GlassCoefficients c = glass_coefficients(sch, st.t[i], st.t_next[i], options_.rho(sch, st.t[i], st.t_next[i]));
+    const GlassCoefficients c =
+        glass_coefficients(sch, st.t[i], st.t_next[i], options_.rho(sch, st.t[i], st.t_next[i]));
     gam[i] = c.gam;
     const std::vector<double> s = on_table ? table_inner_grid(st.t[i], c, M) : uniform_inner_grid(M);
     const auto set_node = [&](int e, double s_e) {
@@ -226,7 +228,8 @@ StepResult GlassTransition::run(const torch::Tensor& x_in, const torch::Tensor& 
   }
   table.upload(x);
   const torch::Tensor t_star_t =
-      shared ? torch::Tensor() : torch::from_blob(t_star.data(), {evaluations, static_cast<int64_t>(n)}, torch::kFloat64);
+      shared ? torch::Tensor()
+             : torch::from_blob(t_star.data(), {evaluations, static_cast<int64_t>(n)}, torch::kFloat64);
   const auto node_row = [&](int e, NodeRow r) { return table(static_cast<size_t>(e) * kNodeRows + r); };
   const auto step = [&](int j, size_t k) { return table(step_row(j, k)); };
   // Dbar at evaluation e; at s = 0 the pooled input is x_t itself at t* = t, so a given D_t(x_t)

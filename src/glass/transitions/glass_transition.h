@@ -30,7 +30,9 @@ class GlassTransition final : public TransitionKernel {
   bool stochastic() const override { return true; }
   StepResult step(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
                   at::Generator& gen) override;
-  int64_t nfe_per_step() const override { return static_cast<int64_t>(options_.inner_steps) * calls_per_inner_step(options_.solver); }
+  int64_t nfe_per_step() const override {
+    return static_cast<int64_t>(options_.inner_steps) * calls_per_inner_step(options_.solver);
+  }
   // The first inner step (s = 0) asks for D_t at exactly x_t.
   bool takes_start_denoiser_of(const FlowModel& model) const override { return &model == &model_; }
   StepResult step_from_denoised(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
@@ -38,9 +40,9 @@ class GlassTransition final : public TransitionKernel {
   const GlassOptions& options() const { return options_; }
 
  private:
-  StepResult run(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next, const torch::Tensor* denoised,
-                 at::Generator& gen);
-  static std::vector<double> uniform_inner_grid(int M);                                  // s_j = j / M
+  StepResult run(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& t_next,
+                 const torch::Tensor* denoised, at::Generator& gen);
+  static std::vector<double> uniform_inner_grid(int M);                                     // s_j = j / M
   std::vector<double> table_inner_grid(double t, const GlassCoefficients& c, int M) const;  // spec 6
   FlowModel& model_;
   GlassOptions options_;

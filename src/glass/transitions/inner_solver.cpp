@@ -10,11 +10,8 @@ namespace glass {
 
 const NameTable<InnerSolver>& inner_solver_names() {
   static const NameTable<InnerSolver> table{
-      {"euler", InnerSolver::Euler},
-      {"midpoint", InnerSolver::Midpoint},
-      {"heun", InnerSolver::Heun},
-      {"ab2", InnerSolver::Ab2},
-      {"pc3", InnerSolver::Pc3},
+      {"euler", InnerSolver::Euler}, {"midpoint", InnerSolver::Midpoint}, {"heun", InnerSolver::Heun},
+      {"ab2", InnerSolver::Ab2},     {"pc3", InnerSolver::Pc3},
   };
   return table;
 }

@@ -17,9 +17,7 @@ const NameTable<OdeMethod>& ode_method_names() {
   return table;
 }
 
-OdeMethod parse_ode_method(const std::string& s) {
-  return parse_named(ode_method_names(), s, "ODE method");
-}
+OdeMethod parse_ode_method(const std::string& s) { return parse_named(ode_method_names(), s, "ODE method"); }
 
 OdeTransition::OdeTransition(FlowModel& model, OdeMethod method) : model_(model), method_(method) {}
 

@@ -1,10 +1,10 @@
 #include "glass/transitions/rho.h"
 
+#include <c10/util/StringUtil.h>
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
-
-#include <c10/util/StringUtil.h>
 
 #include "glass/util/parse.h"
 
@@ -46,8 +46,8 @@ RhoSchedule RhoSchedule::parse(const std::string& text) {
 double RhoSchedule::operator()(const Schedule& s, double t, double t_next) const {
   const double r = fn_(s, t, t_next);
   if (!(std::abs(r) < 1.0))
-    throw std::invalid_argument("rho(" + std::to_string(t) + ", " + std::to_string(t_next) + ") = " +
-                                std::to_string(r) + ": need |rho| < 1");
+    throw std::invalid_argument("rho(" + std::to_string(t) + ", " + std::to_string(t_next) +
+                                ") = " + std::to_string(r) + ": need |rho| < 1");
   return r;
 }
 

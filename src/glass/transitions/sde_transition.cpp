@@ -20,9 +20,7 @@ const NameTable<Diffusion>& diffusion_names() {
   return table;
 }
 
-Diffusion parse_diffusion(const std::string& s) {
-  return parse_named(diffusion_names(), s, "diffusion");
-}
+Diffusion parse_diffusion(const std::string& s) { return parse_named(diffusion_names(), s, "diffusion"); }
 
 std::string to_string(Diffusion d) { return name_of(diffusion_names(), d); }
 

@@ -1,7 +1,6 @@
 #include "glass/util/particle_scalars.h"
 
 #include <algorithm>
-
 #include <stdexcept>
 #include <string>
 
@@ -23,8 +22,8 @@ std::vector<double> particle_values(const torch::Tensor& t, int64_t n, const cha
   if (!t.defined()) throw std::invalid_argument(std::string(what) + " is undefined");
   const torch::Tensor flat = t.detach().to(torch::kCPU, torch::kFloat64).contiguous().reshape({-1});
   if (flat.numel() != 1 && flat.numel() != n)
-    throw std::invalid_argument(std::string(what) + " has " + std::to_string(flat.numel()) +
-                                " entries for " + std::to_string(n) + " particles");
+    throw std::invalid_argument(std::string(what) + " has " + std::to_string(flat.numel()) + " entries for " +
+                                std::to_string(n) + " particles");
   const double* p = flat.data_ptr<double>();
   if (flat.numel() == 1) return std::vector<double>(static_cast<size_t>(n), p[0]);
   return std::vector<double>(p, p + n);
@@ -33,15 +32,13 @@ std::vector<double> particle_values(const torch::Tensor& t, int64_t n, const cha
 torch::Tensor broadcastable(const std::vector<double>& values, const torch::Tensor& x) {
   std::vector<int64_t> shape(static_cast<size_t>(x.dim()), 1);
   shape[0] = static_cast<int64_t>(values.size());
-  torch::Tensor c = torch::from_blob(const_cast<double*>(values.data()), {static_cast<int64_t>(values.size())},
-                                     torch::kFloat64);
+  torch::Tensor c =
+      torch::from_blob(const_cast<double*>(values.data()), {static_cast<int64_t>(values.size())}, torch::kFloat64);
   // Always copy: for float64 CPU x a plain .to() would alias `values`, which autograd may keep.
   return c.to(x.device(), x.scalar_type(), /*non_blocking=*/false, /*copy=*/true).reshape(shape);
 }
 
-torch::Tensor times_tensor(const std::vector<double>& values) {
-  return torch::tensor(values, torch::kFloat64);
-}
+torch::Tensor times_tensor(const std::vector<double>& values) { return torch::tensor(values, torch::kFloat64); }
 
 torch::Tensor full_times(int64_t n, double t) { return torch::full({n}, t, torch::kFloat64); }
 

@@ -56,8 +56,8 @@ MultilevelValueEstimate estimate_value_multilevel(FlowModel& model, Reward& rewa
     }
     at::Generator replay = gen.clone();  // the coarse half draws the fine half's noise again
     fine.push_back(tilted_rewards(model, reward, rows, rt, options.inner_steps(l), k, lambda, gen, options.solver));
-    coarse.push_back(tilted_rewards(model, reward, rows, rt, options.inner_steps(l - 1), k, lambda, replay,
-                                    options.solver));
+    coarse.push_back(
+        tilted_rewards(model, reward, rows, rt, options.inner_steps(l - 1), k, lambda, replay, options.solver));
   }
   MultilevelValueEstimate out;
   if (lambda == 0.0) {

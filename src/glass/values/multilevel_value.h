@@ -31,9 +31,9 @@ struct MultilevelValueOptions {
 };
 
 struct MultilevelValueEstimate {
-  torch::Tensor value;          // float64 [N]: (1/lambda) log of the telescoped sum (its mean at lambda = 0)
-  torch::Tensor level_terms;    // float64 [N, L]: level 0's mean and each correction, scaled by exp(-shift)
-  torch::Tensor floored;        // bool [N]: the sum was <= 0 and the level-0 mean stood in
+  torch::Tensor value;        // float64 [N]: (1/lambda) log of the telescoped sum (its mean at lambda = 0)
+  torch::Tensor level_terms;  // float64 [N, L]: level 0's mean and each correction, scaled by exp(-shift)
+  torch::Tensor floored;      // bool [N]: the sum was <= 0 and the level-0 mean stood in
 };
 
 // x: [N, ...] at per-particle times t (< 1). Each level's samples of all particles travel in one

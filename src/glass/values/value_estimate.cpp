@@ -33,9 +33,10 @@ ValueEstimate estimate_value(FlowModel& model, Reward& reward, const torch::Tens
   torch::AutoGradMode grad_mode(with_gradient);
   const torch::Tensor x_in = with_gradient ? x.detach().requires_grad_(true) : x.detach();
   const torch::Tensor rows = x_in.repeat_interleave(k, 0);
-  const torch::Tensor z = options.sampler
-                              ? options.sampler->sample(rows, times_tensor(repeated), gen)
-                              : sample_posterior(model, rows, times_tensor(repeated), options.inner_steps, gen, options.solver).x;
+  const torch::Tensor z =
+      options.sampler
+          ? options.sampler->sample(rows, times_tensor(repeated), gen)
+          : sample_posterior(model, rows, times_tensor(repeated), options.inner_steps, gen, options.solver).x;
   const torch::Tensor r = reward(z).reshape({n, k});
   ValueEstimate out;
   if (with_gradient) {
