@@ -46,14 +46,15 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
   const std::optional<DistributedRun> dist = join_launch(o.distributed, cmd, *m.model);
   const bool root = !dist || dist->is_root();
   const std::shared_ptr<DiamondMap> map = load_map(o.kernel, m);
-  if (map && dist) map->set_fixed_chunks(dist->block);  // its calls batch-invariant too
+  // Ranks split the particles: every network, map and reward call must not depend on its batch.
+  const RewardPtr scored = dist ? make_batch_invariant(dist->block, m.model.get(), reward, map.get()) : reward;
   KernelChoice choice = o.kernel.choice();
   if (choice.kind == KernelKind::Diamond) choice.diamond = map;
-  Aligner aligner(*m.model, kernel_factory(choice, m.mixture ? &*m.mixture : nullptr), batch_invariant(reward, dist),
-                  grid, m.sample_shape, o.settings(cmd, map));
+  Aligner aligner(*m.model, kernel_factory(choice, m.mixture ? &*m.mixture : nullptr), scored, grid, m.sample_shape,
+                  o.settings(cmd, map));
   std::vector<MethodPlan> plans;  // budget and kernel errors before any work
   for (AlignmentMethod method : methods) plans.push_back(aligner.plan(method));
-  if (root) print_plans(plans, outputs);
+  if (root && !o.run.quiet) print_plans(plans, outputs);  // -q: the table and errors only
 
   // Exact answers where they exist: a mixture tilted by a quadratic reward.
   std::optional<GaussianMixture::Tilted> exact;

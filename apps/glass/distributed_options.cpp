@@ -5,7 +5,6 @@
 
 #include "glass/distributed/engine_choice.h"
 #include "glass/distributed/launch_environment.h"
-#include "glass/rewards/fixed_batch_reward.h"
 #include "run_options.h"
 
 namespace glass::cli {
@@ -35,13 +34,7 @@ std::optional<DistributedRun> join_launch(const DistributedOptions& options, con
   run.block = options.shard_block;
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(std::ceil(options.timeout_s * 1000.0)));
   run.comm = connect_for_device(*env, model.device(), timeout);
-  model.set_max_batch(run.block);
-  model.set_fixed_chunks(true);
   return run;
-}
-
-RewardPtr batch_invariant(const RewardPtr& reward, const std::optional<DistributedRun>& run) {
-  return run ? std::make_shared<FixedBatchReward>(reward, run->block) : reward;
 }
 
 }  // namespace glass::cli

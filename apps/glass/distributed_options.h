@@ -27,12 +27,9 @@ struct DistributedRun {
   Sharding sharding(uint64_t seed) const { return Sharding{comm.get(), block, seed}; }
 };
 
-// nullopt without a launch environment. Otherwise joins the other ranks (world 1: no rendezvous)
-// and makes the model's network calls batch-invariant (fixed chunks of --shard-block rows).
+// nullopt without a launch environment. Otherwise joins the other ranks (world 1: no rendezvous);
+// the caller then makes its calls batch-invariant (make_batch_invariant with the run's block).
 std::optional<DistributedRun> join_launch(const DistributedOptions& options, const CLI::App& cmd,
                                           NetworkFlowModel& model);
-
-// The reward as a distributed run must call it: in fixed chunks of the block.
-RewardPtr batch_invariant(const RewardPtr& reward, const std::optional<DistributedRun>& run);
 
 }  // namespace glass::cli

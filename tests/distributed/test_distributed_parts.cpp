@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "glass/alignment/sharding.h"
 #include "glass/diamond/diamond_map.h"
 #include "glass/distributed/shard_layout.h"
 #include "glass/models/model_file.h"
@@ -105,8 +106,7 @@ TEST(BatchInvariance, FixedChunksGiveEachBlockTheSameOutputInAnyBatch) {
   at::Generator gen = make_generator(0);
   const torch::Tensor x = randn({20, 1, 28, 28}, gen, torch::kFloat32);
   const torch::Tensor t = torch::rand({20}, gen, torch::kFloat64);
-  f.model->set_max_batch(4);
-  f.model->set_fixed_chunks(true);
+  f.model->set_fixed_chunks(4);
   const torch::Tensor whole = f.model->denoise(x, t);
   for (auto [begin, len] : {std::pair<int64_t, int64_t>{0, 4}, {4, 12}, {8, 3}, {16, 4}, {12, 8}})
     EXPECT_TRUE(
@@ -138,6 +138,30 @@ TEST(BatchInvariance, DiamondMapFixedChunksGiveEachBlockTheSameJumpInAnyBatch) {
   EXPECT_EQ(f.model->cost().calls, 4);
   EXPECT_EQ(f.model->cost().rows, 14 + 10 + 2 + 5);  // padding rows are not counted
   EXPECT_THROW(map.set_fixed_chunks(-1), std::invalid_argument);
+}
+
+// One call for all three: the model's chunks, the map's and the reward's, each then giving a block
+// the same result whatever else is in the batch.
+TEST(BatchInvariance, OneCallMakesTheModelMapAndRewardInvariant) {
+  LoadedModelFile f = load_model_file(std::string(GLASS_SOURCE_DIR) + "/models/fashion-mnist-unet/model.json");
+  DiamondMap map = load_diamond_map(std::string(GLASS_SOURCE_DIR) + "/models/diamond-fashion-mnist", *f.model);
+  const RewardPtr classifier = make_reward(
+      "class:3", RewardContext{std::string(GLASS_SOURCE_DIR) + "/models/fashion-mnist-classifier/model.json"});
+  const RewardPtr reward = make_batch_invariant(4, f.model.get(), classifier, &map);
+  EXPECT_EQ(f.model->max_batch(), 4);
+  torch::NoGradGuard no_grad;
+  at::Generator gen = make_generator(3);
+  const torch::Tensor x = randn({10, 1, 28, 28}, gen, torch::kFloat32);
+  const torch::Tensor t = torch::full({10}, 0.4, torch::kFloat64);
+  EXPECT_TRUE(
+      torch::equal(f.model->denoise(x.narrow(0, 4, 6), t.narrow(0, 4, 6)), f.model->denoise(x, t).narrow(0, 4, 6)));
+  EXPECT_TRUE(torch::equal((*reward)(x.narrow(0, 8, 2)), (*reward)(x).narrow(0, 8, 2)));
+  const std::vector<double> tv(10, 0.4), s0(10, 0.0), s1(10, 0.5);
+  const torch::Tensor whole = map.jump(x, x, tv, s0, s1);
+  EXPECT_TRUE(torch::equal(map.jump(x.narrow(0, 4, 6), x.narrow(0, 4, 6), {tv.begin(), tv.begin() + 6},
+                                    {s0.begin(), s0.begin() + 6}, {s1.begin(), s1.begin() + 6}),
+                           whole.narrow(0, 4, 6)));
+  EXPECT_THROW(make_batch_invariant(0, f.model.get(), classifier), std::invalid_argument);
 }
 
 TEST(BatchInvariance, FixedBatchRewardScoresEachBlockAsInAnyBatch) {

@@ -2,6 +2,10 @@
 
 #include <stdexcept>
 
+#include "glass/diamond/diamond_map.h"
+#include "glass/models/network_flow_model.h"
+#include "glass/rewards/fixed_batch_reward.h"
+
 namespace glass {
 
 void Sharding::validate() const {
@@ -26,6 +30,13 @@ AlignmentCost sum_over_ranks(Communicator& comm, const AlignmentCost& local) {
   const auto s = sum.accessor<int64_t, 1>();
   const auto m = most.accessor<int64_t, 1>();
   return {m[0], s[1], m[2], m[3], s[4], local.outputs};
+}
+
+RewardPtr make_batch_invariant(int64_t block, NetworkFlowModel* model, RewardPtr reward, DiamondMap* map) {
+  if (block < 1) throw std::invalid_argument("batch invariance: need blocks of at least 1 row");
+  if (model) model->set_fixed_chunks(block);
+  if (map) map->set_fixed_chunks(block);
+  return std::make_shared<FixedBatchReward>(std::move(reward), block);
 }
 
 }  // namespace glass

@@ -127,6 +127,12 @@ void NetworkFlowModel::set_max_batch(int64_t rows) {
   max_batch_ = rows;
 }
 
+void NetworkFlowModel::set_fixed_chunks(int64_t rows) {
+  if (rows < 0) throw std::invalid_argument("flow model: fixed chunks need rows >= 0 (0: off)");
+  max_batch_ = rows;
+  fixed_chunks_ = rows > 0;
+}
+
 torch::Tensor NetworkFlowModel::denoise(const torch::Tensor& x, const torch::Tensor& t) {
   const std::vector<double> te = effective_times(t, x.size(0));
   return denoiser_from_prediction(*schedule_, spec_.prediction, x, call_network(x, te), te);

@@ -43,11 +43,12 @@ class NetworkFlowModel final : public FlowModel {
   // Per-particle conditioning tensors (batch > 1) cannot be chunked; batch-1 ones are broadcast.
   void set_max_batch(int64_t rows);
   int64_t max_batch() const { return max_batch_; }
-  // Batch-invariant calls: every chunk is exactly max_batch rows, the last one padded (pad_rows).
-  // Convolution and matrix-multiply kernels pick their blocking by batch size, so a row's output can
-  // change in the last bits with the rows beside it; fixed chunks, aligned to max_batch-row blocks of
-  // the population, make it depend on that block alone (distributed runs, bit for bit).
-  void set_fixed_chunks(bool on) { fixed_chunks_ = on; }
+  // Batch-invariant calls: every chunk is exactly `rows` rows (the max batch), the last one padded
+  // (pad_rows); 0: off. Convolution and matrix-multiply kernels pick their blocking by batch size, so
+  // a row's output can change in the last bits with the rows beside it; fixed chunks, aligned to
+  // `rows`-row blocks of the population, make it depend on that block alone (distributed runs, bit
+  // for bit). The same meaning as DiamondMap::set_fixed_chunks; make_batch_invariant sets both.
+  void set_fixed_chunks(int64_t rows);
 
  private:
   // Calls the network at the effective times; returns its prediction with a velocity already turned
