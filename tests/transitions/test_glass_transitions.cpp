@@ -7,6 +7,7 @@
 #include "glass/schedules/ddpm_table.h"
 #include "glass/transitions/ddpm_transition.h"
 #include "glass/transitions/exact_mixture_transition.h"
+#include "glass/transitions/glass_coefficients.h"
 #include "glass/transitions/glass_transition.h"
 #include "glass/transitions/ode_transition.h"
 #include "glass/transitions/sde_transition.h"
@@ -413,5 +414,39 @@ TEST(GlassTransition, InnerNodesOnTheDdpmTableReachTheExactTransition) {
     EXPECT_LT(d.on_table, 4 * d.floor) << steps << " table steps";
     EXPECT_LT(d.on_table_rounding, 1e-6) << "a call fell between table steps";
     EXPECT_GT(d.snapped_rounding, 0.1) << "snapping never rounded: the comparison shows nothing";
+  }
+}
+
+// sbar_init sets the inner ODE's starting noise (xbar_0 = gam x_t + sbar_init epsbar), not the
+// transition: any value reaches the exact transition (the rest of the suite uses 1).
+TEST(GlassTransition, AnyInitialInnerNoiseReachesTheExactTransition) {
+  const GaussianMixture g = GaussianMixture::preset("gmm2d");
+  const SchedulePtr s = make_schedule("condot");
+  auto model = test::mixture_model(g, s);
+  at::Generator gen = make_generator(314);
+  const torch::Tensor x = repeat_point(torch::tensor({0.4f, -0.3f}), kN);
+  const torch::Tensor t = full_times(1, 0.3), tn = full_times(1, 0.7);
+  ExactMixtureTransition exact(g, s, RhoSchedule::constant(0.4));
+  const double floor = test::noise_floor([&] { return exact.step(x, t, tn, gen).x; });
+  for (double sbar_init : {0.5, 2.0}) {
+    GlassTransition kernel(*model, GlassOptions{RhoSchedule::constant(0.4), 16, sbar_init});
+    EXPECT_LT(energy_distance(kernel.step(x, t, tn, gen).x, exact.step(x, t, tn, gen).x), 4 * floor)
+        << "sbar_init " << sbar_init << ", floor " << floor;
+  }
+}
+
+// The coefficients of x_t' = gam x_t + abar z + sbar eps keep the marginals for every rho:
+// alpha_t' = gam alpha_t + abar and sigma_t'^2 = gam^2 sigma_t^2 + sbar^2 (with gam = rho sigma_t' / sigma_t).
+TEST(GlassCoefficients, KeepTheMarginalMeanAndVarianceForEveryRho) {
+  for (const char* name : {"condot", "cosine", "vp"}) {
+    const SchedulePtr s = make_schedule(name);
+    for (double rho : {-0.5, 0.0, 0.4, 0.9})
+      for (auto [t, tn] : {std::pair<double, double>{0.1, 0.5}, {0.3, 0.7}, {0.6, 0.95}}) {
+        const GlassCoefficients c = glass_coefficients(*s, t, tn, rho);
+        EXPECT_NEAR(c.gam, rho * s->sigma(tn) / s->sigma(t), 1e-12) << name << " rho " << rho;
+        EXPECT_NEAR(c.gam * s->alpha(t) + c.abar, s->alpha(tn), 1e-12) << name << " rho " << rho;
+        EXPECT_NEAR(c.gam * c.gam * s->sigma(t) * s->sigma(t) + c.sbar * c.sbar, s->sigma(tn) * s->sigma(tn), 1e-12)
+            << name << " rho " << rho << " t " << t;
+      }
   }
 }
