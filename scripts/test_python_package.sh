@@ -28,5 +28,5 @@ python3 -m venv "$scratch/venv"
 # Outside the source tree, so that `import glass` finds the installed package and nothing else.
 cd "$scratch"
 "$scratch/venv/bin/python" -c 'import glass; print("test_python_package: import glass from", glass.__file__)'
-GLASS_CLI="$build/glass" OMP_NUM_THREADS=2 "$scratch/venv/bin/python" -m pytest -q -p no:cacheprovider \
+GLASS_CLI="$build/glass" OMP_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE "$scratch/venv/bin/python" -m pytest -q -p no:cacheprovider \
   "$repo/python/tests"
