@@ -20,7 +20,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BINARIES = {"unit": "glass_unit_tests", "statistical": "glass_statistical_tests", "model": "glass_model_tests"}
+BINARIES = {
+    "unit": "glass_unit_tests",
+    "statistical": "glass_statistical_tests",
+    "model": "glass_model_tests",
+    "cli": "glass_cli_tests",  # builds the glass command too (its dependency)
+}
 
 
 def read_mutations(path):

@@ -48,7 +48,7 @@ void run_align(const AlignOptions& o, const CLI::App& cmd) {
   const std::shared_ptr<DiamondMap> map = load_map(o.kernel, m);
   // Ranks split the particles: every network, map and reward call must not depend on its batch.
   const RewardPtr scored = dist ? make_batch_invariant(dist->block, m.model.get(), reward, map.get()) : reward;
-  KernelChoice choice = o.kernel.choice();
+  KernelChoice choice = o.kernel.choice;
   if (choice.kind == KernelKind::Diamond) choice.diamond = map;
   Aligner aligner(*m.model, kernel_factory(choice, m.mixture ? &*m.mixture : nullptr), scored, grid, m.sample_shape,
                   o.settings(cmd, map));

@@ -10,6 +10,11 @@
 
 namespace glass::cli {
 
+const NameTable<ValueSampler>& value_sampler_names() {
+  static const NameTable<ValueSampler> table{{"glass", ValueSampler::Glass}, {"diamond", ValueSampler::Diamond}};
+  return table;
+}
+
 void AlignOptions::add_to(CLI::App& cmd) {
   AlignOptions& o = *this;
   o.model.add_to(cmd);
@@ -49,11 +54,9 @@ void AlignOptions::add_to(CLI::App& cmd) {
                   "what each group of particles returns: a draw from its weights, its highest reward, or all with "
                   "their weights (sample_weights in summary.json); default: SMC draws, best-of-N takes its best")
       ->default_str("");
-  cmd.add_option("--value-sampler", o.value_sampler,
-                 "value estimates' posterior samples: glass (--value-steps calls each) or diamond (one call of the "
-                 "--diamond map)")
-      ->check(CLI::IsMember({"glass", "diamond"}))
-      ->capture_default_str();
+  add_enum_option(cmd, "--value-sampler", o.value_sampler, value_sampler_names(),
+                  "value estimates' posterior samples: glass (--value-steps calls each) or diamond (one call of the "
+                  "--diamond map; for --intermediate value-multilevel: its level 0, corrected by GLASS)");
   cmd.add_option("--guidance", o.guidance,
                  "denoiser guidance scale (methods guidance, smc+guidance); 1: the tilt exp(lambda r) itself, "
                  "as for --value-guidance")
@@ -85,9 +88,10 @@ AlignmentSettings AlignOptions::settings(const CLI::App& cmd, const std::shared_
   AlignmentSettings a;
   a.smc = o.smc;
   if (cmd.count("--select") > 0) a.select = o.select;
-  if (o.value_sampler == "diamond") {
+  if (o.value_sampler == ValueSampler::Diamond) {
     if (!map) throw std::invalid_argument("--value-sampler diamond needs a map: give --diamond DIR");
-    a.smc.value.sampler = std::make_shared<DiamondPosteriorSampler>(map);
+    // Value estimates draw from the map; multilevel ones take it as their level 0.
+    a.smc.value.sampler = a.smc.multilevel.base = std::make_shared<DiamondPosteriorSampler>(map);
   }
   const std::vector<double> window = parse_double_list(o.guidance_window, "guidance window");
   if (window.size() != 2) throw std::invalid_argument("--guidance-window takes two times 'a,b'");
@@ -107,23 +111,25 @@ void AlignOptions::reject_unused(const CLI::App& cmd, const std::vector<Alignmen
   const bool smc = any(is_smc), many = any(uses_particles);
   const bool guided = any(uses_denoiser_guidance), value_guided = any(uses_value_guidance);
   const bool values = value_guided || (smc && o.smc.intermediate == IntermediateReward::Value);
-  o.kernel.reject_unused(cmd, values && o.value_sampler == "diamond");
+  const bool multilevel = smc && o.smc.intermediate == IntermediateReward::MultilevelValue;
+  o.kernel.reject_unused(cmd, (values || multilevel) && o.value_sampler == ValueSampler::Diamond);
   reject_unused_grid_flags(cmd, !o.grid.empty(), model);
   reject_unused_flags(cmd, smc_only_flags(), smc, "the smc methods");
   reject_unused_flags(cmd, {"--particles", "--select"}, many, "best-of-n and the smc methods");
   reject_unused_flags(cmd, {"--guidance", "--guidance-detached"}, guided, "guidance and smc+guidance");
   reject_unused_flags(cmd, {"--value-guidance"}, value_guided, "value-guidance and smc+value-guidance");
   reject_unused_flags(cmd, {"--guidance-window"}, guided || value_guided, "the guided methods");
-  reject_unused_flags(cmd, {"--value-samples", "--value-sampler"}, values,
-                      "value guidance and SMC with --intermediate value");
-  reject_unused_flags(cmd, {"--value-steps", "--value-solver"}, values && o.value_sampler == "glass",
+  reject_unused_flags(cmd, {"--value-samples"}, values, "value guidance and SMC with --intermediate value");
+  reject_unused_flags(cmd, {"--value-sampler"}, values || multilevel,
+                      "value guidance and SMC with --intermediate value or value-multilevel");
+  reject_unused_flags(cmd, {"--value-steps", "--value-solver"}, values && o.value_sampler == ValueSampler::Glass,
                       "value estimates with --value-sampler glass");
-  reject_unused_flags(cmd, {"--multilevel-samples", "--multilevel-base-steps"},
-                      smc && o.smc.intermediate == IntermediateReward::MultilevelValue,
+  reject_unused_flags(cmd, {"--multilevel-samples", "--multilevel-base-steps"}, multilevel,
                       "SMC with --intermediate value-multilevel");
   // Denoiser guidance acts through the model's denoiser, which these kernels never call.
-  if (guided && (o.kernel.kernel == "diamond" || o.kernel.kernel == "exact"))
-    throw std::invalid_argument("-k " + o.kernel.kernel +
+  const KernelKind kind = o.kernel.choice.kind;
+  if (guided && (kind == KernelKind::Diamond || kind == KernelKind::Exact))
+    throw std::invalid_argument("-k " + name_of(kernel_kind_names(), kind) +
                                 " does not call the model's denoiser: denoiser guidance "
                                 "cannot reach it (use value-guidance or smc)");
 }

@@ -10,12 +10,20 @@
 
 #include "distributed_options.h"
 #include "glass/alignment/alignment_methods.h"
+#include "glass/util/enum_names.h"
 #include "kernel_options.h"
 #include "model_options.h"
 #include "run_options.h"
 #include "sample_outputs.h"
 
 namespace glass::cli {
+
+// Where value estimates draw their posterior samples.
+enum class ValueSampler {
+  Glass,    // GLASS with smc.value's inner steps and solver
+  Diamond,  // one call of the --diamond map
+};
+const NameTable<ValueSampler>& value_sampler_names();
 
 struct AlignOptions {
   ModelOptions model;
@@ -32,7 +40,7 @@ struct AlignOptions {
   int steps = 5;
   std::string grid;
   std::string table_spacing = "trailing";  // DDPM-step models: which table steps -K picks
-  std::string value_sampler = "glass";     // glass (smc.value's inner steps) | diamond (the --diamond map)
+  ValueSampler value_sampler = ValueSampler::Glass;
   double guidance = 1.0, value_guidance = 1.0;
   std::string guidance_window = "0.2,0.7";
   bool guidance_detached = false;

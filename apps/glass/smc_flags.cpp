@@ -78,6 +78,7 @@ nlohmann::json smc_settings_json(const SmcOptions& o) {
     const MultilevelValueOptions& m = o.multilevel;
     j["multilevel"] = {{"samples", m.samples},
                        {"base_inner_steps", m.base_inner_steps},
+                       {"level_0", m.base ? m.base->name() : "glass"},
                        {"solver", inner_solver_name(m.solver)},
                        {"nfe_per_particle", m.nfe()}};
   }

@@ -116,18 +116,19 @@ void run_transition(const TransitionOptions& o, const CLI::App& cmd) {
   }
   torch::Tensor reference;
   // DDIM's family has no exact counterpart with |rho| < 1 unless eta = 1 (DDPM).
-  const bool comparable =
-      o.kernel.kernel != "ddim" && !(o.kernel.kernel == "ddpm" && o.kernel.choice().eta_or_default() != 1.0);
+  const KernelChoice& c = o.kernel.choice;
+  const bool comparable = c.kind != KernelKind::Ddim && !(c.kind == KernelKind::Ddpm && c.eta_or_default() != 1.0);
   if (m.mixture && o.compare_exact && comparable) {
     // Exact draws of the same transition (same rho) and the distance between them: a GLASS kernel
     // is judged against the sampling-noise floor of two exact sets of the same size.
     // DDPM and the Diamond kernel (its early stop) are rho_ddpm transitions.
-    const std::string rho = o.kernel.kernel == "ddpm" || o.kernel.kernel == "diamond" ? "ddpm" : o.kernel.rho;
-    ExactMixtureTransition exact(*m.mixture, m.model->schedule_ptr(), RhoSchedule::parse(rho));
+    const RhoSchedule rho =
+        c.kind == KernelKind::Ddpm || c.kind == KernelKind::Diamond ? RhoSchedule::ddpm() : c.glass.rho;
+    ExactMixtureTransition exact(*m.mixture, m.model->schedule_ptr(), rho);
     at::Generator eval_gen = make_generator(o.run.seed + 1);
     reference = exact.step(x, full_times(1, o.t), full_times(1, o.t_next), eval_gen).x;
     const torch::Tensor reference2 = exact.step(x, full_times(1, o.t), full_times(1, o.t_next), eval_gen).x;
-    summary["exact_comparison"] = {{"rho", rho},
+    summary["exact_comparison"] = {{"rho", rho.name()},
                                    {"energy_distance_to_exact", energy_distance(r.x, reference)},
                                    {"noise_floor_exact_vs_exact", energy_distance(reference2, reference)}};
     if (m.mixture->dim() != 2) reference = torch::Tensor();

@@ -31,7 +31,7 @@ if torch.__version__.split("+")[0] != _glass.TORCH_BUILD_VERSION:
     raise ImportError(f"glass: built against torch {_glass.TORCH_BUILD_VERSION}, but this environment has torch "
                       f"{torch.__version__}; rebuild glass against it (pip install .)")
 from ._glass import (DiamondMap, GaussianMixture, Generator, Kernel, Model, Reward, Schedule,
-                     energy_distance, load_diamond, load_model, mixture_model, python_model,
+                     energy_distance, library_defaults, load_diamond, load_model, mixture_model, python_model,
                      sample, sample_posterior, schedule, set_threads, threads)
 from .diffusers_adapter import export_diffusers, from_diffusers, grid_from_scheduler, scheduler_settings
 from ._results import (AlignmentCost, AlignmentRun, BestOfNResult, MethodPlan, SampleResult,
@@ -42,7 +42,7 @@ __all__ = [
     "Generator", "Kernel", "METHODS", "MODELS_DIR", "MethodPlan", "Model", "Reward", "SampleResult",
     "Schedule", "SmcResult", "SmcStep", "StepResult", "ValueEstimate", "as_reward", "best_of_n",
     "energy_distance", "estimate_value", "export_diffusers", "from_diffusers", "grid_from_scheduler",
-    "load_diamond", "load_model", "mixture_model", "scheduler_settings",
+    "library_defaults", "load_diamond", "load_model", "mixture_model", "scheduler_settings",
     "python_model", "reward", "sample", "sample_posterior", "schedule", "set_threads", "shipped",
     "smc", "threads",
 ]
@@ -97,8 +97,8 @@ def smc(kernel: Kernel, reward: RewardLike, groups: int = 1, **options) -> SmcRe
     the step reward first), allocation ('weights' | 'vasr' | 'vasr-max-biased'), ess_threshold
     (0.5), tempering_ess (0: off; else the share of N each step's ESS keeps while lam rises),
     final_correction (True), intermediate ('denoised' | 'value' | 'value-multilevel'), value_samples,
-    value_inner_steps, value_solver, value_diamond (a DiamondMap for one-call values),
-    multilevel_samples ([32, 8, 4, 2]: samples per level for 'value-multilevel'), funnel (a list of
+    value_inner_steps, value_solver, value_diamond (a DiamondMap for one-call values, and multilevel
+    values' level 0), multilevel_samples ([32, 8, 4, 2]: samples per level for 'value-multilevel'), funnel (a list of
     (from_t, share): the moves from from_t on use share of the particles), select ('sample' |
     'argmax' | 'all': what each group returns), callback (called with (k, K) after each step)."""
     return _glass.smc(kernel, as_reward(reward, device=kernel.model.device), groups, **options)

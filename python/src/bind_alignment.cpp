@@ -38,7 +38,8 @@ struct SmcKeywords {
     if (value_diamond && *value_diamond) {
       if (&(*value_diamond)->map->model() != model.flow.get())
         throw std::invalid_argument("value_diamond: the Diamond Map was loaded for another model");
-      o.value.sampler = std::make_shared<DiamondPosteriorSampler>((*value_diamond)->map);
+      // Value estimates draw from the map; multilevel ones take it as their level 0.
+      o.value.sampler = o.multilevel.base = std::make_shared<DiamondPosteriorSampler>((*value_diamond)->map);
     }
     o.validate();
     return o;
@@ -268,6 +269,35 @@ void bind_alignment(py::module_& m) {
       },
       smc_args(0));
   m.attr("METHODS") = offered_names(alignment_method_names());
+
+  // The library's own defaults, read from its option structs: what the command's --help and these
+  // keyword arguments must show (python/tests/test_defaults.py holds the three side by side).
+  m.def("library_defaults", [] {
+    const KernelChoice k;
+    const SmcOptions smc;
+    const ValueOptions& value = smc.value;
+    py::dict d;
+    d["kernel"] = name_of(kernel_kind_names(), k.kind);
+    d["rho"] = k.glass.rho.name();
+    d["inner_steps"] = k.glass.inner_steps;
+    d["inner_solver"] = inner_solver_name(k.glass.solver);
+    d["sbar_init"] = k.glass.sbar_init;
+    d["ode_method"] = name_of(ode_method_names(), k.ode_method);
+    d["diffusion"] = name_of(diffusion_names(), k.sde.diffusion);
+    d["substeps"] = k.sde.substeps;
+    d["lambda"] = smc.lambda;
+    d["potential"] = to_string(smc.potential);
+    d["resampling"] = to_string(smc.resampling);
+    d["resample_order"] = to_string(smc.resampling_order);
+    d["allocation"] = to_string(smc.allocation);
+    d["ess_threshold"] = smc.ess_threshold;
+    d["tempering_ess"] = smc.tempering_ess;
+    d["intermediate"] = to_string(smc.intermediate);
+    d["value_samples"] = value.samples;
+    d["value_steps"] = value.inner_steps;
+    d["value_solver"] = inner_solver_name(value.solver);
+    return d;
+  });
 }
 
 }  // namespace glass::python

@@ -37,9 +37,8 @@ KernelPtr make_kernel_handle(const ModelPtr& model, const std::string& kind, int
   c.ode_method = parse_named(ode_method_names(), ode_method, "ODE method");
   c.eta = eta;
   c.sde.diffusion = parse_named(diffusion_names(), diffusion, "diffusion");
-  c.sde.eta = eta.value_or(1.0);
   c.sde.substeps = substeps;
-  c.sde.validate();
+  c.sde_options().validate();
   if (c.kind == KernelKind::Diamond) {
     if (!diamond || !*diamond) throw std::invalid_argument("kernel: 'diamond' needs diamond=glass.load_diamond(...)");
     if (&(*diamond)->map->model() != model->flow.get())
@@ -55,8 +54,11 @@ KernelPtr make_kernel_handle(const ModelPtr& model, const std::string& kind, int
 }  // namespace
 
 void bind_kernels(py::module_& m) {
-  const GlassOptions glass_defaults;
-  const SdeOptions sde_defaults;
+  // Every keyword default is the library's own (KernelChoice's; ValueOptions' for posterior samples).
+  const KernelChoice defaults;
+  const GlassOptions& glass_defaults = defaults.glass;
+  const SdeOptions& sde_defaults = defaults.sde;
+  const ValueOptions posterior_defaults;
   // Bound first, so that the kernel's signature names it.
   py::class_<Diamond, DiamondPtr>(m, "DiamondMap",
                                   "A distilled Diamond Map: posterior_sample(x_t, t) in one call (or calls=k), "
@@ -84,12 +86,14 @@ void bind_kernels(py::module_& m) {
       "(ode_method), ddpm | ddim (eta), sde "
       "(diffusion, eta, substeps), exact (mixture models), diamond (diamond=load_diamond(...)). "
       "step(x, t, t_next, generator) -> StepResult.")
-      .def(py::init(&make_kernel_handle), py::arg("model"), py::arg("kind") = "glass",
-           py::arg("inner_steps") = glass_defaults.inner_steps, py::arg("rho") = 0.4,
+      .def(py::init(&make_kernel_handle), py::arg("model"),
+           py::arg("kind") = name_of(kernel_kind_names(), defaults.kind),
+           py::arg("inner_steps") = glass_defaults.inner_steps, py::arg("rho") = glass_defaults.rho.name(),
            py::arg("solver") = inner_solver_name(glass_defaults.solver),
            py::arg("sbar_init") = glass_defaults.sbar_init,
-           py::arg("table_inner_grid") = glass_defaults.table_inner_grid, py::arg("ode_method") = "heun",
-           py::arg("eta") = py::none(), py::arg("diffusion") = name_of(diffusion_names(), sde_defaults.diffusion),
+           py::arg("table_inner_grid") = glass_defaults.table_inner_grid,
+           py::arg("ode_method") = name_of(ode_method_names(), defaults.ode_method), py::arg("eta") = py::none(),
+           py::arg("diffusion") = name_of(diffusion_names(), sde_defaults.diffusion),
            py::arg("substeps") = sde_defaults.substeps, py::arg("diamond") = py::none())
       .def_property_readonly("name", [](const Kernel& k) { return k.kernel->name(); })
       .def_property_readonly("stochastic", [](const Kernel& k) { return k.kernel->stochastic(); })
@@ -143,8 +147,9 @@ void bind_kernels(py::module_& m) {
         return step_result(
             without_gil([&] { return sample_posterior(*model->flow, x, times, inner_steps, gen.gen, s); }));
       },
-      py::arg("model"), py::arg("x"), py::arg("t"), py::kw_only(), py::arg("inner_steps") = 10, py::arg("generator"),
-      py::arg("solver") = "euler",
+      py::arg("model"), py::arg("x"), py::arg("t"), py::kw_only(),
+      py::arg("inner_steps") = posterior_defaults.inner_steps, py::arg("generator"),
+      py::arg("solver") = inner_solver_name(posterior_defaults.solver),
       "z ~ p(z | x_t = x) by the GLASS transition to t' = 1 in inner_steps calls. -> StepResult.");
 
   m.def(

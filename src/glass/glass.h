@@ -30,6 +30,7 @@
 // Rewards, guidance and alignment.
 #include "glass/alignment/alignment_methods.h"
 #include "glass/alignment/best_of_n.h"
+#include "glass/alignment/group_weights.h"
 #include "glass/alignment/smc.h"
 #include "glass/guidance/denoiser_guidance.h"
 #include "glass/guidance/guided_flow_model.h"

@@ -77,6 +77,27 @@ TEST(Cli, TransitionComparesWithExactDraws) {
   EXPECT_TRUE(j["exact_comparison"].contains("noise_floor_exact_vs_exact"));
 }
 
+// --eta reaches the SDE kernel (it once set only the summary's eta): at eta 0 the SDE is the
+// probability-flow ODE, so every draw from one x_t lands on the same point; at eta 1 they spread.
+TEST(Cli, EtaReachesTheSdeKernel) {
+  for (const char* eta : {"0", "1"}) {
+    const fs::path out = scratch(std::string("sde_eta_") + eta);
+    const CliRun r = run("transition --preset gmm2d --x 0.5,0.2 --t 0.3 --t-next 0.7 -k sde --substeps 4 -n 20 --eta " +
+                         std::string(eta) + " -q -o " + out.string());
+    ASSERT_EQ(r.code, 0) << r.out;
+    std::ifstream in(out / "samples.csv");
+    std::string line;
+    std::getline(in, line);  // header
+    double lo = INFINITY, hi = -INFINITY;
+    while (std::getline(in, line)) {
+      const double x0 = std::stod(line.substr(0, line.find(',')));
+      lo = std::min(lo, x0), hi = std::max(hi, x0);
+    }
+    if (std::string(eta) == "0") EXPECT_LT(hi - lo, 1e-6) << "eta 0: deterministic";
+    else EXPECT_GT(hi - lo, 0.05) << "eta 1: the draws spread";
+  }
+}
+
 TEST(Cli, BadInputIsAOneLineErrorAndNoOutput) {
   const fs::path dir = scratch("errors");
   fs::create_directories(dir);
@@ -276,6 +297,18 @@ TEST(Cli, DiamondMapAsKernelAndValueSampler) {
   EXPECT_EQ(aj["methods"][0]["nfe_per_sample"], 5);
   EXPECT_EQ(aj["methods"][1]["nfe_per_sample"], 8 * (5 + 4 * 4));
   EXPECT_GT(aj["methods"][1]["reward_mean"].get<double>(), aj["methods"][0]["reward_mean"].get<double>() + 0.5);
+
+  // The map as multilevel values' level 0: calls 4 x 1 + 2 x (2 + 1) per estimate.
+  const fs::path multilevel = scratch("diamond_multilevel");
+  const CliRun ml = run("align --preset gmm2d -k diamond" + map +
+                        " --intermediate value-multilevel --value-sampler diamond --multilevel-samples 4,2 -N 4 "
+                        "-n 50 -K 3 --methods smc -q -o " +
+                        multilevel.string());
+  ASSERT_EQ(ml.code, 0) << ml.out;
+  const auto mj = read_summary(multilevel);
+  EXPECT_EQ(mj["methods"][0]["nfe_per_sample"], 4 * (3 + 2 * (4 * 1 + 2 * (2 + 1))));
+  EXPECT_EQ(mj["methods"][0]["smc"]["multilevel"]["level_0"].get<std::string>().rfind("diamond", 0), 0u)
+      << mj["methods"][0]["smc"]["multilevel"].dump();
 }
 
 TEST(Cli, AlignFillsAnEqualComputeBudget) {

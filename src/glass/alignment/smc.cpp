@@ -8,8 +8,10 @@
 #include <set>
 #include <stdexcept>
 
+#include "glass/alignment/group_weights.h"
 #include "glass/sampling/sampler.h"
 #include "glass/sampling/time_grid.h"
+#include "glass/util/check.h"
 #include "glass/util/enum_names.h"
 #include "glass/util/parse.h"
 #include "glass/util/particle_keyed_generator.h"
@@ -75,27 +77,26 @@ bool smc_targets_exactly(const SmcOptions& o) {
 }
 
 void SmcOptions::validate() const {
-  if (particles < 1) throw std::invalid_argument("SMC: need at least 1 particle per group");
-  if (!std::isfinite(lambda) || lambda < 0.0)
-    throw std::invalid_argument("SMC: lambda must be a finite number >= 0 (negate the reward to minimise it)");
-  if (!std::isfinite(ess_threshold) || ess_threshold < 0.0)
-    throw std::invalid_argument("SMC: the ESS threshold must be >= 0 (1 = resample every step)");
-  if (!(tempering_ess >= 0.0 && tempering_ess < 1.0))
-    throw std::invalid_argument("SMC: the tempering ESS must be in [0, 1) (0: no tempering)");
-  if (tempering_ess > 0.0 && potential != PotentialKind::Difference)
-    throw std::invalid_argument("SMC: tempering needs the difference potential (its tilt lambda_k r_k telescopes)");
+  GLASS_CHECK(particles >= 1, "SMC: need at least 1 particle per group, got ", particles);
+  GLASS_CHECK(std::isfinite(lambda) && lambda >= 0.0,
+              "SMC: lambda must be a finite number >= 0 (negate the reward to minimise it), got ", lambda);
+  GLASS_CHECK(std::isfinite(ess_threshold) && ess_threshold >= 0.0,
+              "SMC: the ESS threshold must be >= 0 (1 = resample every step), got ", ess_threshold);
+  GLASS_CHECK(tempering_ess >= 0.0 && tempering_ess < 1.0,
+              "SMC: the tempering ESS must be in [0, 1) (0: no tempering), got ", tempering_ess);
+  GLASS_CHECK(tempering_ess == 0.0 || potential == PotentialKind::Difference,
+              "SMC: tempering needs the difference potential (its tilt lambda_k r_k telescopes)");
   double last_from = 0.0, last_share = 1.0;
   for (const FunnelStage& s : funnel) {
-    if (!(s.from > last_from && s.from < 1.0))
-      throw std::invalid_argument("SMC: the funnel's times must increase within (0, 1), got " + c10::str(s.from));
-    if (!(s.share > 0.0 && s.share <= last_share))
-      throw std::invalid_argument("SMC: the funnel's shares must be in (0, 1] and never grow, got " +
-                                  c10::str(s.share));
+    GLASS_CHECK(s.from > last_from && s.from < 1.0, "SMC: the funnel's times must increase within (0, 1), got ",
+                s.from);
+    GLASS_CHECK(s.share > 0.0 && s.share <= last_share,
+                "SMC: the funnel's shares must be in (0, 1] and never grow, got ", s.share);
     last_from = s.from;
     last_share = s.share;
   }
-  if (!funnel.empty() && resampling == ResamplingScheme::Killing)
-    throw std::invalid_argument("SMC: killing resampling keeps the count; a funnel needs another scheme");
+  GLASS_CHECK(funnel.empty() || resampling != ResamplingScheme::Killing,
+              "SMC: killing resampling keeps the count; a funnel needs another scheme");
   if (intermediate == IntermediateReward::Value) value.validate();
   if (intermediate == IntermediateReward::MultilevelValue) multilevel.validate();
 }
@@ -150,62 +151,6 @@ std::vector<int64_t> floor_constraint_violations(torch::Tensor& r, int64_t group
   for (int64_t g = 0; g < groups; ++g) counts[static_cast<size_t>(g)] = per_group[g].item<int64_t>();
   return counts;
 }
-
-// Log-weights of G groups of N particles: carried across steps that do not resample, reset to
-// uniform by a resampling; each step's increment of log-sum-exp adds to the group's log Z. A
-// resampling may change N (a funnel): every group then resamples to the new count.
-class GroupWeights {
- public:
-  GroupWeights(int64_t groups, int64_t n)
-      : log_w_(torch::zeros({groups, n}, torch::kFloat64)), log_z_(static_cast<size_t>(groups), 0.0) {}
-
-  // Multiplies the step's potentials in (log space; a particle of weight zero stays at zero).
-  void reweight(const torch::Tensor& log_g, int step) {
-    const double neg_inf = -std::numeric_limits<double>::infinity();
-    const torch::Tensor g = log_g.view_as(log_w_);
-    const torch::Tensor dead = torch::isneginf(log_w_).logical_or(torch::isneginf(g));
-    proposed_ = torch::where(dead, torch::full_like(log_w_, neg_inf), log_w_ + g);
-    const torch::Tensor lse_new = torch::logsumexp(proposed_, 1), lse_old = torch::logsumexp(log_w_, 1);
-    for (int64_t k = 0; k < log_w_.size(0); ++k) {
-      const double lse = lse_new[k].item<double>();
-      if (lse == neg_inf)
-        throw std::runtime_error("SMC: every particle of group " + std::to_string(k) + " has weight zero after step " +
-                                 std::to_string(step) + " (reward -inf for all of them); no sample can be drawn");
-      log_z_[static_cast<size_t>(k)] += lse - lse_old[k].item<double>();
-    }
-    normalized_ = torch::softmax(proposed_, 1).contiguous();
-    next_.assign(static_cast<size_t>(log_w_.size(0)), torch::Tensor());
-  }
-
-  const torch::Tensor& proposed() const { return proposed_; }  // after the potentials, before resampling
-  std::vector<double> normalized(int64_t g) const {
-    const double* w = normalized_[g].data_ptr<double>();
-    return std::vector<double>(w, w + normalized_.size(1));
-  }
-  double ess(int64_t g) const {
-    double sum_sq = 0.0;
-    for (double w : normalized(g)) sum_sq += w * w;
-    return 1.0 / sum_sq;
-  }
-  void carry_on(int64_t g) { next_[static_cast<size_t>(g)] = proposed_[g]; }
-  // After a resampling to M offspring: their log-weights (0 each for a plain resampling; log w_a /
-  // m_a for an allocation m). Their sum has expectation M, the plain resampling's, so log Z takes
-  // the realised sum over M in: the estimate stays unbiased (each epoch counts from a mass of M).
-  void restart(int64_t g, const torch::Tensor& offspring_log_w) {
-    next_[static_cast<size_t>(g)] = offspring_log_w;
-    log_z_[static_cast<size_t>(g)] +=
-        torch::logsumexp(offspring_log_w, 0).item<double>() - std::log(static_cast<double>(offspring_log_w.size(0)));
-  }
-  // Every group carried on or restarted: their weights become the current ones.
-  void advance() { log_w_ = torch::stack(next_); }
-  const torch::Tensor& log_weights() const { return log_w_; }
-  const std::vector<double>& log_z() const { return log_z_; }
-
- private:
-  torch::Tensor log_w_, proposed_, normalized_;
-  std::vector<torch::Tensor> next_;
-  std::vector<double> log_z_;
-};
 
 // Resample when ESS < threshold * N (threshold >= 1: every step), never after the last step (its
 // weights are returned) and never at lambda = 0 (uniform weights: it would only add noise).
@@ -366,6 +311,103 @@ std::vector<double> step_lambdas(const GroupWeights& weights, const Particles& p
   return out;
 }
 
+// One SMC step, in four named parts: move, score, reweight, resample.
+
+// Move: every particle one transition on (from the potential's D_t(x_t) where it is reused). A rank
+// with no share (fewer blocks than ranks) only joins the collectives.
+void move_particles(TransitionKernel& kernel, Particles& p, double from, double to, bool reuse, at::Generator& gen) {
+  const int64_t local = p.x.size(0);
+  if (local == 0) return;
+  const torch::Tensor t0 = full_times(local, from), t1 = full_times(local, to);
+  p.x = (reuse && p.denoised.defined() ? kernel.step_from_denoised(p.x, t0, t1, p.denoised, gen)
+                                       : kernel.step(p.x, t0, t1, gen))
+            .x.detach();
+}
+
+// Score: the true reward at t = 1, the intermediate reward before (its -inf floored, counted in
+// `step`), gathered for the whole population on every rank.
+void score_particles(FlowModel& model, Reward& reward, Particles& p, double t, bool final, bool reuse, int64_t groups,
+                     const SmcOptions& o, const ShardedPopulation& pop, at::Generator& gen, SmcStep& step) {
+  torch::NoGradGuard no_grad;
+  const bool has_share = p.x.size(0) > 0;
+  if (final) {
+    p.rewards = everywhere(pop, has_share ? reward(p.x) : torch::empty({0}, torch::kFloat64));
+    return;
+  }
+  Intermediate in = has_share ? intermediate_rewards(model, reward, p.x, t, o, gen)
+                              : Intermediate{torch::empty({0}, torch::kFloat64), torch::empty_like(p.x)};
+  p.rewards = everywhere(pop, in.rewards);
+  step.floored_constraints = floor_constraint_violations(p.rewards, groups);
+  p.denoised = reuse ? in.denoised : torch::Tensor();
+}
+
+// Reweight by the step's potentials, at each group's tilt lambda_k (lambda unless tempering); the
+// potentials update what each lineage has seen (p.state).
+void reweight_particles(GroupWeights& weights, Particles& p, int64_t n, int k, bool final, const SmcOptions& o,
+                        SmcStep& step) {
+  step.lambda = step_lambdas(weights, p, final, o);
+  const torch::Tensor lambdas = torch::tensor(step.lambda, torch::kFloat64).repeat_interleave(n);
+  weights.reweight(log_potential(o.potential, lambdas, p.rewards, final, o.final_correction, p.state), k);
+  step.rewards = p.rewards.clone();
+  step.log_weights = weights.proposed().clone();
+}
+
+// Resample: decide group by group (every rank alike: same weights, same stream) and draw each
+// resampling group's `next_n` ancestors (a funnel's stage resamples every group to its smaller
+// count); the lineages are tracked in `step`. Returns the whole population's ancestors, or nothing
+// when no group resampled.
+std::vector<int64_t> resample_particles(GroupWeights& weights, const Particles& p, int64_t groups, int64_t n,
+                                        int64_t next_n, bool final, const SmcOptions& o, at::Generator& gen,
+                                        SmcStep& step) {
+  std::vector<int64_t> ancestors(static_cast<size_t>(groups * next_n));
+  bool any_resampled = false;
+  const auto root_of = p.roots.accessor<int64_t, 1>();
+  for (int64_t g = 0; g < groups; ++g) {
+    const double ess = weights.ess(g);
+    const bool resample_now = next_n != n || resamples(ess, n, final, o);
+    step.ess.push_back(ess);
+    step.resampled.push_back(resample_now);
+    std::vector<int64_t> chosen(static_cast<size_t>(next_n));
+    if (resample_now) {
+      GroupResampling rs = resample_group(weights.normalized(g), p.rewards.narrow(0, g * n, n),
+                                          step.lambda[static_cast<size_t>(g)], next_n, o, gen);
+      chosen = std::move(rs.ancestors);
+      weights.restart(g, rs.log_weights);
+      any_resampled = true;
+    } else {
+      for (int64_t i = 0; i < n; ++i) chosen[static_cast<size_t>(i)] = i;
+      weights.carry_on(g);
+    }
+    std::set<int64_t> parents(chosen.begin(), chosen.end()), lineages;
+    for (int64_t i = 0; i < next_n; ++i) {
+      ancestors[static_cast<size_t>(g * next_n + i)] = g * n + chosen[static_cast<size_t>(i)];
+      lineages.insert(root_of[g * n + chosen[static_cast<size_t>(i)]]);
+    }
+    step.distinct_parents.push_back(static_cast<int64_t>(parents.size()));
+    step.surviving_lineages.push_back(static_cast<int64_t>(lineages.size()));
+  }
+  weights.advance();
+  return any_resampled ? ancestors : std::vector<int64_t>();
+}
+
+// What each group returns (o.select), its samples and all particles on rank 0, and the weights.
+void summarise(const GroupWeights& weights, const Particles& p, const ShardedPopulation& pop, const SmcOptions& o,
+               at::Generator& gen, SmcResult& result) {
+  const int64_t total = p.rewards.size(0);
+  const std::vector<int64_t> picked = select_rows(o.select, weights.log_weights(), p.rewards, gen);
+  const torch::Tensor pick = torch::tensor(picked, torch::kInt64);
+  std::vector<int64_t> all(static_cast<size_t>(total));
+  for (int64_t i = 0; i < total; ++i) all[static_cast<size_t>(i)] = i;
+  const bool one_process = pop.layout().world_size() == 1;
+  result.samples = one_process ? p.x.index_select(0, pick.to(p.x.device())) : pop.to_root(p.x, picked);
+  result.particles = one_process ? p.x : pop.to_root(p.x, all);
+  result.sample_rewards = p.rewards.index_select(0, pick);
+  result.sample_weights = selected_weights(o.select, weights.log_weights());
+  result.log_weights = weights.log_weights();
+  result.rewards = p.rewards;
+  result.log_z = weights.log_z();
+}
+
 SmcResult run_population(FlowModel& model, TransitionKernel& kernel, Reward& reward, const std::vector<double>& grid,
                          int64_t groups, at::IntArrayRef sample_shape, const SmcOptions& o, at::Generator& gen,
                          const AlignmentCallback& on_step, ShardedPopulation pop) {
@@ -374,104 +416,33 @@ SmcResult run_population(FlowModel& model, TransitionKernel& kernel, Reward& rew
   if (groups < 1) throw std::invalid_argument("SMC: need at least 1 group");
   require_stochastic_kernel(kernel);
   const CostMeter meter(model, reward);
-  int64_t n = o.particles, total = groups * n;  // a funnel shrinks them
+  int64_t n = o.particles;  // a funnel shrinks it
   const int K = static_cast<int>(grid.size()) - 1;
   const bool reuse = smc_reuses_start_denoiser(kernel, model, o);
 
   Particles p{prior_noise(pop.count(), sample_shape, gen, model.device()), torch::Tensor(),
-              PotentialState::start(total), torch::arange(total, torch::kInt64), torch::Tensor()};
+              PotentialState::start(groups * n), torch::arange(groups * n, torch::kInt64), torch::Tensor()};
   GroupWeights weights(groups, n);
   SmcResult result;
   for (int k = 1; k <= K; ++k) {
     const bool final = k == K;
-    const int64_t local = pop.count();
     SmcStep step;
     step.t = grid[k];
     step.floored_constraints.assign(static_cast<size_t>(groups), 0);
-
-    // Move: every particle one transition on (from the potential's D_t(x_t) where it is reused).
-    // A rank with no share (fewer blocks than ranks) only joins the collectives.
-    const torch::Tensor t0 = full_times(local, grid[k - 1]), t1 = full_times(local, grid[k]);
-    if (local > 0)
-      p.x = (reuse && p.denoised.defined() ? kernel.step_from_denoised(p.x, t0, t1, p.denoised, gen)
-                                           : kernel.step(p.x, t0, t1, gen))
-                .x.detach();
-
-    // Score: the true reward at t = 1, the intermediate reward before.
-    {
-      torch::NoGradGuard no_grad;
-      if (final) {
-        p.rewards = everywhere(pop, local > 0 ? reward(p.x) : torch::empty({0}, torch::kFloat64));
-      } else {
-        Intermediate in = local > 0 ? intermediate_rewards(model, reward, p.x, grid[k], o, gen)
-                                    : Intermediate{torch::empty({0}, torch::kFloat64), torch::empty_like(p.x)};
-        p.rewards = everywhere(pop, in.rewards);
-        step.floored_constraints = floor_constraint_violations(p.rewards, groups);
-        p.denoised = reuse ? in.denoised : torch::Tensor();
-      }
-    }
-
-    // Reweight by the step's potentials, at each group's tilt lambda_k (lambda unless tempering).
-    step.lambda = step_lambdas(weights, p, final, o);
-    const torch::Tensor lambdas = torch::tensor(step.lambda, torch::kFloat64).repeat_interleave(n);
-    weights.reweight(log_potential(o.potential, lambdas, p.rewards, final, o.final_correction, p.state), k);
-    step.rewards = p.rewards.clone();
-    step.log_weights = weights.proposed().clone();
-
-    // Decide and resample, group by group (every rank alike: same weights, same stream); track the
-    // lineages. A funnel's stage resamples every group to its smaller count.
+    move_particles(kernel, p, grid[k - 1], grid[k], reuse, gen);
+    score_particles(model, reward, p, grid[k], final, reuse, groups, o, pop, gen, step);
+    reweight_particles(weights, p, n, k, final, o, step);
     const int64_t next_n = final ? n : o.particles_at(grid[k]);
-    std::vector<int64_t> ancestors(static_cast<size_t>(groups * next_n));
-    bool any_resampled = false;
-    const auto root_of = p.roots.accessor<int64_t, 1>();
-    for (int64_t g = 0; g < groups; ++g) {
-      const double ess = weights.ess(g);
-      const bool resample_now = next_n != n || resamples(ess, n, final, o);
-      step.ess.push_back(ess);
-      step.resampled.push_back(resample_now);
-      std::vector<int64_t> chosen(static_cast<size_t>(next_n));
-      if (resample_now) {
-        GroupResampling rs = resample_group(weights.normalized(g), p.rewards.narrow(0, g * n, n),
-                                            step.lambda[static_cast<size_t>(g)], next_n, o, gen);
-        chosen = std::move(rs.ancestors);
-        weights.restart(g, rs.log_weights);
-        any_resampled = true;
-      } else {
-        for (int64_t i = 0; i < n; ++i) chosen[static_cast<size_t>(i)] = i;
-        weights.carry_on(g);
-      }
-      std::set<int64_t> parents(chosen.begin(), chosen.end()), lineages;
-      for (int64_t i = 0; i < next_n; ++i) {
-        ancestors[static_cast<size_t>(g * next_n + i)] = g * n + chosen[static_cast<size_t>(i)];
-        lineages.insert(root_of[g * n + chosen[static_cast<size_t>(i)]]);
-      }
-      step.distinct_parents.push_back(static_cast<int64_t>(parents.size()));
-      step.surviving_lineages.push_back(static_cast<int64_t>(lineages.size()));
-    }
-    weights.advance();
-    if (any_resampled) step.bytes_moved = p.select(ancestors, pop);
+    const std::vector<int64_t> ancestors = resample_particles(weights, p, groups, n, next_n, final, o, gen, step);
+    if (!ancestors.empty()) step.bytes_moved = p.select(ancestors, pop);
     if (next_n != n) {  // single process only (run_smc_sharded refuses a funnel)
       n = next_n;
-      total = groups * n;
-      pop = ShardedPopulation::whole(total);
+      pop = ShardedPopulation::whole(groups * n);
     }
     result.steps.push_back(std::move(step));
     if (on_step) on_step(k, K);
   }
-
-  // Summarise: what each group returns (o.select); samples and particles on rank 0.
-  const std::vector<int64_t> picked = select_rows(o.select, weights.log_weights(), p.rewards, gen);
-  const torch::Tensor pick = torch::tensor(picked, torch::kInt64);
-  std::vector<int64_t> all(static_cast<size_t>(total));
-  for (int64_t i = 0; i < total; ++i) all[static_cast<size_t>(i)] = i;
-  result.samples =
-      pop.layout().world_size() == 1 ? p.x.index_select(0, pick.to(p.x.device())) : pop.to_root(p.x, picked);
-  result.particles = pop.layout().world_size() == 1 ? p.x : pop.to_root(p.x, all);
-  result.sample_rewards = p.rewards.index_select(0, pick);
-  result.sample_weights = selected_weights(o.select, weights.log_weights());
-  result.log_weights = weights.log_weights();
-  result.rewards = p.rewards;
-  result.log_z = weights.log_z();
+  summarise(weights, p, pop, o, gen, result);
   result.cost = sum_over_ranks(pop.comm(), meter.cost(groups));
   result.cost.outputs = groups;
   return result;

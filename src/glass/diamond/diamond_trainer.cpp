@@ -2,19 +2,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 #include <tuple>
 
 #include "glass/diamond/inner_posterior.h"
 #include "glass/io/atomic_file.h"
-#include "glass/training/checkpoint.h"
-#include "glass/training/ema.h"
+#include "glass/training/training_loop.h"
 #include "glass/util/particle_scalars.h"
-#include "glass/util/progress_bar.h"
 #include "glass/util/random.h"
 
 namespace glass {
@@ -160,109 +156,68 @@ DistillResult distill_diamond(const DiamondNetConfig& config, FlowModel& teacher
   torch::manual_seed(o.training.seed);  // weight initialisation
   DiamondNet net = make_diamond_net(config, teacher.schedule_ptr());
   if (o.initialise) o.initialise(*net.module);
-  Ema ema(*net.module, o.training.ema_decay);
-  torch::optim::Adam optimizer(net.module->parameters(), torch::optim::AdamOptions(o.training.learning_rate));
-  const fs::path dir(out_dir);
-  const TrainingCheckpoint checkpoint(out_dir);
-  int64_t step = o.training.resume ? checkpoint.resume(*net.module, ema, optimizer) : 0;
   const nlohmann::json description{{"network", config.to_json()}, {"teacher", teacher.describe()}};
-  write_text_atomically((dir / "diamond.json").string(), description.dump(2) + "\n");
-  std::ofstream log(dir / "train.log", std::ios::app);
-  log << "# " << (step > 0 ? "resumed at step " + std::to_string(step) : std::string("started")) << ", "
-      << description.dump() << ", batch " << o.training.batch << ", lr " << o.training.learning_rate << ", ema "
-      << o.training.ema_decay << ", self-distillation " << name_of(self_distillation_names(), o.self_distillation)
-      << ", self-distillation share " << o.self_distill_share << " (from s = 0: " << o.from_noise_share << "), threads "
-      << torch::get_num_threads() << "\n";
+  fs::create_directories(out_dir);
+  write_text_atomically((fs::path(out_dir) / "diamond.json").string(), description.dump(2) + "\n");
+  const std::string settings = ", self-distillation " + name_of(self_distillation_names(), o.self_distillation) +
+                               ", self-distillation share " + c10::str(o.self_distill_share) +
+                               " (from s = 0: " + c10::str(o.from_noise_share) + ")";
+  TrainingLoopSpec spec{"distill", "diamond.pt", description.dump() + settings, {}};
+  // After the warm-up, a cosine decay to a tenth: the map's precision comes late in training.
+  const double horizon = static_cast<double>(o.decay_steps > 0 ? o.decay_steps : o.training.steps);
+  spec.lr_factor = [horizon](int64_t step) {
+    return 0.55 + 0.45 * std::cos(M_PI * std::min(1.0, static_cast<double>(step) / horizon));
+  };
 
   const Schedule& sch = teacher.schedule();
   const int64_t n_self =
       static_cast<int64_t>(std::llround(o.self_distill_share * static_cast<double>(o.training.batch)));
   const int64_t n_diag = o.training.batch - n_self;
-  net.module->train();
-  ProgressBar bar("distill", o.training.steps, o.training.progress);
-  const auto start = std::chrono::steady_clock::now();
-  const int64_t first = step;
-  double sum_diag = 0.0, sum_self = 0.0, last_diag = 0.0, last_self = 0.0;
-  int64_t interval_n = 0;
-  while (step < o.training.steps) {
-    at::Generator gen = make_generator(o.training.seed * 1000003ULL + static_cast<uint64_t>(step));
-    const torch::Tensor z = data(o.training.batch, gen);
-    torch::Tensor loss_diag = torch::zeros({}, z.options()), loss_self = torch::zeros({}, z.options());
+  const TrainingLoopResult r =
+      run_training_loop(*net.module, o.training, out_dir, spec, [&](int64_t, at::Generator& gen) {
+        const torch::Tensor z = data(o.training.batch, gen);
+        torch::Tensor loss_diag = torch::zeros({}, z.options()), loss_self = torch::zeros({}, z.options());
 
-    // Diagonal: psi at s' = s is the GLASS posterior denoiser.
-    {
-      const Draws d =
-          draw(z.narrow(0, 0, n_diag), sch,
-               particle_values(at::rand({n_diag}, gen, torch::kFloat64) * o.max_inner_time, n_diag, "s"), gen);
-      torch::Tensor target;
-      {
-        torch::NoGradGuard no_grad;
-        target = inner_posterior_denoiser(teacher, d.x_t, d.t, d.xbar, d.s);
-      }
-      const torch::Tensor psi = net.forward(d.xbar, d.x_t, d.t, d.s, std::vector<double>(d.s.size(), 0.0));
-      loss_diag = torch::mse_loss(psi, target);
-    }
-    // Self-distillation on sorted pairs s < s'.
-    if (n_self > 0) {
-      const torch::Tensor pair = std::get<0>(at::rand({n_self, 2}, gen, torch::kFloat64).mul(o.max_inner_time).sort(1));
-      const torch::Tensor from_noise = at::rand({n_self}, gen, torch::kFloat64) < o.from_noise_share;
-      const std::vector<double> s = particle_values(pair.select(1, 0).masked_fill(from_noise, 0.0), n_self, "s");
-      const std::vector<double> s_next = particle_values(pair.select(1, 1), n_self, "s'");
-      const Draws d = draw(z.narrow(0, n_diag, n_self), sch, s, gen);
-      switch (o.self_distillation) {
-        case SelfDistillation::Semigroup: loss_self = semigroup_loss(net, d, s_next); break;
-        case SelfDistillation::Tangent:
-          loss_self = tangent_loss(net, teacher, d, s_next, o.derivative_step, Derivative::CentralDifference);
-          break;
-        case SelfDistillation::StoppedTangent:
-          loss_self = tangent_loss(net, teacher, d, s_next, o.derivative_step, Derivative::StoppedCentralDifference);
-          break;
-        case SelfDistillation::ForwardTangent:
-          loss_self = tangent_loss(net, teacher, d, s_next, o.derivative_step, Derivative::ForwardMode);
-          break;
-      }
-    }
-    const torch::Tensor loss = (loss_diag * static_cast<double>(n_diag) + loss_self * static_cast<double>(n_self)) /
-                               static_cast<double>(o.training.batch);
-    optimizer.zero_grad();
-    loss.backward();
-    torch::nn::utils::clip_grad_norm_(net.module->parameters(), 1.0);
-    // Linear warm-up, then a cosine decay to a tenth: the map's precision comes late in training.
-    const double progress = std::min(
-        1.0, static_cast<double>(step) / static_cast<double>(o.decay_steps > 0 ? o.decay_steps : o.training.steps));
-    const double lr = o.training.learning_rate *
-                      std::min(1.0, static_cast<double>(step + 1) / std::max<int64_t>(1, o.training.warmup)) *
-                      (0.55 + 0.45 * std::cos(M_PI * progress));
-    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-    optimizer.step();
-    ++step;
-    ema.update(*net.module, step);
-
-    const double ld = loss_diag.item<double>(), ls = loss_self.item<double>();
-    if (!std::isfinite(ld) || !std::isfinite(ls))
-      throw std::runtime_error("distill: the loss became non-finite at step " + std::to_string(step));
-    sum_diag += ld;
-    sum_self += ls;
-    ++interval_n;
-    char note[64];
-    std::snprintf(note, sizeof note, "diag %.4f self %.4f", ld, ls);
-    bar.update(step, note);
-    if (step % o.training.log_every == 0 || step == o.training.steps) {
-      last_diag = sum_diag / static_cast<double>(interval_n);
-      last_self = sum_self / static_cast<double>(interval_n);
-      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      log << "step " << step << " diagonal " << last_diag << " self " << last_self << " lr " << lr << " elapsed_s "
-          << secs << " steps_per_s " << (step - first) / std::max(secs, 1e-9) << std::endl;
-      sum_diag = sum_self = 0.0;
-      interval_n = 0;
-    }
-    if (step % o.training.checkpoint_every == 0 || step == o.training.steps) {
-      checkpoint.save(*net.module, ema, optimizer, step);
-      ema.save_as_weights(*net.module, (dir / "diamond.pt").string());
-    }
-  }
-  bar.finish();
-  return {step, last_diag, last_self};
+        // Diagonal: psi at s' = s is the GLASS posterior denoiser.
+        {
+          const Draws d =
+              draw(z.narrow(0, 0, n_diag), sch,
+                   particle_values(at::rand({n_diag}, gen, torch::kFloat64) * o.max_inner_time, n_diag, "s"), gen);
+          torch::Tensor target;
+          {
+            torch::NoGradGuard no_grad;
+            target = inner_posterior_denoiser(teacher, d.x_t, d.t, d.xbar, d.s);
+          }
+          const torch::Tensor psi = net.forward(d.xbar, d.x_t, d.t, d.s, std::vector<double>(d.s.size(), 0.0));
+          loss_diag = torch::mse_loss(psi, target);
+        }
+        // Self-distillation on sorted pairs s < s'.
+        if (n_self > 0) {
+          const torch::Tensor pair =
+              std::get<0>(at::rand({n_self, 2}, gen, torch::kFloat64).mul(o.max_inner_time).sort(1));
+          const torch::Tensor from_noise = at::rand({n_self}, gen, torch::kFloat64) < o.from_noise_share;
+          const std::vector<double> s = particle_values(pair.select(1, 0).masked_fill(from_noise, 0.0), n_self, "s");
+          const std::vector<double> s_next = particle_values(pair.select(1, 1), n_self, "s'");
+          const Draws d = draw(z.narrow(0, n_diag, n_self), sch, s, gen);
+          switch (o.self_distillation) {
+            case SelfDistillation::Semigroup: loss_self = semigroup_loss(net, d, s_next); break;
+            case SelfDistillation::Tangent:
+              loss_self = tangent_loss(net, teacher, d, s_next, o.derivative_step, Derivative::CentralDifference);
+              break;
+            case SelfDistillation::StoppedTangent:
+              loss_self =
+                  tangent_loss(net, teacher, d, s_next, o.derivative_step, Derivative::StoppedCentralDifference);
+              break;
+            case SelfDistillation::ForwardTangent:
+              loss_self = tangent_loss(net, teacher, d, s_next, o.derivative_step, Derivative::ForwardMode);
+              break;
+          }
+        }
+        const torch::Tensor loss = (loss_diag * static_cast<double>(n_diag) + loss_self * static_cast<double>(n_self)) /
+                                   static_cast<double>(o.training.batch);
+        return StepLoss{loss, {{"diagonal", loss_diag.item<double>()}, {"self", loss_self.item<double>()}}};
+      });
+  return {r.steps_done, r.last_parts.empty() ? 0.0 : r.last_parts[0], r.last_parts.empty() ? 0.0 : r.last_parts[1]};
 }
 
 }  // namespace glass

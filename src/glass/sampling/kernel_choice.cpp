@@ -23,7 +23,7 @@ std::unique_ptr<TransitionKernel> make_kernel(const KernelChoice& c, FlowModel& 
     case KernelKind::Ode: return std::make_unique<OdeTransition>(model, c.ode_method);
     case KernelKind::Ddpm:
     case KernelKind::Ddim: return std::make_unique<DdpmTransition>(model, c.eta_or_default());
-    case KernelKind::Sde: return std::make_unique<SdeTransition>(model, c.sde);
+    case KernelKind::Sde: return std::make_unique<SdeTransition>(model, c.sde_options());
     case KernelKind::Exact:
       if (!mixture) throw std::invalid_argument("exact kernel: needs a Gaussian-mixture model");
       return std::make_unique<ExactMixtureTransition>(*mixture, model.schedule_ptr(), c.glass.rho);

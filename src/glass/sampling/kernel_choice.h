@@ -31,13 +31,23 @@ struct KernelChoice {
   GlassOptions glass;  // glass; its rho also serves the exact kernel
   OdeMethod ode_method = OdeMethod::Heun;
   SdeOptions sde;
-  std::optional<double> eta;  // ddpm and ddim: the step-noise share of DDPM's (default 1 and 0); sde: sde.eta
+  // ddpm and ddim: the step-noise share of DDPM's (default 1 and 0); sde: its noise scale, which
+  // replaces sde.eta when given (one flag, one keyword for every kernel with noise).
+  std::optional<double> eta;
   // diamond: the map, distilled from the plain model (it moves with it whatever model the kernel
   // is built on, so denoiser guidance does not reach it).
   std::shared_ptr<DiamondMap> diamond;
 
-  // eta as given, or its kernel's default (0 for ddim, 1 for ddpm; and 1, sde's default scale).
-  double eta_or_default() const { return eta.value_or(kind == KernelKind::Ddim ? 0.0 : 1.0); }
+  // eta as given, or its kernel's default (0 for ddim, 1 for ddpm, sde.eta for sde).
+  double eta_or_default() const {
+    return eta.value_or(kind == KernelKind::Ddim ? 0.0 : kind == KernelKind::Sde ? sde.eta : 1.0);
+  }
+  // The SDE's options with eta_or_default() as its noise scale.
+  SdeOptions sde_options() const {
+    SdeOptions s = sde;
+    if (eta) s.eta = *eta;
+    return s;
+  }
 };
 
 // `mixture` is needed by the exact kernel only (nullptr otherwise is fine).

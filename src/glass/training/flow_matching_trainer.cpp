@@ -2,17 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include <chrono>
-#include <cmath>
 #include <filesystem>
-#include <fstream>
 
 #include "glass/io/atomic_file.h"
 #include "glass/models/model_file.h"
-#include "glass/training/checkpoint.h"
-#include "glass/training/ema.h"
-#include "glass/util/progress_bar.h"
-#include "glass/util/random.h"
+#include "glass/training/training_loop.h"
 
 namespace glass {
 
@@ -40,32 +34,14 @@ TrainResult train_flow_matching(const NativeNetConfig& config, const LabelledDat
     const NativeModelFile init = load_native_model_file(o.init_from);
     copy_weights_from(*net.module, *init.net.module, "'" + o.init_from + "'");
   }
-  Ema ema(*net.module, o.ema_decay);
-  torch::optim::Adam optimizer(net.module->parameters(), torch::optim::AdamOptions(o.learning_rate));
-  const fs::path dir(out_dir);
-  const TrainingCheckpoint checkpoint(out_dir);
-  int64_t step = o.resume ? checkpoint.resume(*net.module, ema, optimizer) : 0;
-  write_text_atomically((dir / "model.json").string(), config.to_json().dump(2) + "\n");
-  std::ofstream log(dir / "train.log", std::ios::app);
-  log << "# " << (step > 0 ? "resumed at step " + std::to_string(step) : std::string("started")) << ", "
-      << config.to_json().dump() << ", batch " << o.batch << ", lr " << o.learning_rate << ", ema " << o.ema_decay
-      << ", threads " << torch::get_num_threads()
-      << (config.classes > 0 ? ", label dropout " + std::to_string(o.label_dropout) : std::string())
-      << (o.init_from.empty() ? std::string() : ", initialised from " + o.init_from) << "\n";
+  fs::create_directories(out_dir);
+  write_text_atomically((fs::path(out_dir) / "model.json").string(), config.to_json().dump(2) + "\n");
+  TrainingLoopSpec spec{"train", "model.pt", config.to_json().dump(), {}};
+  if (config.classes > 0) spec.description += ", label dropout " + std::to_string(o.label_dropout);
+  if (!o.init_from.empty()) spec.description += ", initialised from " + o.init_from;
 
-  const auto save_checkpoint = [&] {
-    checkpoint.save(*net.module, ema, optimizer, step);
-    ema.save_as_weights(*net.module, (dir / "model.pt").string());
-  };
-
-  net.module->train();
-  ProgressBar bar("train", o.steps, o.progress);
-  const auto start = std::chrono::steady_clock::now();
-  const int64_t first = step;
-  double interval_loss = 0.0, last_loss = 0.0;
-  int64_t interval_n = 0;
-  while (step < o.steps) {
-    at::Generator gen = make_generator(o.seed * 1000003ULL + static_cast<uint64_t>(step));
+  // Flow matching: x_t = t z + (1 - t) eps on the straight path, the network predicts z - eps.
+  const TrainingLoopResult r = run_training_loop(*net.module, o, out_dir, spec, [&](int64_t, at::Generator& gen) {
     const LabelledBatch b = data(o.batch, gen);
     const torch::Tensor& z = b.x;
     const torch::Tensor eps = at::randn(z.sizes(), gen, z.options());
@@ -83,35 +59,9 @@ TrainResult train_flow_matching(const NativeNetConfig& config, const LabelledDat
       prediction = net.forward(xt, t);
     }
     const torch::Tensor loss = torch::mse_loss(prediction, z - eps);
-    optimizer.zero_grad();
-    loss.backward();
-    torch::nn::utils::clip_grad_norm_(net.module->parameters(), 1.0);
-    const double lr = o.learning_rate * std::min(1.0, static_cast<double>(step + 1) / std::max<int64_t>(1, o.warmup));
-    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-    optimizer.step();
-    ++step;
-    ema.update(*net.module, step);
-
-    const double l = loss.item<double>();
-    if (!std::isfinite(l))
-      throw std::runtime_error("train: the loss became " + std::to_string(l) + " at step " + std::to_string(step));
-    interval_loss += l;
-    ++interval_n;
-    char note[64];
-    std::snprintf(note, sizeof note, "loss %.4f", l);
-    bar.update(step, note);
-    if (step % o.log_every == 0 || step == o.steps) {
-      last_loss = interval_loss / interval_n;
-      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      log << "step " << step << " loss " << last_loss << " lr " << lr << " elapsed_s " << secs << " steps_per_s "
-          << (step - first) / std::max(secs, 1e-9) << std::endl;
-      interval_loss = 0.0;
-      interval_n = 0;
-    }
-    if (step % o.checkpoint_every == 0 || step == o.steps) save_checkpoint();
-  }
-  bar.finish();
-  return {step, last_loss};
+    return StepLoss{loss, {{"loss", loss.item<double>()}}};
+  });
+  return {r.steps_done, r.last_parts.empty() ? 0.0 : r.last_parts[0]};
 }
 
 }  // namespace glass

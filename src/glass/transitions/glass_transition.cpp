@@ -2,20 +2,22 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <stdexcept>
 
 #include "glass/models/placement.h"
 #include "glass/transitions/glass_coefficients.h"
 #include "glass/transitions/precision_pooling.h"
+#include "glass/util/check.h"
 #include "glass/util/particle_scalars.h"
 #include "glass/util/random.h"
 
 namespace glass {
 
 void GlassOptions::validate() const {
-  if (inner_steps < 1) throw std::invalid_argument("glass: need at least 1 inner step (M >= 1)");
-  if (!(sbar_init > 0.0) || !std::isfinite(sbar_init))
-    throw std::invalid_argument("glass: the inner start scale sbar_init must be positive");
+  GLASS_CHECK(inner_steps >= 1, "glass: need at least 1 inner step (M >= 1), got ", inner_steps);
+  GLASS_CHECK(sbar_init > 0.0 && std::isfinite(sbar_init),
+              "glass: the inner start scale sbar_init must be positive, got ", sbar_init);
 }
 
 GlassTransition::GlassTransition(FlowModel& model, GlassOptions options) : model_(model), options_(std::move(options)) {
@@ -143,7 +145,57 @@ torch::Tensor plus_times(const torch::Tensor& y, const CoefficientTable::Coef& a
 }
 
 enum NodeRow { kInX, kInY, kW1, kW2, kNodeRows };
-constexpr size_t kStepRows = 5;
+
+// Everything the inner solve needs, in float64 before any network call: for each call its node
+// (t*, pooled-input and velocity weights), for each step the solver's weights, and gam.
+struct InnerPlan {
+  bool shared;                 // every particle has the same t and t': one column of plain scalars
+  size_t step_base;            // the table's first step row, after the node rows
+  CoefficientTable table;      // node rows [evaluation][NodeRow], then step rows [step][weight]
+  std::vector<double> t_star;  // [evaluation][particle]
+  std::vector<double> gam;     // [particle]
+
+  CoefficientTable::Coef node(int e, NodeRow r) const { return table(static_cast<size_t>(e) * kNodeRows + r); }
+  CoefficientTable::Coef weight(int j, int k) const {
+    return table(step_base + static_cast<size_t>(j) * kInnerStepWeights + static_cast<size_t>(k));
+  }
+};
+
+using InnerGrid = std::function<std::vector<double>(double t, const GlassCoefficients& c)>;
+
+InnerPlan plan_inner(const Schedule& sch, const StepTimes& st, const GlassOptions& o, const InnerGrid& grid) {
+  const int M = o.inner_steps, calls = calls_per_inner_step(o.solver), evaluations = M * calls;
+  const bool shared = std::all_of(st.t.begin(), st.t.end(), [&](double v) { return v == st.t[0]; }) &&
+                      std::all_of(st.t_next.begin(), st.t_next.end(), [&](double v) { return v == st.t_next[0]; });
+  const size_t nc = shared ? 1 : st.t.size();
+  const size_t step_base = static_cast<size_t>(evaluations) * kNodeRows;
+  InnerPlan plan{shared, step_base, CoefficientTable(step_base + static_cast<size_t>(M) * kInnerStepWeights, nc),
+                 std::vector<double>(static_cast<size_t>(evaluations) * nc), std::vector<double>(nc)};
+  for (size_t i = 0; i < nc; ++i) {
+    const GlassCoefficients c = glass_coefficients(sch, st.t[i], st.t_next[i], o.rho(sch, st.t[i], st.t_next[i]));
+    plan.gam[i] = c.gam;
+    const std::vector<double> s = grid(st.t[i], c);
+    const auto set_node = [&](int e, double s_e) {
+      const InnerNode node = inner_node(sch, st.t[i], c, o.sbar_init, s_e);
+      plan.t_star[static_cast<size_t>(e) * nc + i] = node.t_star;
+      const double rows[kNodeRows] = {node.in_x, node.in_y, node.w1, node.w2};
+      for (size_t r = 0; r < kNodeRows; ++r) plan.table.at(static_cast<size_t>(e) * kNodeRows + r, i) = rows[r];
+    };
+    for (int j = 0; j < M; ++j) {
+      // The velocity at the end of a step divides by the inner noise there: below kSingularEnd of
+      // the start's (t' within ~1e-8 of 1) float32 states lose every digit, so no call goes there.
+      constexpr double kSingularEnd = 1e-6;
+      const bool end_singular = (1.0 - s[j + 1]) * o.sbar_init + s[j + 1] * c.sbar <= kSingularEnd * o.sbar_init;
+      const InnerStepRule rule = inner_step_rule(o.solver, s, j, end_singular);
+      set_node(j * calls, s[j]);
+      if (rule.stage) set_node(j * calls + 1, *rule.stage);
+      for (int k = 0; k < kInnerStepWeights; ++k)
+        plan.table.at(step_base + static_cast<size_t>(j) * kInnerStepWeights + static_cast<size_t>(k), i) =
+            rule.weights[static_cast<size_t>(k)];
+    }
+  }
+  return plan;
+}
 
 }  // namespace
 
@@ -153,132 +205,36 @@ StepResult GlassTransition::run(const torch::Tensor& x_in, const torch::Tensor& 
   // (models/placement.h): bf16 would round each small inner step away.
   const torch::Tensor x = at_least_float32(x_in);
   const StepTimes st = check_step(x, t, t_next);
-  const Schedule& sch = model_.schedule();
-  const size_t n = st.t.size();
-  const int M = options_.inner_steps;
-  const InnerSolver solver = options_.solver;
-  const int calls = calls_per_inner_step(solver), evaluations = M * calls;
-  const double s0 = options_.sbar_init;
+  const int M = options_.inner_steps, evaluations = M * calls_per_inner_step(options_.solver);
   const bool on_table = options_.table_inner_grid && model_.spec().time == TimeConvention::DdpmStep;
-
-  // All per-particle scalars of the whole inner solve are computed here in float64: for each
-  // network call its node (t*, pooled-input and velocity weights), for each step the solver's
-  // weights. When every particle shares t and t' they are plain scalars.
-  const bool shared = std::all_of(st.t.begin(), st.t.end(), [&](double v) { return v == st.t[0]; }) &&
-                      std::all_of(st.t_next.begin(), st.t_next.end(), [&](double v) { return v == st.t_next[0]; });
-  const size_t nc = shared ? 1 : n;  // particles with their own coefficients
-  const size_t step_base = static_cast<size_t>(evaluations) * kNodeRows;
-  CoefficientTable table(step_base + static_cast<size_t>(M) * kStepRows, nc);
-  const auto step_row = [&](int j, size_t k) { return step_base + static_cast<size_t>(j) * kStepRows + k; };
-  std::vector<double> t_star(static_cast<size_t>(evaluations) * nc), gam(nc);
-  for (size_t i = 0; i < nc; ++i) {
-    const GlassCoefficients c =
-        glass_coefficients(sch, st.t[i], st.t_next[i], options_.rho(sch, st.t[i], st.t_next[i]));
-    gam[i] = c.gam;
-    const std::vector<double> s = on_table ? table_inner_grid(st.t[i], c, M) : uniform_inner_grid(M);
-    const auto set_node = [&](int e, double s_e) {
-      const InnerNode node = inner_node(sch, st.t[i], c, s0, s_e);
-      t_star[static_cast<size_t>(e) * nc + i] = node.t_star;
-      const double rows[kNodeRows] = {node.in_x, node.in_y, node.w1, node.w2};
-      for (size_t r = 0; r < kNodeRows; ++r) table.at(static_cast<size_t>(e) * kNodeRows + r, i) = rows[r];
-    };
-    for (int j = 0; j < M; ++j) {
-      const double h = s[j + 1] - s[j];
-      set_node(j * calls, s[j]);
-      switch (solver) {
-        case InnerSolver::Euler: {  // y += h u, folded: (1 + h w1) y + h w2 D
-          const size_t e = static_cast<size_t>(j) * kNodeRows;
-          table.at(step_row(j, 0), i) = 1.0 + h * table.at(e + kW1, i);
-          table.at(step_row(j, 1), i) = h * table.at(e + kW2, i);
-          break;
-        }
-        case InnerSolver::Ab2:
-        case InnerSolver::Pc3: {
-          // Predictor over [s_j, s_j+1] from u_j, u_j-1 (Euler at j = 0); PC3's corrector redoes
-          // [s_j-1, s_j] from u_j-2, u_j-1 and u_j (the trapezoid at j = 1).
-          const std::vector<double> nodes(s.begin() + std::max(0, j - 1), s.begin() + j + 1);
-          const std::vector<double> p = interpolation_weights(nodes, s[j], s[j + 1]);
-          table.at(step_row(j, 0), i) = p.back();
-          if (p.size() > 1) table.at(step_row(j, 1), i) = p[0];
-          if (solver == InnerSolver::Pc3 && j >= 1) {
-            const std::vector<double> cn(s.begin() + std::max(0, j - 2), s.begin() + j + 1);
-            const std::vector<double> q = interpolation_weights(cn, s[j - 1], s[j]);
-            for (size_t k = 0; k < q.size(); ++k) table.at(step_row(j, 2 + k), i) = q[q.size() - 1 - k];
-          }
-          break;
-        }
-        case InnerSolver::Midpoint:
-        case InnerSolver::Heun: {
-          // Two-stage Runge-Kutta with its stage at s_j + a h: Heun a = 1 (the step's end, a table
-          // step on table grids), midpoint a = 1/2; a step ending where the inner noise vanishes
-          // (t' = 1) is a midpoint step, so the singular end point is never evaluated. Nearly
-          // vanishing counts too: the velocity there divides by the end's noise, and below
-          // kSingularEnd of the start's (t' within ~1e-8 of 1) float32 states lose every digit.
-          constexpr double kSingularEnd = 1e-6;
-          const bool end_singular = (1.0 - s[j + 1]) * s0 + s[j + 1] * c.sbar <= kSingularEnd * s0;
-          const double a = solver == InnerSolver::Heun && !end_singular ? 1.0 : 0.5;
-          set_node(j * 2 + 1, s[j] + a * h);
-          table.at(step_row(j, 0), i) = a * h;
-          table.at(step_row(j, 1), i) = h * (1.0 - 0.5 / a);
-          table.at(step_row(j, 2), i) = h * 0.5 / a;
-          break;
-        }
-      }
-    }
-  }
-  table.upload(x);
+  InnerPlan plan = plan_inner(model_.schedule(), st, options_, [&](double t0, const GlassCoefficients& c) {
+    return on_table ? table_inner_grid(t0, c, M) : uniform_inner_grid(M);
+  });
+  plan.table.upload(x);
   const torch::Tensor t_star_t =
-      shared ? torch::Tensor()
-             : torch::from_blob(t_star.data(), {evaluations, static_cast<int64_t>(n)}, torch::kFloat64);
-  const auto node_row = [&](int e, NodeRow r) { return table(static_cast<size_t>(e) * kNodeRows + r); };
-  const auto step = [&](int j, size_t k) { return table(step_row(j, k)); };
+      plan.shared
+          ? torch::Tensor()
+          : torch::from_blob(plan.t_star.data(), {evaluations, static_cast<int64_t>(st.t.size())}, torch::kFloat64);
   // Dbar at evaluation e; at s = 0 the pooled input is x_t itself at t* = t, so a given D_t(x_t)
   // replaces the first call.
   const auto denoise_at = [&](int e, const torch::Tensor& y) -> torch::Tensor {
     if (e == 0 && denoised) return *denoised;
-    const torch::Tensor at = shared ? full_times(1, t_star[static_cast<size_t>(e)]) : t_star_t[e];
-    return model_.denoise(plus_times(times(node_row(e, kInX), x), node_row(e, kInY), y), at);
+    const torch::Tensor at = plan.shared ? full_times(1, plan.t_star[static_cast<size_t>(e)]) : t_star_t[e];
+    return model_.denoise(plus_times(times(plan.node(e, kInX), x), plan.node(e, kInY), y), at);
   };
-  const auto velocity = [&](int e, const torch::Tensor& y) {
-    return plus_times(times(node_row(e, kW1), y), node_row(e, kW2), denoise_at(e, y));
-  };
+  const InnerSystem system{[&](int e, const torch::Tensor& y) {
+                             return plus_times(times(plan.node(e, kW1), y), plan.node(e, kW2), denoise_at(e, y));
+                           },
+                           [&](const torch::Tensor& y, int j, int k, const torch::Tensor& u) {
+                             return plus_times(y, plan.weight(j, k), u);
+                           }};
 
   // y_0 = sbar_init epsbar (xbar_0 = gam x_t + sbar_init epsbar): the only randomness.
-  torch::Tensor y = randn_like_on(x, gen).mul(s0);
-  switch (solver) {
-    case InnerSolver::Euler:
-      for (int j = 0; j < M; ++j) y = plus_times(times(step(j, 0), y), step(j, 1), denoise_at(j, y));
-      break;
-    case InnerSolver::Ab2:
-    case InnerSolver::Pc3: {
-      torch::Tensor u1, u2, corrected;  // u_j-1, u_j-2, and the corrected y_j-1
-      for (int j = 0; j < M; ++j) {
-        const torch::Tensor u = velocity(j, y);
-        if (solver == InnerSolver::Pc3 && j >= 1) {
-          y = plus_times(plus_times(corrected, step(j, 2), u), step(j, 3), u1);
-          if (j >= 2) y = plus_times(y, step(j, 4), u2);
-        }
-        corrected = y;
-        y = plus_times(y, step(j, 0), u);
-        if (j >= 1) y = plus_times(y, step(j, 1), u1);
-        u2 = u1;
-        u1 = u;
-      }
-      break;
-    }
-    case InnerSolver::Midpoint:
-    case InnerSolver::Heun:
-      for (int j = 0; j < M; ++j) {
-        const torch::Tensor u = velocity(2 * j, y);
-        const torch::Tensor u_stage = velocity(2 * j + 1, plus_times(y, step(j, 0), u));
-        y = plus_times(plus_times(y, step(j, 1), u), step(j, 2), u_stage);
-      }
-      break;
-  }
+  const torch::Tensor y = integrate_inner(options_.solver, M, randn_like_on(x, gen).mul(options_.sbar_init), system);
   // xbar_1 = y_1 + gam x_t
-  const CoefficientTable::Coef gam_coef =
-      shared ? CoefficientTable::Coef{gam[0], {}} : CoefficientTable::Coef{0.0, broadcastable(gam, x)};
-  return {plus_times(y, gam_coef, x), denoised ? evaluations - 1 : evaluations, std::nullopt};
+  const CoefficientTable::Coef gam =
+      plan.shared ? CoefficientTable::Coef{plan.gam[0], {}} : CoefficientTable::Coef{0.0, broadcastable(plan.gam, x)};
+  return {plus_times(y, gam, x), denoised ? evaluations - 1 : evaluations, std::nullopt};
 }
 
 StepResult sample_posterior(FlowModel& model, const torch::Tensor& x, const torch::Tensor& t, int inner_steps,

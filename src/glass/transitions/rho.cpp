@@ -18,7 +18,7 @@ double rho_ddpm(const Schedule& s, double t, double t_next) {
 
 RhoSchedule RhoSchedule::constant(double rho) {
   if (!(std::abs(rho) < 1.0)) throw std::invalid_argument("rho: needs |rho| < 1, got " + std::to_string(rho));
-  return RhoSchedule(std::to_string(rho), [rho](const Schedule&, double, double) { return rho; });
+  return RhoSchedule(c10::str(rho), [rho](const Schedule&, double, double) { return rho; });
 }
 
 RhoSchedule RhoSchedule::ddpm() { return RhoSchedule("ddpm", rho_ddpm); }

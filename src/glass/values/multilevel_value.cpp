@@ -17,19 +17,25 @@ void MultilevelValueOptions::validate() const {
 }
 
 int64_t MultilevelValueOptions::nfe() const {
-  const int64_t c = calls_per_inner_step(solver);
-  int64_t calls = static_cast<int64_t>(samples[0]) * inner_steps(0) * c;
+  const auto calls_of = [&](size_t level) -> int64_t {
+    const int steps = inner_steps(level);
+    return steps == 0 ? base->nfe() : static_cast<int64_t>(steps) * calls_per_inner_step(solver);
+  };
+  int64_t calls = static_cast<int64_t>(samples[0]) * calls_of(0);
   for (size_t l = 1; l < samples.size(); ++l)
-    calls += static_cast<int64_t>(samples[l]) * (inner_steps(l) + inner_steps(l - 1)) * c;
+    calls += static_cast<int64_t>(samples[l]) * (calls_of(l) + calls_of(l - 1));
   return calls;
 }
 
 namespace {
 
-// lambda r(z) of `per_particle` posterior samples per particle with `steps` inner steps: [N, n].
+// lambda r(z) of `n` posterior samples per particle with `steps` inner steps (0: from the options'
+// base sampler): [N, n].
 torch::Tensor tilted_rewards(FlowModel& model, Reward& reward, const torch::Tensor& rows, const torch::Tensor& times,
-                             int steps, int64_t n, double lambda, at::Generator& gen, InnerSolver solver) {
-  const torch::Tensor z = sample_posterior(model, rows, times, steps, gen, solver).x;
+                             int steps, int64_t n, double lambda, at::Generator& gen,
+                             const MultilevelValueOptions& options) {
+  const torch::Tensor z = steps == 0 ? options.base->sample(rows, times, gen)
+                                     : sample_posterior(model, rows, times, steps, gen, options.solver).x;
   const torch::Tensor r = reward(z).to(torch::kCPU, torch::kFloat64).reshape({-1, n});
   return lambda == 0.0 ? r : r * lambda;
 }
@@ -50,14 +56,13 @@ MultilevelValueEstimate estimate_value_multilevel(FlowModel& model, Reward& rewa
     const int64_t k = options.samples[l];
     const torch::Tensor rows = x.detach().repeat_interleave(k, 0), rt = times_tensor(times).repeat_interleave(k);
     if (l == 0) {
-      fine.push_back(tilted_rewards(model, reward, rows, rt, options.inner_steps(0), k, lambda, gen, options.solver));
+      fine.push_back(tilted_rewards(model, reward, rows, rt, options.inner_steps(0), k, lambda, gen, options));
       coarse.emplace_back();
       continue;
     }
     at::Generator replay = gen.clone();  // the coarse half draws the fine half's noise again
-    fine.push_back(tilted_rewards(model, reward, rows, rt, options.inner_steps(l), k, lambda, gen, options.solver));
-    coarse.push_back(
-        tilted_rewards(model, reward, rows, rt, options.inner_steps(l - 1), k, lambda, replay, options.solver));
+    fine.push_back(tilted_rewards(model, reward, rows, rt, options.inner_steps(l), k, lambda, gen, options));
+    coarse.push_back(tilted_rewards(model, reward, rows, rt, options.inner_steps(l - 1), k, lambda, replay, options));
   }
   MultilevelValueEstimate out;
   if (lambda == 0.0) {

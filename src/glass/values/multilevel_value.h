@@ -10,23 +10,36 @@
 // expectation; the pairs being close, their differences vary little, so most samples can be cheap.
 // The log is taken at the end; a particle whose sum comes out <= 0 (few samples, large lambda) is
 // floored at its level-0 mean and counted.
+// A cheaper level 0: a one-call sampler (a Diamond Map) as `base`. Level 1 then pairs GLASS with b
+// inner steps with it from the same start noise, level l >= 2 GLASS with b 2^(l-1) and b 2^(l-2):
+// the sum still has the finest GLASS level's expectation, the map's own error cancels.
 #include <vector>
 
 #include "glass/models/flow_model.h"
 #include "glass/rewards/reward.h"
 #include "glass/transitions/inner_solver.h"
+#include "glass/values/posterior_sampler.h"
 
 namespace glass {
 
 struct MultilevelValueOptions {
   std::vector<int> samples{32, 8, 4, 2};  // n_l for levels 0..L-1
-  int base_inner_steps = 2;               // b: level l has b 2^l inner steps
+  int base_inner_steps = 2;               // b: level l has b 2^l inner steps (b 2^(l-1) with a base sampler)
   InnerSolver solver = InnerSolver::Euler;
+  // Set: level 0 draws from it. It must draw its start noise as GLASS does (randn_like(x) first,
+  // from the generator it is given), so that level 1's pairs share it: DiamondPosteriorSampler does.
+  PosteriorSamplerPtr base;
 
   void validate() const;
-  int inner_steps(size_t level) const { return base_inner_steps << level; }
+  // GLASS inner steps of level l's samples (its pairs' fine half; the coarse half has level l-1's):
+  // 0 stands for the base sampler.
+  int inner_steps(size_t level) const {
+    if (!base) return base_inner_steps << level;
+    return level == 0 ? 0 : base_inner_steps << (level - 1);
+  }
   int finest_inner_steps() const { return inner_steps(samples.size() - 1); }
-  // Network calls per particle: n_0 b c + sum_l n_l (b 2^l + b 2^(l-1)) c, c calls per inner step.
+  // Network calls per particle: n_0 calls(0) + sum_l n_l (calls(l) + calls(l-1)), where calls(l) is
+  // inner_steps(l) times the solver's calls per step, or the base sampler's calls.
   int64_t nfe() const;
 };
 
