@@ -74,3 +74,7 @@ def test_the_shipped_gmm2d_diamond_map_samples_the_posterior_in_one_call():
     run = glass.smc(kernel, quadratic, 4, particles=8, steps=4, intermediate="value", value_diamond=diamond,
                     generator=gen)
     assert torch.isfinite(run.samples).all() and len(run.log_z) == 4
+    # The map as multilevel values' level 0: 4 x 1 + 2 x (2 + 1) calls per estimate, as the plan says.
+    multilevel = glass.smc(kernel, quadratic, 4, particles=8, steps=4, intermediate="value-multilevel",
+                           multilevel_samples=[4, 2], value_diamond=diamond, generator=gen)
+    assert multilevel.cost.nfe_per_output == 8 * (4 + 3 * (4 * 1 + 2 * (2 + 1)))
