@@ -9,6 +9,7 @@ usage: plot_experiment.py RUN_DIR
 """
 import csv
 import json
+import math
 import os
 import sys
 
@@ -16,6 +17,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+
+COLOURS = [f"C{i}" for i in range(10)]
+MARKERS = ["o", "s", "^"]
 
 
 def number(text):
@@ -49,7 +54,7 @@ def draw(spec, rows, out_dir):
         subset = [r for r in rows if not facet or r[facet] == fv]
         series = spec.get("series") or ""
         names = list(dict.fromkeys(r[series] for r in subset)) if series else [spec["y"]]
-        for name in names:
+        for index, name in enumerate(names):
             line = [r for r in subset if not series or r[series] == name]
             xs = [categories.index(r[spec["x"]]) if categorical else number(r[spec["x"]]) for r in line]
             order = sorted(range(len(line)), key=lambda i: xs[i])
@@ -61,13 +66,18 @@ def draw(spec, rows, out_dir):
                 hi = [number(line[i].get(spec["y_high"])) for i in order]
                 if all(v is not None for v in lo + hi):
                     err = [[max(0.0, yy - l) for yy, l in zip(y, lo)], [max(0.0, h - yy) for yy, h in zip(y, hi)]]
-            ax.errorbar(x, y, yerr=err, marker="o", markersize=4, capsize=3, linewidth=1.5, label=str(name))
+            # Ten colours, then the same colours dashed with other markers: every series stays distinct.
+            ax.errorbar(x, y, yerr=err, color=COLOURS[index % len(COLOURS)], marker=MARKERS[index // len(COLOURS) % 3],
+                        linestyle="-" if index < len(COLOURS) else "--", markersize=4, capsize=3, linewidth=1.5,
+                        label=str(name))
         if categorical:
             ax.set_xticks(range(len(categories)))
             ax.set_xticklabels(categories)
         elif spec.get("log_x"):
             ax.set_xscale("log")
             ticks = sorted({number(r[spec["x"]]) for r in subset})
+            if len(ticks) > 10:  # many nearby values (calls a run spent): powers of two, labelled once
+                ticks = [2.0**k for k in range(math.floor(math.log2(ticks[0])), math.ceil(math.log2(ticks[-1])) + 1)]
             ax.set_xticks(ticks)
             ax.set_xticklabels([f"{t:g}" for t in ticks])
             ax.minorticks_off()

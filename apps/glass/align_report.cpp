@@ -50,9 +50,11 @@ void print_plans(const std::vector<MethodPlan>& plans, int64_t outputs) {
   for (const MethodPlan& p : plans)
     std::cout << "plan: " << std::left << std::setw(20) << name_of(alignment_method_names(), p.method) << std::right
               << p.particles << " particles x " << p.nfe_per_particle << " calls"
-              << (p.nfe_per_output() != p.particles * p.nfe_per_particle * p.rows_per_call ? " (funnel)" : "") << " = "
-              << p.nfe_per_output() << " NFE/sample; up to " << p.peak_rows_per_output * outputs
-              << " rows in one network call for " << outputs << " samples\n";
+              << (p.prunes                                                                   ? " (pruned)"
+                  : p.nfe_per_output() != p.particles * p.nfe_per_particle * p.rows_per_call ? " (funnel)"
+                                                                                             : "")
+              << (p.prunes ? " <= " : " = ") << p.nfe_per_output() << " NFE/sample; up to "
+              << p.peak_rows_per_output * outputs << " rows in one network call for " << outputs << " samples\n";
 }
 
 nlohmann::json method_record(const AlignmentRun& r, const SmcOptions& settings) {

@@ -74,6 +74,10 @@ std::string command_line(const ExperimentFlags& f) {
   if (f.options.quick) c += " --quick";
   if (!f.seeds.empty()) c += " --seeds " + f.seeds;
   if (!f.classes.empty()) c += " --classes " + f.classes;
+  if (!f.options.methods.empty()) {
+    c += " --methods";
+    for (const std::string& m : f.options.methods) c += " " + shell_quoted(m);
+  }
   if (!f.options.model.empty()) c += " -m " + f.options.model;
   if (!f.options.diamond.empty()) c += " --diamond " + f.options.diamond;
   if (!f.options.conditional_model.empty()) c += " --conditional-model " + f.options.conditional_model;
@@ -99,6 +103,8 @@ void run_experiment(ExperimentFlags f) {
   for (const Experiment& e : experiments())
     if (e.name == f.name) experiment = &e;
   if (!experiment) throw std::invalid_argument("experiment '" + f.name + "' does not exist");
+  if (!f.options.methods.empty() && f.name != "sweep")
+    throw std::invalid_argument("--methods: only the sweep chooses among its methods");
   // The plotter is checked before minutes of work, not after.
   const std::string python = environment_or("GLASS_PYTHON", GLASS_PYTHON_DEFAULT);
   const std::string script = environment_or("GLASS_PLOT_SCRIPT", GLASS_PLOT_SCRIPT);
@@ -162,6 +168,8 @@ void add_experiment_command(CLI::App& app) {
   cmd->add_flag("--quick", f->options.quick, "a smaller run of minutes (smoke test) instead of the full one");
   cmd->add_option("--seeds", f->seeds, "comma-separated seeds (default: 0 quick, 0,1,2 full)");
   cmd->add_option("--classes", f->classes, "alignment, cfg: target classes 0-9 (default: 3 quick, 3,7 full)");
+  cmd->add_option("--methods", f->options.methods,
+                  "sweep: run only the methods whose name contains one of these (e.g. funnel 'SMC, GLASS')");
   cmd->add_option("-m,--model", f->options.model,
                   "model file, or a mixture preset where the experiment has exact answers (default: the shipped "
                   "Fashion-MNIST model)");

@@ -29,6 +29,9 @@ void add_smc_flags(CLI::App& cmd, SmcOptions& o) {
          "SMC: shrink each group's particles from set times, from:share,... (0.5:0.5,0.75:0.25: half of them "
          "from t = 0.5, a quarter from 0.75); a budget then affords more particles at the start")
       ->type_name("FROM:SHARE,...");
+  cmd.add_flag("--prune", o.prune,
+               "SMC: when every group resamples, move on with only the distinct parents (copies merged into one "
+               "weighted particle); under a budget it starts with 1.5x the particles and never spends past it");
   add_enum_option(cmd, "--intermediate", o.intermediate, intermediate_reward_names(),
                   "SMC: intermediate reward from the denoised estimate or a value estimate");
   cmd.add_option("--value-samples", o.value.samples, "value estimates: GLASS posterior samples per particle")
@@ -53,7 +56,7 @@ void add_smc_flags(CLI::App& cmd, SmcOptions& o) {
 
 std::vector<std::string> smc_only_flags() {
   return {"--potential",     "--no-final-correction", "--resampling", "--resample-order", "--allocation",
-          "--ess-threshold", "--tempering-ess",       "--funnel",     "--intermediate"};
+          "--ess-threshold", "--tempering-ess",       "--funnel",     "--prune",          "--intermediate"};
 }
 
 nlohmann::json smc_settings_json(const SmcOptions& o) {
@@ -69,6 +72,7 @@ nlohmann::json smc_settings_json(const SmcOptions& o) {
                       {"intermediate", to_string(o.intermediate)},
                       {"select", to_string(o.select)}};
   if (!o.funnel.empty()) j["funnel"] = funnel_text(o.funnel);
+  if (o.prune) j["prune"] = true;  // the plan's nfe_per_sample is then the cap
   if (o.intermediate == IntermediateReward::Value) {
     const ValueOptions& v = o.value;
     j["value"] = {{"samples", v.samples}, {"sampler", v.sampler ? "diamond" : "glass"}, {"nfe_per_particle", v.nfe()}};

@@ -99,7 +99,9 @@ def smc(kernel: Kernel, reward: RewardLike, groups: int = 1, **options) -> SmcRe
     final_correction (True), intermediate ('denoised' | 'value' | 'value-multilevel'), value_samples,
     value_inner_steps, value_solver, value_diamond (a DiamondMap for one-call values, and multilevel
     values' level 0), multilevel_samples ([32, 8, 4, 2]: samples per level for 'value-multilevel'), funnel (a list of
-    (from_t, share): the moves from from_t on use share of the particles), select ('sample' |
+    (from_t, share): the moves from from_t on use share of the particles), prune (False: when every
+    group resamples, move on with the distinct parents only, copies merged into one weighted
+    particle; under an Aligner's budget it starts with 1.5x the particles), select ('sample' |
     'argmax' | 'all': what each group returns), callback (called with (k, K) after each step)."""
     return _glass.smc(kernel, as_reward(reward, device=kernel.model.device), groups, **options)
 

@@ -17,6 +17,7 @@ struct SmcKeywords {
   std::optional<DiamondPtr> value_diamond;
   std::vector<int> multilevel_samples;
   std::vector<std::pair<double, double>> funnel;  // (from, share)
+  bool prune;
 
   SmcOptions options(const Model& model) const {
     SmcOptions o;
@@ -35,6 +36,7 @@ struct SmcKeywords {
     o.value.solver = parse_inner_solver(value_solver);
     o.multilevel.samples = multilevel_samples;
     for (const auto& [from, share] : funnel) o.funnel.push_back({from, share});
+    o.prune = prune;
     if (value_diamond && *value_diamond) {
       if (&(*value_diamond)->map->model() != model.flow.get())
         throw std::invalid_argument("value_diamond: the Diamond Map was loaded for another model");
@@ -125,7 +127,7 @@ void bind_alignment(py::module_& m) {
         py::arg("value_samples") = value_defaults.samples, py::arg("value_inner_steps") = value_defaults.inner_steps,
         py::arg("value_solver") = inner_solver_name(value_defaults.solver), py::arg("value_diamond") = py::none(),
         py::arg("multilevel_samples") = smc_defaults.multilevel.samples,
-        py::arg("funnel") = std::vector<std::pair<double, double>>{});
+        py::arg("funnel") = std::vector<std::pair<double, double>>{}, py::arg("prune") = smc_defaults.prune);
   };
 
   std::apply(
@@ -138,14 +140,14 @@ void bind_alignment(py::module_& m) {
                std::string resample_order, std::string allocation, double ess_threshold, double tempering_ess,
                bool final_correction, std::string intermediate, int value_samples, int value_inner_steps,
                std::string value_solver, std::optional<DiamondPtr> value_diamond, std::vector<int> multilevel_samples,
-               std::vector<std::pair<double, double>> funnel) {
+               std::vector<std::pair<double, double>> funnel, bool prune) {
               require_model(kernel, reward, "smc");
               if (groups < 1) throw std::invalid_argument("groups: need at least 1, got " + std::to_string(groups));
               const Model& model = *kernel->model;
-              const SmcKeywords k{particles,         lam,           potential,          resampling,
-                                  resample_order,    allocation,    intermediate,       value_solver,
-                                  ess_threshold,     tempering_ess, final_correction,   value_samples,
-                                  value_inner_steps, value_diamond, multilevel_samples, funnel};
+              const SmcKeywords k{particles,        lam,           potential,         resampling,    resample_order,
+                                  allocation,       intermediate,  value_solver,      ess_threshold, tempering_ess,
+                                  final_correction, value_samples, value_inner_steps, value_diamond, multilevel_samples,
+                                  funnel,           prune};
               SmcOptions o = k.options(model);
               o.select = parse_named(selection_names(), select, "select");
               const std::vector<double> g = outer_grid(model, steps, grid);
@@ -189,52 +191,54 @@ void bind_alignment(py::module_& m) {
   std::apply(
       [&](auto... smc) {
         py::class_<AlignerHandle, std::shared_ptr<AlignerHandle>>(m, "Aligner")
-            .def(py::init([](const KernelPtr& kernel, const RewardPtr& reward, std::optional<int> steps,
-                             std::optional<std::vector<double>> grid, double max_nfe, double guidance_scale,
-                             double value_guidance_scale, std::pair<double, double> guidance_window,
-                             bool guidance_detached, std::optional<std::string> select, int64_t particles, double lam,
-                             std::string potential, std::string resampling, std::string resample_order,
-                             std::string allocation, double ess_threshold, double tempering_ess, bool final_correction,
-                             std::string intermediate, int value_samples, int value_inner_steps,
-                             std::string value_solver, std::optional<DiamondPtr> value_diamond,
-                             std::vector<int> multilevel_samples, std::vector<std::pair<double, double>> funnel) {
-                   require_model(kernel, reward, "Aligner");
-                   const Model& model = *kernel->model;
-                   const SmcKeywords k{particles,         lam,           potential,          resampling,
-                                       resample_order,    allocation,    intermediate,       value_solver,
-                                       ess_threshold,     tempering_ess, final_correction,   value_samples,
-                                       value_inner_steps, value_diamond, multilevel_samples, funnel};
-                   AlignmentSettings s;
-                   if (select) s.select = parse_named(selection_names(), *select, "select");
-                   // particles = 0 leaves the count to the budget; SmcOptions needs a positive one.
-                   SmcKeywords for_options = k;
-                   if (for_options.particles == 0) for_options.particles = s.smc.particles;
-                   s.smc = for_options.options(model);
-                   s.particles = particles;
-                   s.max_nfe = max_nfe;
-                   s.guidance = GuidanceScale{guidance_scale, guidance_window.first, guidance_window.second};
-                   s.value_guidance =
-                       GuidanceScale{value_guidance_scale, guidance_window.first, guidance_window.second};
-                   s.guidance_detached = guidance_detached;
-                   s.validate();
-                   const std::vector<double> g = outer_grid(model, steps, grid);
-                   check_starts_from_noise(g, *model.flow, "Aligner");
-                   auto h = std::make_shared<AlignerHandle>();
-                   h->kernel = kernel;
-                   h->reward = reward;
-                   h->aligner =
-                       std::make_unique<Aligner>(*model.flow, kernel_factory(kernel->choice, model.mixture.get()),
-                                                 reward, g, model.sample_shape, s);
-                   return h;
-                 }),
-                 py::arg("kernel"), py::arg("reward"), py::kw_only(), py::arg("steps") = py::none(),
-                 py::arg("grid") = py::none(), py::arg("max_nfe") = settings_defaults.max_nfe,
-                 py::arg("guidance_scale") = settings_defaults.guidance.scale,
-                 py::arg("value_guidance_scale") = settings_defaults.value_guidance.scale,
-                 py::arg("guidance_window") =
-                     std::make_pair(settings_defaults.guidance.t_min, settings_defaults.guidance.t_max),
-                 py::arg("guidance_detached") = settings_defaults.guidance_detached, py::arg("select") = py::none(),
-                 smc...)
+            .def(
+                py::init(
+                    [](const KernelPtr& kernel, const RewardPtr& reward, std::optional<int> steps,
+                       std::optional<std::vector<double>> grid, double max_nfe, double guidance_scale,
+                       double value_guidance_scale, std::pair<double, double> guidance_window, bool guidance_detached,
+                       std::optional<std::string> select, int64_t particles, double lam, std::string potential,
+                       std::string resampling, std::string resample_order, std::string allocation, double ess_threshold,
+                       double tempering_ess, bool final_correction, std::string intermediate, int value_samples,
+                       int value_inner_steps, std::string value_solver, std::optional<DiamondPtr> value_diamond,
+                       std::vector<int> multilevel_samples, std::vector<std::pair<double, double>> funnel, bool prune) {
+                      require_model(kernel, reward, "Aligner");
+                      const Model& model = *kernel->model;
+                      const SmcKeywords k{
+                          particles,        lam,           potential,         resampling,    resample_order,
+                          allocation,       intermediate,  value_solver,      ess_threshold, tempering_ess,
+                          final_correction, value_samples, value_inner_steps, value_diamond, multilevel_samples,
+                          funnel,           prune};
+                      AlignmentSettings s;
+                      if (select) s.select = parse_named(selection_names(), *select, "select");
+                      // particles = 0 leaves the count to the budget; SmcOptions needs a positive one.
+                      SmcKeywords for_options = k;
+                      if (for_options.particles == 0) for_options.particles = s.smc.particles;
+                      s.smc = for_options.options(model);
+                      s.particles = particles;
+                      s.max_nfe = max_nfe;
+                      s.guidance = GuidanceScale{guidance_scale, guidance_window.first, guidance_window.second};
+                      s.value_guidance =
+                          GuidanceScale{value_guidance_scale, guidance_window.first, guidance_window.second};
+                      s.guidance_detached = guidance_detached;
+                      s.validate();
+                      const std::vector<double> g = outer_grid(model, steps, grid);
+                      check_starts_from_noise(g, *model.flow, "Aligner");
+                      auto h = std::make_shared<AlignerHandle>();
+                      h->kernel = kernel;
+                      h->reward = reward;
+                      h->aligner =
+                          std::make_unique<Aligner>(*model.flow, kernel_factory(kernel->choice, model.mixture.get()),
+                                                    reward, g, model.sample_shape, s);
+                      return h;
+                    }),
+                py::arg("kernel"), py::arg("reward"), py::kw_only(), py::arg("steps") = py::none(),
+                py::arg("grid") = py::none(), py::arg("max_nfe") = settings_defaults.max_nfe,
+                py::arg("guidance_scale") = settings_defaults.guidance.scale,
+                py::arg("value_guidance_scale") = settings_defaults.value_guidance.scale,
+                py::arg("guidance_window") =
+                    std::make_pair(settings_defaults.guidance.t_min, settings_defaults.guidance.t_max),
+                py::arg("guidance_detached") = settings_defaults.guidance_detached, py::arg("select") = py::none(),
+                smc...)
             .def_property_readonly("budget", [](const AlignerHandle& h) { return h.aligner->budget(); })
             .def(
                 "plan",

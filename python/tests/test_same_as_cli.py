@@ -87,3 +87,23 @@ def test_funnel_rho_per_step_and_multilevel_values_match_glass_align(cli, tmp_pa
     assert torch.equal(from_cli, run.samples)
     assert run.cost.nfe_per_output == plan.nfe_per_output
     assert [s.log_weights.shape[1] for s in run.smc.steps] == [s["particles"] for s in summary["smc"]["steps"]]
+
+
+def test_pruning_matches_glass_align_and_stays_within_its_budget(cli, tmp_path):
+    # prune=True reaches the same run as --prune: 1.5x the constant count at the start (8 -> 12),
+    # the same particles step by step, and never more calls than the budget.
+    run_cli(cli, "align", "--preset", "gmm2d", "--methods", "smc", "-n", "20", "-K", "4", "-M", "4",
+            "-s", "4", "--prune", "--max-nfe", "128", "-o", str(tmp_path))
+    from_cli = torch.from_numpy(np.load(tmp_path / "smc.npy"))
+    summary = json.loads((tmp_path / "summary.json").read_text())["methods"][0]
+
+    model = glass.mixture_model(glass.GaussianMixture.preset("gmm2d"))
+    aligner = glass.Aligner(glass.Kernel(model, inner_steps=4), "quadratic:kappa=0.5:center=2,1", steps=4,
+                            max_nfe=128, prune=True)
+    plan = aligner.plan("smc")
+    assert plan.particles == summary["plan"]["particles"] == 12
+    run = aligner.run("smc", 20, generator=glass.Generator(4))
+    assert torch.equal(from_cli, run.samples)
+    assert run.cost.nfe_per_output == summary["nfe_per_sample"] <= 128
+    assert [s.log_weights.shape[1] for s in run.smc.steps] == [s["particles"] for s in summary["smc"]["steps"]]
+    assert run.smc.steps[1].log_weights.shape[1] < 12

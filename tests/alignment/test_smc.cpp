@@ -280,6 +280,85 @@ TEST(Smc, FunnelKeepsTheZEstimateUnbiasedAndShrinksAsPlanned) {
   EXPECT_NEAR(z.mean().item<double>(), 1.0, 4 * se) << "se " << se;
 }
 
+// Pruning at run time, one group per run so that its own collapse sets the count: each move
+// carries as many particles as the last resampling chose distinct parents (copies merged into one
+// weighted particle) and every call is counted. Exact for any N: the mean Z is unbiased, and the
+// runs' weighted means, each weighted by its Z, give the tilted mixture's mean (no finite-N bias,
+// unlike the returned samples of 16 particles, which are a few noise floors off pruned or not).
+// lambda 2 and a resampling at every step: most runs prune.
+TEST(Smc, PruningMovesTheDistinctParentsAndStaysExact) {
+  Scene s;
+  const double lambda = 2.0;
+  const auto exact = s.mixture.tilted(kKappa, kCenter, lambda);
+  SmcOptions o;
+  o.particles = 16;
+  o.lambda = lambda;
+  o.ess_threshold = 1.0;
+  o.prune = true;
+  const std::vector<double> grid = uniform_grid(5);
+  const int K = 5;
+  const bool reuse = smc_reuses_start_denoiser(s.kernel, *s.model, o);
+  const int64_t runs = 2000;
+  at::Generator gen = make_generator(43);
+  std::vector<double> z;
+  std::vector<torch::Tensor> means;  // each run's weighted particle mean
+  int64_t pruned_runs = 0;
+  for (int64_t run = 0; run < runs; ++run) {
+    const SmcResult r = run_smc(*s.model, s.kernel, s.reward, grid, 1, {2}, o, gen);
+    int64_t calls = 0;
+    for (int k = 1; k <= K; ++k) {
+      const SmcStep& st = r.steps[static_cast<size_t>(k - 1)];
+      const int64_t moved = st.log_weights.size(1);
+      if (k > 1) ASSERT_EQ(moved, r.steps[static_cast<size_t>(k - 2)].distinct_parents[0]) << "step " << k;
+      calls += moved * smc_step_calls(s.kernel, k, K, o, reuse);
+    }
+    ASSERT_EQ(r.cost.network_rows, calls);
+    pruned_runs += calls < smc_nfe_per_group(s.kernel, grid, o, reuse);
+    z.push_back(std::exp(r.log_z[0] - exact.log_z));
+    means.push_back(torch::matmul(torch::softmax(r.log_weights[0], 0), r.particles.to(torch::kFloat64)));
+  }
+  EXPECT_GT(pruned_runs, runs / 2);
+  const torch::Tensor zt = torch::tensor(z, torch::kFloat64), m = torch::stack(means);
+  const double se_z = zt.std().item<double>() / std::sqrt(static_cast<double>(runs));
+  EXPECT_NEAR(zt.mean().item<double>(), 1.0, 4 * se_z) << "se " << se_z;
+  const torch::Tensor estimate = torch::matmul(zt, m) / zt.sum();  // self-normalised over runs
+  const torch::Tensor target = torch::matmul(exact.mixture.weights(), exact.mixture.means());
+  const torch::Tensor se = torch::sqrt((zt.unsqueeze(1) * (m - estimate)).square().sum(0)) / zt.sum();
+  for (int64_t d = 0; d < 2; ++d)
+    EXPECT_NEAR(estimate[d].item<double>(), target[d].item<double>(), 4 * se[d].item<double>())
+        << "coordinate " << d << ", se " << se[d].item<double>();
+}
+
+// Under a budget, pruning never spends more calls than it was given: the cap shrinks the count
+// where the merges save too little (many groups: the most diverse sets the count), and the
+// returned samples are still the exact tilted mixture's.
+TEST(Smc, PruningStaysWithinItsBudget) {
+  Scene s;
+  const auto exact = s.mixture.tilted(kKappa, kCenter, 1.0);
+  SmcOptions o;
+  o.particles = 48;  // 1.5 x 32
+  o.lambda = 1.0;
+  o.ess_threshold = 1.0;
+  o.prune = true;
+  const std::vector<double> grid = uniform_grid(5);
+  const bool reuse = smc_reuses_start_denoiser(s.kernel, *s.model, o);
+  SmcOptions constant = o;
+  constant.particles = 32;
+  constant.prune = false;
+  o.prune_budget = smc_nfe_per_group(s.kernel, grid, constant, reuse);
+  const int64_t groups = 2500;
+  at::Generator gen = make_generator(47);
+  const SmcResult r = run_smc(*s.model, s.kernel, s.reward, grid, groups, {2}, o, gen);
+  EXPECT_LE(r.cost.network_rows, o.prune_budget * groups);
+  EXPECT_GT(r.cost.network_rows, o.prune_budget * groups * 9 / 10);  // the cap, not a collapse, set the count
+  EXPECT_LT(r.steps.back().log_weights.size(1), 48);
+  const MixtureFit fit = assess_mixture_fit(r.samples.to(torch::kFloat64), exact.mixture, gen);
+  const double floor = test::noise_floor([&] { return exact.mixture.sample(groups, gen); });
+  EXPECT_LT(fit.max_weight_error, 4 * std::sqrt(0.25 / static_cast<double>(groups)) + 0.01);
+  EXPECT_LT(fit.energy_distance, 3 * floor) << "floor " << floor;
+  EXPECT_NEAR(log_mean_z(r), exact.log_z, 0.05);
+}
+
 // VASR-Max without its weight correction tilts once more at every resampling: its samples lean past
 // the target towards the reward, further than the exact target's sampling noise.
 TEST(Smc, BiasedAllocationOvershootsTheTarget) {
@@ -596,6 +675,16 @@ TEST(Smc, DegenerateInputsAreClearErrors) {
     EXPECT_THROW(bad.validate(), std::invalid_argument) << funnel_text(funnel);
   }
   bad = o;
+  SmcOptions pruned;
+  pruned.prune = true;
+  pruned.funnel = {{0.5, 0.5}};
+  EXPECT_THROW(pruned.validate(), std::invalid_argument);  // a count set at run time or by the plan
+  pruned.funnel.clear();
+  pruned.resampling = ResamplingScheme::Killing;
+  EXPECT_THROW(pruned.validate(), std::invalid_argument);
+  SmcOptions budget_alone;
+  budget_alone.prune_budget = 100;
+  EXPECT_THROW(budget_alone.validate(), std::invalid_argument);
   bad.funnel = {{0.5, 0.5}};
   bad.resampling = ResamplingScheme::Killing;
   EXPECT_THROW(bad.validate(), std::invalid_argument);

@@ -361,8 +361,8 @@ TEST(Cli, AlignTakesTheSmcVariantsAndSaysWhatEachGroupReturned) {
 }
 
 // A funnel under a budget: SMC starts with more particles than best-of-N, spends what the plan
-// printed before the run said, and shrinks at the stage; the per-step rho and multilevel values
-// reach the library and summary.json.
+// printed before the run said, and shrinks at the stage; pruning stays within the budget; the per-step rho and
+// multilevel values reach the library and summary.json.
 TEST(Cli, AlignFunnelsSpendThePlannedBudget) {
   const fs::path dir = scratch("funnel");
   const CliRun r =
@@ -386,6 +386,25 @@ TEST(Cli, AlignFunnelsSpendThePlannedBudget) {
     EXPECT_NE(r.out.find(line), std::string::npos) << r.out;
   }
   const fs::path ml = scratch("multilevel");
+  const std::string ml_dir = ml.string();
+  // Pruning under the same budget: 1.5x the constant count at the start (8 -> 12), then never past
+  // the budget: the calls left after the first step (128 - 12 x 5) pay for 6 through the rest.
+  const fs::path pruned = scratch("pruned");
+  const CliRun p =
+      run("align --preset gmm2d -n 20 -K 4 -M 4 --methods smc --prune --max-nfe 128 -q -o " + pruned.string());
+  ASSERT_EQ(p.code, 0) << p.out;
+  const auto pj = read_summary(pruned);
+  const auto& ps = pj["methods"][0];
+  EXPECT_EQ(ps["plan"]["particles"], 12);
+  EXPECT_EQ(ps["plan"]["nfe_per_sample"].get<double>(), 128.0);
+  EXPECT_EQ(ps["smc"]["prune"], true);
+  EXPECT_LE(ps["nfe_per_sample"].get<double>(), 128.0);
+  EXPECT_EQ(ps["smc"]["steps"][0]["particles"], 12);
+  for (size_t k = 1; k < 4; ++k) EXPECT_LE(ps["smc"]["steps"][k]["particles"].get<int64_t>(), 6) << k;
+  const CliRun both = run("align --preset gmm2d -n 4 -K 3 --methods smc --prune --funnel 0.5:0.5 -q -o " + ml_dir);
+  EXPECT_NE(both.code, 0);
+  EXPECT_NE(both.out.find("pruning"), std::string::npos) << both.out;
+
   const CliRun v =
       run("align --preset gmm2d -n 10 -K 3 -M 2 -N 4 --methods smc --intermediate value-multilevel "
           "--multilevel-samples 4,2 -q -o " +

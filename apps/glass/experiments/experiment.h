@@ -19,6 +19,7 @@ struct ExperimentOptions {
   std::string diamond;                // Diamond Map folder; "none" leaves Diamond out
   std::string conditional_model;      // cfg: the class-conditional model (empty: the shipped one)
   std::vector<int64_t> classes;       // alignment: target classes (empty: 3 quick, 3 and 7 full)
+  std::vector<std::string> methods;   // sweep: only the methods whose name contains one of these (empty: all)
   std::string device = "cpu", dtype;  // the model's placement (models/placement.h)
   bool show_progress = true;
 

@@ -2,12 +2,14 @@
 // cost per success (network calls per sample over the share the classifier accepts) at 4, 8, ...,
 // 256 calls per sample, for best-of-N (ODE and GLASS chains) and SMC with SDE, DDPM, GLASS and
 // Diamond moves, SMC-GLASS also with the newer resampling (SSP on particles ordered by reward,
-// VASR's allocation) and ESS-chosen tempering. Every method runs short chains (4 outer steps) so
-// that the small budgets hold at least one chain; a method whose chain costs more than a budget is
-// skipped there (summary.json lists it). Reward log p(class | z), lambda 1.
+// VASR's allocation), ESS-chosen tempering, a particle funnel, pruning decided at run time, a
+// per-step rho and multilevel value potentials over a Diamond level 0. Every method runs short chains (4 outer steps)
+// so that the small budgets hold at least one chain; a method whose chain costs more than a budget is skipped there
+// (summary.json lists it). Reward log p(class | z), lambda 1.
 #include <limits>
 
 #include "experiments/experiment_scene.h"
+#include "glass/diamond/diamond_transition.h"
 #include "glass/rewards/reward_spec.h"
 #include "glass/util/progress_bar.h"
 #include "glass/util/random.h"
@@ -24,7 +26,7 @@ struct Contender {
   std::function<void(SmcOptions&)> tune;  // the SMC settings beyond the defaults
 };
 
-std::vector<Contender> contenders(const ExperimentScene& scene) {
+std::vector<Contender> contenders(const ExperimentScene& scene, const ExperimentOptions& o) {
   KernelChoice euler, heun, sde, ddpm, glass, diamond;
   euler.kind = heun.kind = KernelKind::Ode;
   euler.ode_method = OdeMethod::Euler;
@@ -48,13 +50,44 @@ std::vector<Contender> contenders(const ExperimentScene& scene) {
          s.resampling_order = ResamplingOrder::Reward;
        }},
       {"SMC-GLASS, VASR", glass, 4, AlignmentMethod::Smc, [](SmcOptions& s) { s.allocation = Allocation::Vasr; }},
-      {"SMC-GLASS, tempered (ESS 0.5)", glass, 4, AlignmentMethod::Smc, [](SmcOptions& s) { s.tempering_ess = 0.5; }}};
+      {"SMC-GLASS, tempered (ESS 0.5)", glass, 4, AlignmentMethod::Smc, [](SmcOptions& s) { s.tempering_ess = 0.5; }},
+      // Half the particles for the last two moves; the budget buys more at the start.
+      {"SMC-GLASS, funnel to 0.5 from t = 0.5", glass, 4, AlignmentMethod::Smc,
+       [](SmcOptions& s) { s.funnel = {{0.5, 0.5}}; }},
+      // 1.5x the particles at the start; each resampling keeps the distinct parents, capped by the calls left.
+      {"SMC-GLASS, pruned (start 1.5N)", glass, 4, AlignmentMethod::Smc, [](SmcOptions& s) { s.prune = true; }}};
+  KernelChoice glass_rising_rho = glass;  // fresh noise early, where copies must spread; more memory late
+  glass_rising_rho.glass.rho = RhoSchedule::per_step({0.0, 0.2, 0.4, 0.6});
+  all.push_back({"SMC-GLASS, rho 0,0.2,0.4,0.6 per step", glass_rising_rho, 4, AlignmentMethod::Smc, defaults});
   if (scene.diamond) {
     diamond.kind = KernelKind::Diamond;
     diamond.diamond = scene.diamond;
     all.push_back({"SMC, Diamond moves (4)", diamond, 4, AlignmentMethod::Smc, defaults});
+    // E[exp(r) | x_t] from 4 Diamond draws, corrected by 2 pairs of GLASS-2 and Diamond draws from
+    // the same noise: 10 calls per potential.
+    auto level_0 = std::make_shared<DiamondPosteriorSampler>(scene.diamond);
+    all.push_back(
+        {"SMC-GLASS, multilevel values (Diamond level 0)", glass, 4, AlignmentMethod::Smc, [level_0](SmcOptions& s) {
+           s.intermediate = IntermediateReward::MultilevelValue;
+           s.multilevel.samples = {4, 2};
+           s.multilevel.base_inner_steps = 2;
+           s.multilevel.base = level_0;
+         }});
   }
-  return all;
+  if (o.methods.empty()) return all;
+  std::vector<Contender> chosen;
+  for (const Contender& c : all)
+    for (const std::string& part : o.methods)
+      if (c.name.find(part) != std::string::npos) {
+        chosen.push_back(c);
+        break;
+      }
+  if (chosen.empty()) {
+    std::string names;
+    for (const Contender& c : all) names += "\n  " + c.name;
+    throw std::invalid_argument("--methods: no method of the sweep contains what was given; its methods:" + names);
+  }
+  return chosen;
 }
 
 }  // namespace
@@ -67,7 +100,7 @@ ExperimentReport sweep_experiment(const ExperimentOptions& o) {
       !o.classes.empty() ? o.classes : (o.quick ? std::vector<int64_t>{3} : std::vector<int64_t>{3, 7});
   const std::vector<uint64_t>& seeds = o.seed_list();  // docs/results.md: --seeds 0,1,2,3
   const int64_t outputs = o.quick ? 4 : 16;
-  const std::vector<Contender> all = contenders(scene);
+  const std::vector<Contender> all = contenders(scene, o);
   ExperimentReport report{
       ResultTable({"budget", "class", "method", "nfe_per_sample", "particles", "samples", "reward", "reward_low",
                    "reward_high", "class_share", "share_low", "share_high", "fid_class", "fid_low", "fid_high",

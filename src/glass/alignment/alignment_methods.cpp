@@ -101,6 +101,28 @@ double Aligner::budget() const {
   return 8.0 * static_cast<double>(nfe_per_particle(AlignmentMethod::Plain) * model_.rows_per_particle());
 }
 
+bool Aligner::prunes(AlignmentMethod method) const {
+  if (!settings_.smc.prune || !is_smc(method)) return false;
+  if (uses_value_guidance(method))
+    throw std::invalid_argument(
+        "pruning: SMC with value guidance spends calls its budget does not see; run it without");
+  return true;
+}
+
+int64_t Aligner::pruned_start(AlignmentMethod method, int64_t constant, double max_nfe, int64_t rows_per_call) const {
+  // kPruneStart times the constant count, fewer while the first move and one particle through the
+  // rest would not fit: the run's cap then shrinks the count where the merges save too little.
+  const int steps = static_cast<int>(grid_.size()) - 1;
+  const bool reuse = method == AlignmentMethod::Smc && smc_reuses_start_denoiser(*kernel_, model_, settings_.smc);
+  const auto calls = [&](int k) { return smc_step_calls(*kernel_, k, steps, settings_.smc, reuse); };
+  int64_t rest = 0;
+  for (int k = 2; k <= steps; ++k) rest += calls(k);
+  const int64_t budget = static_cast<int64_t>(max_nfe) / rows_per_call;
+  int64_t start = static_cast<int64_t>(kPruneStart * static_cast<double>(constant));
+  while (start > constant && start * calls(1) + rest > budget) --start;
+  return start;
+}
+
 MethodPlan Aligner::plan(AlignmentMethod method) const {
   const std::string name = name_of(alignment_method_names(), method);
   if (is_smc(method)) require_stochastic_kernel(*kernel_);
@@ -122,9 +144,13 @@ MethodPlan Aligner::plan(AlignmentMethod method) const {
       // As many full chains as fit, then more while a funnel's savings pay for them.
       p.particles = static_cast<int64_t>(max_nfe / static_cast<double>(rows_per_chain));
       while (p.particles > 0 && rows_of(p.particles + 1) <= max_nfe) ++p.particles;
+      if (prunes(method) && p.particles > 0) p.particles = pruned_start(method, p.particles, max_nfe, p.rows_per_call);
     }
   }
   p.calls_per_output = calls_per_output(method, std::max<int64_t>(p.particles, 1));
+  p.prunes = prunes(method);
+  if (p.prunes && settings_.particles == 0 && max_nfe > 0 && p.particles > 0)
+    p.calls_per_output = static_cast<int64_t>(max_nfe) / p.rows_per_call;  // at most: the run's cap
   p.peak_rows_per_output = peak_rows_per_output(method, std::max<int64_t>(p.particles, 1));
   if (max_nfe > 0 && (p.particles < 1 || static_cast<double>(p.nfe_per_output()) > max_nfe))
     throw std::invalid_argument("method '" + name + "' needs " + std::to_string(p.nfe_per_output()) +
@@ -189,6 +215,8 @@ AlignmentRun Aligner::run_with(const MethodPlan& plan, int64_t outputs, at::Gene
   } else if (is_smc(m)) {
     SmcOptions so = s.smc;
     so.particles = plan.particles;
+    // Pruning sized by a budget stops where it is spent (particles given: no cap, the count only shrinks).
+    if (so.prune && s.particles == 0 && budget() > 0) so.prune_budget = plan.calls_per_output;
     so.select = s.select.value_or(so.select);
     SmcResult r = sharding
                       ? run_smc_sharded(model_, *kernel, reward, grid_, outputs, sample_shape_, so, *sharding, on_step)

@@ -46,7 +46,10 @@ struct MethodPlan {
   int64_t particles = 1;         // chains per output (at the start, when a funnel shrinks them)
   int64_t nfe_per_particle = 0;  // network calls of a chain that runs to the end
   int64_t rows_per_call = 1;     // rows per particle in one call: 2 under classifier-free guidance
-  int64_t calls_per_output = 0;  // network calls per output: particles x nfe_per_particle, less a funnel's savings
+  // Network calls per output: particles x nfe_per_particle, less a funnel's savings; with pruning
+  // under a budget, the most the run may spend (it stops there, and spends less where it prunes).
+  int64_t calls_per_output = 0;
+  bool prunes = false;  // SMC pruning: the count is set at run time, calls_per_output is a cap
   // The most rows one network call carries per output, before any chunking (set_max_batch): the
   // particles that move together, or their value estimates' posterior samples. Memory grows with it.
   int64_t peak_rows_per_output = 0;
@@ -68,6 +71,11 @@ struct AlignmentRun {
   // allocation is biased or each group returns its argmax.
   bool exact_target = false;
 };
+
+// With SMC pruning under a call budget, the run starts with this many times the particles a
+// constant count would hold: the calls its merges save pay for them, and where they save too
+// little, the budget's cap shrinks the count as a funnel would.
+inline constexpr double kPruneStart = 1.5;
 
 class Aligner {
  public:
@@ -103,6 +111,10 @@ class Aligner {
   // Calls per output of `particles` chains (an SMC funnel spends fewer than particles x a chain).
   int64_t calls_per_output(AlignmentMethod method, int64_t particles) const;
   int64_t peak_rows_per_output(AlignmentMethod method, int64_t particles) const;
+  // Whether the method prunes (SMC with settings.smc.prune; throws where pruning cannot run).
+  bool prunes(AlignmentMethod method) const;
+  // Pruning's start count for `constant` particles that a budget of max_nfe rows holds.
+  int64_t pruned_start(AlignmentMethod method, int64_t constant, double max_nfe, int64_t rows_per_call) const;
   AlignmentRun run_with(const MethodPlan& plan, int64_t outputs, at::Generator* gen, const Sharding* sharding,
                         const AlignmentCallback& on_step);
   FlowModel& model_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -97,6 +98,11 @@ void SmcOptions::validate() const {
   }
   GLASS_CHECK(funnel.empty() || resampling != ResamplingScheme::Killing,
               "SMC: killing resampling keeps the count; a funnel needs another scheme");
+  GLASS_CHECK(!prune || funnel.empty(), "SMC: pruning sets the count at run time; give it or a funnel, not both");
+  GLASS_CHECK(!prune || resampling != ResamplingScheme::Killing,
+              "SMC: killing resampling keeps the count; pruning needs another scheme");
+  GLASS_CHECK(prune_budget >= 0 && (prune || prune_budget == 0),
+              "SMC: a pruning budget needs pruning on and is >= 0, got ", prune_budget);
   if (intermediate == IntermediateReward::Value) value.validate();
   if (intermediate == IntermediateReward::MultilevelValue) multilevel.validate();
 }
@@ -204,6 +210,43 @@ GroupResampling resample_group(const std::vector<double>& w, const torch::Tensor
   return out;
 }
 
+// Pruning: a group's draw as its distinct parents, each once with the summed weight of its
+// offspring, then the heaviest split into equal shares until there are `count` (>= the distinct
+// parents). The weights are scaled to sum to `count` times the draw's mean, so the population is
+// the draw's (GroupWeights::restart adds the same to log Z).
+GroupResampling merge_copies(const GroupResampling& draw, int64_t count) {
+  std::map<int64_t, double> mass;  // parent -> summed offspring weight
+  const auto lw = draw.log_weights.accessor<double, 1>();
+  for (size_t i = 0; i < draw.ancestors.size(); ++i) mass[draw.ancestors[i]] += std::exp(lw[static_cast<int64_t>(i)]);
+  struct Share {
+    int64_t parent;
+    double mass;
+    int64_t pieces;
+  };
+  std::vector<Share> shares;
+  for (const auto& [parent, m] : mass) shares.push_back({parent, m, 1});
+  for (int64_t have = static_cast<int64_t>(shares.size()); have < count; ++have) {
+    auto heaviest = std::max_element(shares.begin(), shares.end(), [](const Share& a, const Share& b) {
+      return a.mass / static_cast<double>(a.pieces) < b.mass / static_cast<double>(b.pieces);
+    });
+    ++heaviest->pieces;
+  }
+  const double scale = static_cast<double>(count) / static_cast<double>(draw.ancestors.size());
+  GroupResampling out;
+  std::vector<double> log_w;
+  for (const Share& s : shares)
+    for (int64_t j = 0; j < s.pieces; ++j) {
+      out.ancestors.push_back(s.parent);
+      log_w.push_back(std::log(s.mass / static_cast<double>(s.pieces) * scale));
+    }
+  out.log_weights = torch::tensor(log_w, torch::kFloat64);
+  return out;
+}
+
+int64_t distinct(const std::vector<int64_t>& ancestors) {
+  return static_cast<int64_t>(std::set<int64_t>(ancestors.begin(), ancestors.end()).size());
+}
+
 // What follows each particle through a resampling: its sample (and reused denoiser) on the rank
 // that holds it, and the scalars every rank keeps for the whole population.
 struct Particles {
@@ -279,16 +322,20 @@ int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const std::vector<d
   return steps * kernel.nfe_per_step() + (steps - 1) * per_estimate - reused;
 }
 
+int64_t smc_step_calls(const TransitionKernel& kernel, int k, int steps, const SmcOptions& options,
+                       bool reuses_start_denoiser) {
+  int64_t calls = kernel.nfe_per_step();
+  if (k < steps) calls += intermediate_nfe(options);
+  if (k > 1 && reuses_start_denoiser) calls -= 1;  // the previous potential's D_t(x_t)
+  return calls;
+}
+
 int64_t smc_nfe_per_group(const TransitionKernel& kernel, const std::vector<double>& grid, const SmcOptions& options,
                           bool reuses_start_denoiser) {
-  const size_t steps = grid.size() - 1;
+  const int steps = static_cast<int>(grid.size()) - 1;
   int64_t calls = 0;
-  for (size_t k = 1; k <= steps; ++k) {
-    const int64_t moving = options.particles_at(grid[k - 1]);
-    calls += moving * kernel.nfe_per_step();
-    if (k < steps) calls += moving * intermediate_nfe(options);
-    if (k > 1 && reuses_start_denoiser) calls -= moving;  // the previous potential's D_t(x_t)
-  }
+  for (int k = 1; k <= steps; ++k)
+    calls += options.particles_at(grid[k - 1]) * smc_step_calls(kernel, k, steps, options, reuses_start_denoiser);
   return calls;
 }
 
@@ -353,24 +400,49 @@ void reweight_particles(GroupWeights& weights, Particles& p, int64_t n, int k, b
 }
 
 // Resample: decide group by group (every rank alike: same weights, same stream) and draw each
-// resampling group's `next_n` ancestors (a funnel's stage resamples every group to its smaller
-// count); the lineages are tracked in `step`. Returns the whole population's ancestors, or nothing
-// when no group resampled.
-std::vector<int64_t> resample_particles(GroupWeights& weights, const Particles& p, int64_t groups, int64_t n,
-                                        int64_t next_n, bool final, const SmcOptions& o, at::Generator& gen,
-                                        SmcStep& step) {
-  std::vector<int64_t> ancestors(static_cast<size_t>(groups * next_n));
+// resampling group's ancestors; the lineages are tracked in `step`. The count moving on is
+// `next_n` (a funnel's stage resamples every group to its smaller count), with pruning set here:
+// at most `cap` (what the budget pays for), and when every group resamples, the most distinct
+// parents of the groups' draws (merge_copies). Returns the whole population's ancestors (nothing
+// when no group resampled) and the count.
+struct Resampled {
+  std::vector<int64_t> ancestors;
+  int64_t count = 0;
+};
+
+Resampled resample_particles(GroupWeights& weights, const Particles& p, int64_t groups, int64_t n, int64_t next_n,
+                             int64_t cap, bool final, const SmcOptions& o, at::Generator& gen, SmcStep& step) {
+  std::vector<bool> by_ess;
+  for (int64_t g = 0; g < groups; ++g) {
+    step.ess.push_back(weights.ess(g));
+    by_ess.push_back(resamples(step.ess.back(), n, final, o));
+  }
+  const auto draw = [&](int64_t g, int64_t count) {
+    return resample_group(weights.normalized(g), p.rewards.narrow(0, g * n, n), step.lambda[static_cast<size_t>(g)],
+                          count, o, gen);
+  };
+  std::vector<GroupResampling> drawn;  // pruning: each group's draw of n offspring
+  if (o.prune && !final) {
+    next_n = std::clamp<int64_t>(cap, 1, n);
+    if (std::all_of(by_ess.begin(), by_ess.end(), [](bool b) { return b; })) {
+      int64_t most_parents = 1;
+      for (int64_t g = 0; g < groups; ++g) {
+        drawn.push_back(draw(g, n));
+        most_parents = std::max(most_parents, distinct(drawn.back().ancestors));
+      }
+      next_n = std::min(next_n, most_parents);
+    }
+  }
+  Resampled out{std::vector<int64_t>(static_cast<size_t>(groups * next_n)), next_n};
   bool any_resampled = false;
   const auto root_of = p.roots.accessor<int64_t, 1>();
   for (int64_t g = 0; g < groups; ++g) {
-    const double ess = weights.ess(g);
-    const bool resample_now = next_n != n || resamples(ess, n, final, o);
-    step.ess.push_back(ess);
+    const bool resample_now = next_n != n || by_ess[static_cast<size_t>(g)];
     step.resampled.push_back(resample_now);
     std::vector<int64_t> chosen(static_cast<size_t>(next_n));
     if (resample_now) {
-      GroupResampling rs = resample_group(weights.normalized(g), p.rewards.narrow(0, g * n, n),
-                                          step.lambda[static_cast<size_t>(g)], next_n, o, gen);
+      const bool merge = !drawn.empty() && distinct(drawn[static_cast<size_t>(g)].ancestors) <= next_n;
+      GroupResampling rs = merge ? merge_copies(drawn[static_cast<size_t>(g)], next_n) : draw(g, next_n);
       chosen = std::move(rs.ancestors);
       weights.restart(g, rs.log_weights);
       any_resampled = true;
@@ -378,16 +450,17 @@ std::vector<int64_t> resample_particles(GroupWeights& weights, const Particles& 
       for (int64_t i = 0; i < n; ++i) chosen[static_cast<size_t>(i)] = i;
       weights.carry_on(g);
     }
-    std::set<int64_t> parents(chosen.begin(), chosen.end()), lineages;
+    std::set<int64_t> lineages;
     for (int64_t i = 0; i < next_n; ++i) {
-      ancestors[static_cast<size_t>(g * next_n + i)] = g * n + chosen[static_cast<size_t>(i)];
+      out.ancestors[static_cast<size_t>(g * next_n + i)] = g * n + chosen[static_cast<size_t>(i)];
       lineages.insert(root_of[g * n + chosen[static_cast<size_t>(i)]]);
     }
-    step.distinct_parents.push_back(static_cast<int64_t>(parents.size()));
+    step.distinct_parents.push_back(distinct(chosen));
     step.surviving_lineages.push_back(static_cast<int64_t>(lineages.size()));
   }
   weights.advance();
-  return any_resampled ? ancestors : std::vector<int64_t>();
+  if (!any_resampled) out.ancestors.clear();
+  return out;
 }
 
 // What each group returns (o.select), its samples and all particles on rank 0, and the weights.
@@ -416,7 +489,8 @@ SmcResult run_population(FlowModel& model, TransitionKernel& kernel, Reward& rew
   if (groups < 1) throw std::invalid_argument("SMC: need at least 1 group");
   require_stochastic_kernel(kernel);
   const CostMeter meter(model, reward);
-  int64_t n = o.particles;  // a funnel shrinks it
+  int64_t n = o.particles;  // a funnel or pruning shrinks it
+  int64_t spent = 0;        // network calls per group so far (pruning's budget)
   const int K = static_cast<int>(grid.size()) - 1;
   const bool reuse = smc_reuses_start_denoiser(kernel, model, o);
 
@@ -432,11 +506,18 @@ SmcResult run_population(FlowModel& model, TransitionKernel& kernel, Reward& rew
     move_particles(kernel, p, grid[k - 1], grid[k], reuse, gen);
     score_particles(model, reward, p, grid[k], final, reuse, groups, o, pop, gen, step);
     reweight_particles(weights, p, n, k, final, o, step);
-    const int64_t next_n = final ? n : o.particles_at(grid[k]);
-    const std::vector<int64_t> ancestors = resample_particles(weights, p, groups, n, next_n, final, o, gen, step);
-    if (!ancestors.empty()) step.bytes_moved = p.select(ancestors, pop);
-    if (next_n != n) {  // single process only (run_smc_sharded refuses a funnel)
-      n = next_n;
+    spent += n * smc_step_calls(kernel, k, K, o, reuse);
+    int64_t cap = n;  // pruning: the particles the calls left pay for through steps k+1..K
+    if (o.prune_budget > 0 && !final) {
+      int64_t rest = 0;
+      for (int j = k + 1; j <= K; ++j) rest += smc_step_calls(kernel, j, K, o, reuse);
+      cap = (o.prune_budget - spent) / rest;
+    }
+    const Resampled r =
+        resample_particles(weights, p, groups, n, final ? n : o.particles_at(grid[k]), cap, final, o, gen, step);
+    if (!r.ancestors.empty()) step.bytes_moved = p.select(r.ancestors, pop);
+    if (r.count != n) {  // single process only (run_smc_sharded refuses a funnel and pruning)
+      n = r.count;
       pop = ShardedPopulation::whole(groups * n);
     }
     result.steps.push_back(std::move(step));
@@ -464,8 +545,8 @@ SmcResult run_smc_sharded(FlowModel& model, TransitionKernel& kernel, Reward& re
                           const AlignmentCallback& on_step) {
   o.validate();
   if (groups < 1) throw std::invalid_argument("SMC: need at least 1 group");
-  if (!o.funnel.empty())
-    throw std::invalid_argument("SMC: a particle funnel runs in one process only (not across ranks yet)");
+  if (!o.funnel.empty() || o.prune)
+    throw std::invalid_argument("SMC: a particle funnel or pruning runs in one process only (not across ranks yet)");
   const ShardedPopulation pop = sharding.population(groups * o.particles);
   at::Generator gen = make_particle_keyed_generator(sharding.seed, pop.begin(), pop.count());
   return run_population(model, kernel, reward, grid, groups, sample_shape, o, gen, on_step, pop);

@@ -76,6 +76,17 @@ struct SmcOptions {
   Selection select = Selection::Sample;  // what each group returns
   // Stages at increasing times in (0, 1) with shares in (0, 1], non-increasing; empty: N throughout.
   std::vector<FunnelStage> funnel;
+  // Pruning decided at run time. At a resampling that every group makes, each group draws its
+  // offspring as usual, and the population moves on with as many particles as the most diverse
+  // group has distinct parents: the particles left without offspring are dropped, not replaced,
+  // and the copies of one parent become one particle weighted by their number (split into equal
+  // shares where a group has fewer parents than the count), so the weighted population is the
+  // draw's own and the target and log Z stay exact. The count only shrinks; the calls it saves
+  // pay for more particles at the start (the Aligner's sizing). No funnel with it.
+  bool prune = false;
+  // With pruning, > 0: network calls per group the run may spend; a resampling never leaves more
+  // particles than the calls left pay for through the remaining steps (0: no cap).
+  int64_t prune_budget = 0;
 
   void validate() const;
   // Particles per group that move from time t on (N without a funnel).
@@ -129,6 +140,10 @@ int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const FlowModel& mo
 // The same count with the reuse decided by the caller (a kernel it will wrap before running).
 int64_t smc_nfe_per_particle(const TransitionKernel& kernel, const std::vector<double>& grid, const SmcOptions& options,
                              bool reuses_start_denoiser);
+// Network calls of one particle in step k of `steps` (1-based): its move, its intermediate reward
+// unless k is the last, less the reused denoiser after the first move.
+int64_t smc_step_calls(const TransitionKernel& kernel, int k, int steps, const SmcOptions& options,
+                       bool reuses_start_denoiser);
 // Network calls per group: the sum over steps of the particles that move then times the calls of a
 // move and of an intermediate reward; N times smc_nfe_per_particle without a funnel.
 int64_t smc_nfe_per_group(const TransitionKernel& kernel, const std::vector<double>& grid, const SmcOptions& options,
