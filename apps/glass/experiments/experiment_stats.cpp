@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "glass/stats/frechet_distance.h"
 #include "glass/stats/image_quality.h"
@@ -39,6 +40,7 @@ Estimate pearson_interval(const torch::Tensor& a, const torch::Tensor& b) {
 ImageScorer::ImageScorer(const std::string& classifier_path)
     : classifier_(load_classifier(classifier_path)), test_(load_fashion_mnist("test")) {
   test_features_ = classifier_features(classifier_, test_.images);
+  test_moments_ = moments(test_features_);
 }
 
 torch::Tensor ImageScorer::features(const torch::Tensor& images) {
@@ -51,14 +53,19 @@ torch::Tensor ImageScorer::predicted_classes(const torch::Tensor& images) {
   return classifier_->forward(images.clamp(-1, 1).to(torch::kFloat32)).argmax(1);
 }
 
-Estimate ImageScorer::fid(const torch::Tensor& sample_features, const torch::Tensor& reference, at::Generator& gen,
+Estimate ImageScorer::fid(const torch::Tensor& sample_features, const Moments& reference, at::Generator& gen,
                           int resamples) {
-  const double value = frechet_distance(sample_features, reference);
+  const auto distance = [&](const torch::Tensor& f) {
+    if (f.dim() != 2 || f.size(0) < 2) throw std::invalid_argument("FID: need at least 2 samples");
+    const Moments m = moments(f);
+    return frechet_distance(m.mean, m.cov, reference.mean, reference.cov);
+  };
+  const double value = distance(sample_features);
   std::vector<double> draws;
   const int64_t n = sample_features.size(0);
   for (int b = 0; b < resamples; ++b) {
     const torch::Tensor rows = torch::randint(n, {n}, gen, torch::kLong);
-    draws.push_back(frechet_distance(sample_features.index_select(0, rows), reference));
+    draws.push_back(distance(sample_features.index_select(0, rows)));
   }
   if (draws.size() < 2) return {value, NAN, NAN};
   // 1.96 bootstrap standard deviations around the estimate. Resampling duplicates rows, which
@@ -79,17 +86,22 @@ double ImageScorer::diversity(const torch::Tensor& sample_features) {
 ImageSetScore ImageScorer::assess(const torch::Tensor& images, int64_t target_class, at::Generator& gen) {
   const torch::Tensor f = features(images), classes = predicted_classes(images);
   ImageSetScore s;
-  s.fid_test = fid(f, test_features_, gen);
+  s.fid_test = fid(f, test_moments_, gen);
   s.diversity = diversity(f);
   s.classes_present = static_cast<int>(std::get<0>(at::_unique(classes)).numel());
   s.fid_class = s.class_share = {NAN, NAN, NAN};
   if (target_class >= 0) {
-    s.fid_class = fid(f, class_features(target_class), gen);
+    s.fid_class = fid(f, class_moments(target_class), gen);
     s.class_share = proportion_interval((classes == target_class).sum().item<int64_t>(), classes.numel());
   }
   return s;
 }
 
-torch::Tensor ImageScorer::class_features(int64_t label) const { return test_features_.index({test_.labels == label}); }
+const Moments& ImageScorer::class_moments(int64_t label) {
+  auto found = class_moments_.find(label);
+  if (found == class_moments_.end())
+    found = class_moments_.emplace(label, moments(test_features_.index({test_.labels == label}))).first;
+  return found->second;
+}
 
 }  // namespace glass::cli

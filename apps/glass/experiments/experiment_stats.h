@@ -4,8 +4,11 @@
 // with Fisher's interval, energy distances.
 #include <torch/torch.h>
 
+#include <map>
+
 #include "glass/data/idx_reader.h"
 #include "glass/models/classifier.h"
+#include "glass/stats/energy_distance.h"
 
 namespace glass::cli {
 
@@ -33,22 +36,25 @@ class ImageScorer {
   explicit ImageScorer(const std::string& classifier_path);
   torch::Tensor features(const torch::Tensor& images);  // [N, 128]
   torch::Tensor predicted_classes(const torch::Tensor& images);
-  // Frechet distance to the reference features (the test set, or one class of it) with 1.96
+  // Frechet distance to the reference's moments (the test set, or one class of it) with 1.96
   // bootstrap standard deviations over the samples (`resamples` redraws; the reference is kept).
-  Estimate fid(const torch::Tensor& sample_features, const torch::Tensor& reference, at::Generator& gen,
-               int resamples = 50);
+  Estimate fid(const torch::Tensor& sample_features, const Moments& reference, at::Generator& gen, int resamples = 50);
   // Mean Euclidean distance between the features of two different samples: spread, not quality.
   static double diversity(const torch::Tensor& sample_features);
   // target_class < 0: no class figures (NaN).
   ImageSetScore assess(const torch::Tensor& images, int64_t target_class, at::Generator& gen);
-  const torch::Tensor& test_features() const { return test_features_; }
-  torch::Tensor class_features(int64_t label) const;
+  // The moments of the test set's features and of one class's, computed once: each FID's 50
+  // bootstrap redraws would otherwise recompute them (most of an experiment's scoring time).
+  const Moments& test_moments() const { return test_moments_; }
+  const Moments& class_moments(int64_t label);
   const LabelledImages& test() const { return test_; }
 
  private:
   Classifier classifier_;
   LabelledImages test_;
   torch::Tensor test_features_;
+  Moments test_moments_;
+  std::map<int64_t, Moments> class_moments_;
 };
 
 }  // namespace glass::cli

@@ -74,7 +74,7 @@ ExperimentReport posterior_experiment(const ExperimentOptions& o) {
     const int64_t n = o.quick ? 64 : 300;
     const torch::Tensor clean = scene.scorer->test().images.slice(0, 0, n);
     at::Generator boot = make_generator(seed + 99);
-    const Estimate floor = scene.scorer->fid(scene.scorer->features(clean), scene.scorer->test_features(), boot);
+    const Estimate floor = scene.scorer->fid(scene.scorer->features(clean), scene.scorer->test_moments(), boot);
     metric = "classifier-FID vs the test set";
     report.setup.update({{"images", n},
                          {"reference", "classifier features of the 10,000 test images"},
@@ -87,7 +87,7 @@ ExperimentReport posterior_experiment(const ExperimentOptions& o) {
     sweep(scene, sw, o.show_progress, [&](double t, int calls, const std::string& name, auto& draw) {
       const torch::Tensor x = scene.noised(clean, t, seed);
       at::Generator gen = make_generator(seed + 1);
-      const Estimate e = scene.scorer->fid(scene.scorer->features(draw(x, gen)), scene.scorer->test_features(), boot);
+      const Estimate e = scene.scorer->fid(scene.scorer->features(draw(x, gen)), scene.scorer->test_moments(), boot);
       report.table.add({t, name, calls, metric, e.value, e.low, e.high});
     });
   } else {
