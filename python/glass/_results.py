@@ -82,11 +82,14 @@ class BestOfNResult:
 class MethodPlan:
     """What an alignment method will spend, known before it runs."""
     method: str
-    particles: int  # chains per output (at the start, when a funnel shrinks them)
+    particles: int  # chains per output (at the start, when a funnel or pruning shrinks them)
     nfe_per_particle: int  # network calls of a chain that runs to the end
     rows_per_call: int  # rows per particle in one call: 2 under classifier-free guidance
-    nfe_per_output: int  # network rows per output (the budget's unit; less than particles x chain with a funnel)
+    # network rows per output (the budget's unit; less than particles x chain with a funnel; with
+    # pruning under a budget, the most the run may spend)
+    nfe_per_output: int
     peak_rows_per_output: int  # the most rows one network call carries per output (memory grows with it)
+    prunes: bool  # SMC pruning: the count is set at run time
 
 
 @dataclass(frozen=True)

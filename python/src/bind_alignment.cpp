@@ -94,6 +94,7 @@ py::object plan_result(const MethodPlan& p) {
   d["rows_per_call"] = p.rows_per_call;
   d["nfe_per_output"] = p.nfe_per_output();
   d["peak_rows_per_output"] = p.peak_rows_per_output;
+  d["prunes"] = p.prunes;
   return make_result("MethodPlan", d);
 }
 

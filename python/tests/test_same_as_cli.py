@@ -102,6 +102,7 @@ def test_pruning_matches_glass_align_and_stays_within_its_budget(cli, tmp_path):
                             max_nfe=128, prune=True)
     plan = aligner.plan("smc")
     assert plan.particles == summary["plan"]["particles"] == 12
+    assert plan.prunes and plan.nfe_per_output == 128
     run = aligner.run("smc", 20, generator=glass.Generator(4))
     assert torch.equal(from_cli, run.samples)
     assert run.cost.nfe_per_output == summary["nfe_per_sample"] <= 128

@@ -589,6 +589,13 @@ TEST(Cli, ExperimentErrorsLeaveNothingBehind) {
   r = run("experiment values --seeds 1,-2 --quick -q -o " + out.string());
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.out.find("--seeds"), std::string::npos) << r.out;
+  // --methods: the sweep's only, and it must name one of its methods (the error lists them).
+  r = run("experiment rho --methods funnel --quick -q -o " + out.string());
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("--methods"), std::string::npos) << r.out;
+  r = run("experiment sweep --methods nosuch --quick -q -o " + out.string());
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("SMC-GLASS, pruned"), std::string::npos) << r.out;
   // A plot script that fails after the experiment ran: no results.csv, no summary.json, no staging.
   const fs::path script = scratch("experiment-broken-plot") / "plot.py";
   fs::create_directories(script.parent_path());

@@ -84,8 +84,8 @@ std::vector<Contender> contenders(const ExperimentScene& scene, const Experiment
       }
   if (chosen.empty()) {
     std::string names;
-    for (const Contender& c : all) names += "\n  " + c.name;
-    throw std::invalid_argument("--methods: no method of the sweep contains what was given; its methods:" + names);
+    for (const Contender& c : all) names += (names.empty() ? "" : "; ") + c.name;
+    throw std::invalid_argument("--methods: no method of the sweep contains what was given; its methods: " + names);
   }
   return chosen;
 }
